@@ -1,0 +1,38 @@
+#pragma once
+/// TOML to `daemon_config`, with every problem reported as file:line:column, key and what is
+/// allowed. Unknown keys are errors. Pure apart from reading the file.
+
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "vipd/config/config.hpp"
+
+namespace vipd::config {
+
+struct config_error {
+    source_position position;
+    std::string key;      // dotted path, e.g. "vrrp[1].vrid"
+    std::string message;  // e.g. "vrid must be 1..255, got 300"
+    /// "FILE:LINE:COLUMN: KEY: MESSAGE"
+    std::string to_string() const;
+};
+
+struct load_result {
+    std::optional<daemon_config> config;  // set iff errors is empty
+    std::vector<config_error> errors;
+    bool ok() const noexcept { return config.has_value(); }
+};
+
+/// Loads and validates a file. A missing or unreadable file is one error naming it.
+load_result load_file(const std::string& path);
+
+/// Validates TOML text; `file_name` is used in error positions. `default_router_id` fills
+/// `global.router_id` when the file leaves it out (the caller passes the host name).
+load_result load_string(std::string_view text, const std::string& file_name,
+                        const std::string& default_router_id = "vipd");
+
+/// Parses "1s", "100ms", "2.5s", "1m", "10us"; nullopt if malformed or negative.
+std::optional<microseconds> parse_duration(std::string_view text);
+
+}  // namespace vipd::config

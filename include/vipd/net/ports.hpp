@@ -1,0 +1,95 @@
+#pragma once
+/// Narrow interfaces between the daemon and the kernel. Linux adapters (net/linux/) implement
+/// them; tests use recording fakes (tests/fakes/). No Asio, no libnl, no socket headers here.
+
+#include <array>
+#include <cstdint>
+#include <functional>
+#include <optional>
+#include <span>
+#include <string>
+#include <system_error>
+#include <vector>
+
+#include "vipd/core/address.hpp"
+#include "vipd/core/time.hpp"
+
+namespace vipd::net {
+
+using mac_address = std::array<std::uint8_t, 6>;
+
+/// What the daemon needs to know about one interface.
+struct link_status {
+    std::string name;
+    int index = 0;
+    bool up = false;  // administratively up and carrier (IFF_UP && IFF_RUNNING)
+    mac_address mac{};
+    std::optional<ip_address> primary_v4;     // first non-VIP IPv4 address
+    std::optional<ip_address> link_local_v6;  // fe80::/10, for VRRPv3 over IPv6
+    friend bool operator==(const link_status&, const link_status&) = default;
+};
+
+/// An address on an interface carrying vipd's protocol tag.
+struct tagged_address {
+    std::string interface;
+    ip_prefix prefix;
+    friend bool operator==(const tagged_address&, const tagged_address&) = default;
+};
+
+/// Adds and removes VIPs. Addresses vipd adds carry its IFA_PROTO tag so that a later run can
+/// tell its leftovers from addresses someone else configured.
+class address_port {
+public:
+    virtual ~address_port() = default;
+    /// Adds `prefix` to `interface`, tagged; IPv6 without DAD. An identical address that is
+    /// already present counts as success (and keeps its original owner's tag).
+    virtual std::error_code add(const std::string& interface, const ip_prefix& prefix) = 0;
+    /// Removes `prefix` only if it carries vipd's tag; absent counts as success.
+    virtual std::error_code remove(const std::string& interface, const ip_prefix& prefix) = 0;
+    /// Every address on the host that carries vipd's tag.
+    virtual std::vector<tagged_address> list_tagged() = 0;
+    /// Creates `interface` as a dummy link (up) if it does not exist.
+    virtual std::error_code ensure_dummy(const std::string& interface) = 0;
+};
+
+/// Reports interface changes pushed by the kernel (no polling).
+class link_monitor {
+public:
+    using handler = std::function<void(const link_status&)>;
+    virtual ~link_monitor() = default;
+    /// The current status of `interface`, or nullopt if it does not exist.
+    virtual std::optional<link_status> status(const std::string& interface) = 0;
+    /// `on_change` runs on the event loop whenever a watched interface's status changes.
+    virtual void watch(const std::string& interface, handler on_change) = 0;
+};
+
+/// A received VRRP message with the IP header facts the codec needs.
+struct received_packet {
+    std::span<const std::uint8_t> message;  // the VRRP message, IP header stripped
+    ip_address source;
+    ip_address destination;
+    std::uint8_t ttl = 0;  // hop limit for IPv6
+    int interface_index = 0;
+};
+
+/// One raw protocol-112 socket per interface and family, shared by all instances on it.
+class advert_channel {
+public:
+    using receive_handler = std::function<void(const received_packet&)>;
+    virtual ~advert_channel() = default;
+    /// Multicasts each message to the VRRP group from `source` with TTL 255, in one system call
+    /// when there are several (sendmmsg).
+    virtual std::error_code send(std::span<const std::vector<std::uint8_t>> messages,
+                                 const ip_address& source) = 0;
+    /// Called for every received message (own packets are not looped back).
+    virtual void on_receive(receive_handler handler) = 0;
+};
+
+/// Sends raw Ethernet frames on one interface (AF_PACKET), for GARP and unsolicited NA.
+class frame_port {
+public:
+    virtual ~frame_port() = default;
+    virtual std::error_code send(const std::string& interface, std::span<const std::uint8_t> frame) = 0;
+};
+
+}  // namespace vipd::net

@@ -1,0 +1,151 @@
+#pragma once
+/// One VRRP virtual router (RFC 5798 §6, RFC 3768 §6) as a sans-IO state machine: events and
+/// the current time go in, a list of actions comes out, and `next_deadline()` says when to call
+/// `on_timer` next. It performs no I/O and reads no clock; a driver executes the actions.
+
+#include <cstdint>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <variant>
+#include <vector>
+
+#include "vipd/core/address.hpp"
+#include "vipd/core/time.hpp"
+#include "vipd/vrrp/drop_reason.hpp"
+#include "vipd/vrrp/packet.hpp"
+
+namespace vipd::vrrp {
+
+enum class state : std::uint8_t { initialize, backup, master, fault };
+std::string_view to_string(state s) noexcept;  // "INIT", "BACKUP", "MASTER", "FAULT"
+
+/// Gratuitous ARP / unsolicited NA schedule after becoming Master: wait `delay`, send `repeat`
+/// rounds `interval` apart, then one round every `refresh` while Master (0 = never).
+struct garp_settings {
+    microseconds delay{0};
+    unsigned repeat = 5;
+    microseconds interval{10'000};
+    microseconds refresh{0};
+    friend bool operator==(const garp_settings&, const garp_settings&) = default;
+};
+
+/// Everything an instance needs to know, already validated by config.
+struct instance_config {
+    std::string name;
+    vrrp::version version = version::v3;
+    address_family family = address_family::ipv4;
+    std::uint8_t vrid = 1;
+    std::uint8_t priority = 100;  // 255 = address owner
+    centiseconds advert_interval{100};
+    bool preempt = true;
+    /// keepalived's preempt_delay: after start, or after first seeing a lower-priority master,
+    /// wait this long before preempting it.
+    microseconds preempt_delay{0};
+    std::optional<auth_pass> password;  // v2 simple-text auth; nullopt = none
+    /// The addresses carried in adverts: every VIP of this instance, one family.
+    std::vector<ip_address> vips;
+    garp_settings garp;
+    friend bool operator==(const instance_config&, const instance_config&) = default;
+};
+
+enum class transition_reason : std::uint8_t {
+    startup,                // Initialize -> Backup
+    address_owner,          // priority 255 goes straight to Master (RFC 5798 §6.4.1)
+    master_down_timer,      // no advert from a master for Master_Down_Interval
+    higher_priority_advert, // a better master exists (RFC 5798 §6.4.3)
+    interface_down,         // link down or no usable primary address
+    interface_up,
+    shutdown,
+};
+std::string_view to_string(transition_reason reason) noexcept;
+
+// ---- actions, in the order the driver must execute them ----
+/// A state change, for the journal: "web: BACKUP -> MASTER (master down timer expired; priority 150)".
+struct state_changed {
+    state from;
+    state to;
+    transition_reason reason;
+    std::uint8_t priority;             // our priority at the moment of change
+    std::optional<ip_address> peer;    // the advert's sender when an advert caused it
+    std::optional<std::uint8_t> peer_priority;
+    friend bool operator==(const state_changed&, const state_changed&) = default;
+};
+struct add_vips { friend bool operator==(add_vips, add_vips) = default; };
+struct remove_vips { friend bool operator==(remove_vips, remove_vips) = default; };
+/// Multicast one advert with this priority (0 = resigning).
+struct send_advert {
+    std::uint8_t priority;
+    friend bool operator==(send_advert, send_advert) = default;
+};
+/// One round of gratuitous ARP (IPv4) or unsolicited NA (IPv6) for every VIP.
+struct send_garp { friend bool operator==(send_garp, send_garp) = default; };
+/// A received advert the instance discarded (it is counted by the driver).
+struct advert_dropped {
+    drop_reason reason;
+    friend bool operator==(advert_dropped, advert_dropped) = default;
+};
+
+using action = std::variant<state_changed, add_vips, remove_vips, send_advert, send_garp, advert_dropped>;
+using actions = std::vector<action>;
+
+class instance {
+public:
+    explicit instance(instance_config config);
+
+    /// Leaves Initialize (RFC 5798 §6.4.1): to Master if we own the addresses, else Backup; to
+    /// Fault if the interface is not usable.
+    actions start(time_point now, bool interface_usable);
+
+    /// An advert already decoded and addressed to our VRID. Checks version, auth (v2), interval
+    /// (v2), then applies RFC 5798 §6.4.2 (Backup) or §6.4.3 (Master).
+    actions on_advert(time_point now, const advert& ad, const ip_address& source);
+
+    /// Call when `now >= next_deadline()`; handles every timer that has fallen due.
+    actions on_timer(time_point now);
+
+    /// The interface went down/up or lost/regained its primary address (→ Fault / back).
+    actions on_interface(time_point now, bool usable);
+
+    /// The address our adverts are sent from: the interface's primary IPv4 address or its IPv6
+    /// link-local. Breaks equal-priority ties (RFC 5798 §6.4.3) and recognises our own packets.
+    void set_primary_address(const ip_address& address);
+
+    /// Tracking and maintenance change the priority adverts carry (1..254; 255 stays owner).
+    actions set_priority(time_point now, std::uint8_t priority);
+
+    /// Graceful stop: a Master sends priority 0 and removes its VIPs (RFC 5798 §6.4.3).
+    actions shutdown(time_point now);
+
+    /// The earliest pending timer, or nullopt when nothing is armed (Initialize, Fault).
+    std::optional<time_point> next_deadline() const noexcept;
+
+    state current_state() const noexcept { return state_; }
+    std::uint8_t priority() const noexcept { return priority_; }
+    const instance_config& config() const noexcept { return config_; }
+    /// The master we last heard from while Backup (nullopt while we are Master or know none).
+    std::optional<ip_address> current_master() const noexcept { return master_; }
+    /// Master_Adver_Interval: ours as Master; the master's as learned by a v3 Backup.
+    centiseconds master_adver_interval() const noexcept { return master_adver_interval_; }
+    time_point state_since() const noexcept { return since_; }
+    std::uint64_t transitions() const noexcept { return transitions_; }
+
+private:
+    // Implementation details are the module owner's; these are the facts the contract needs.
+    instance_config config_;
+    state state_ = state::initialize;
+    std::uint8_t priority_;
+    centiseconds master_adver_interval_;
+    std::optional<ip_address> primary_;
+    std::optional<ip_address> master_;
+    time_point since_{};
+    std::uint64_t transitions_ = 0;
+    std::optional<time_point> adver_timer_;
+    std::optional<time_point> master_down_timer_;
+    std::optional<time_point> garp_timer_;
+    unsigned garp_rounds_left_ = 0;
+    std::optional<time_point> lower_master_seen_;  // for preempt_delay
+    time_point started_{};
+};
+
+}  // namespace vipd::vrrp

@@ -1,0 +1,47 @@
+#!/usr/bin/env bash
+# Installs every build and test dependency of vipd from Debian 12 packages.
+# Idempotent; run as root on a fresh machine. Nothing is downloaded outside apt.
+set -euo pipefail
+
+build_packages=(
+  build-essential cmake pkg-config ninja-build
+  libboost-dev libnl-3-dev libnl-route-3-dev libnl-genl-3-dev
+  libtomlplusplus-dev libspdlog-dev libfmt-dev libsystemd-dev
+  libcli11-dev nlohmann-json3-dev
+  libgtest-dev libgmock-dev libbenchmark-dev
+  clang libclang-rt-14-dev clang-format
+)
+test_packages=(
+  iproute2 procps iputils-ping curl python3 psmisc
+  keepalived tshark ipvsadm
+)
+
+missing=()
+for p in "${build_packages[@]}" "${test_packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+if [ ${#missing[@]} -eq 0 ]; then
+  echo "install-deps: everything is installed"
+  exit 0
+fi
+
+if [ "$(id -u)" -ne 0 ]; then
+  echo "install-deps: must run as root to install: ${missing[*]}" >&2
+  exit 1
+fi
+
+export DEBIAN_FRONTEND=noninteractive
+# Packages such as keepalived must not start a service on this host's network during install.
+policy=/usr/sbin/policy-rc.d
+created_policy=0
+if [ ! -e "$policy" ]; then
+  printf '#!/bin/sh\nexit 101\n' >"$policy"
+  chmod 755 "$policy"
+  created_policy=1
+fi
+trap '[ "$created_policy" = 1 ] && rm -f "$policy"' EXIT
+
+echo "wireshark-common wireshark-common/install-setuid boolean false" | debconf-set-selections
+apt-get update -qq
+apt-get install -y -qq --no-install-recommends "${missing[@]}"
+echo "install-deps: installed ${missing[*]}"
