@@ -1,0 +1,1 @@
+# rtnetlink adapters: target_sources(vipd_net_linux PRIVATE ...)

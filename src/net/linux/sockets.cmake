@@ -1,0 +1,1 @@
+# socket adapters: target_sources(vipd_net_linux PRIVATE ...)
