@@ -1,0 +1,100 @@
+#pragma once
+/// Drives every configured VRRP instance: feeds it packets, link changes and timer expiries, and
+/// performs the actions it returns through the kernel ports. Knows no Asio: the daemon's shell
+/// owns the event loop and the one timer, and asks `next_deadline()` after each event.
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "vipd/config/config.hpp"
+#include "vipd/core/rate_limiter.hpp"
+#include "vipd/core/time.hpp"
+#include "vipd/daemon/channel_factory.hpp"
+#include "vipd/logging/logging.hpp"
+#include "vipd/net/ports.hpp"
+#include "vipd/vrrp/drop_reason.hpp"
+#include "vipd/vrrp/instance.hpp"
+
+namespace vipd::daemon {
+
+/// The kernel as the router sees it.
+struct router_ports {
+    net::address_port& addresses;
+    net::frame_port& frames;
+    net::link_monitor& links;
+    daemon::channel_factory& channels;
+};
+
+using clock_function = std::function<time_point()>;
+
+/// A read-only view of one instance, for logs, status and tests.
+struct instance_status {
+    std::string name;
+    vrrp::state state;
+    std::uint8_t priority;
+    std::optional<ip_address> master;
+    time_point since;
+    std::uint64_t transitions;
+};
+
+class vrrp_router {
+public:
+    /// `clock` stamps packets and link events as they arrive; `deadlines_changed` is called after
+    /// every event so the shell can re-arm its single timer.
+    vrrp_router(const config::daemon_config& config, router_ports ports, const logging::log_set& logs,
+                clock_function clock, std::function<void()> deadlines_changed);
+    ~vrrp_router();
+    vrrp_router(const vrrp_router&) = delete;
+    vrrp_router& operator=(const vrrp_router&) = delete;
+
+    /// Removes leftovers of an earlier run (every address carrying vipd's tag), opens channels,
+    /// watches links and starts every instance.
+    void start();
+
+    /// Runs every instance timer that is due at `now`; adverts due together leave in one batch
+    /// per channel.
+    void on_timer(time_point now);
+
+    /// The earliest instance deadline, nullopt when none is armed.
+    std::optional<time_point> next_deadline() const;
+
+    /// Graceful stop: Masters resign with priority 0 and remove their VIPs.
+    void shutdown();
+
+    std::vector<instance_status> status() const;
+    /// Rejected packets per reason, over all channels and instances.
+    const vrrp::drop_counters& drops() const noexcept { return drops_; }
+
+private:
+    struct channel;
+    struct instance_slot;
+
+    void on_packet(channel& ch, const net::received_packet& packet);
+    void on_link(const net::link_status& status);
+    void open_channel_if_needed(instance_slot& slot);
+    void execute(instance_slot& slot, const vrrp::actions& actions);
+    void flush_adverts();
+    void count_drop(vrrp::drop_reason reason, const std::string& context, const ip_address& source);
+    bool usable(const instance_slot& slot, const net::link_status* status) const;
+    void add_vips(instance_slot& slot);
+    void remove_vips(instance_slot& slot);
+    void send_garp(instance_slot& slot);
+    void log_transition(const instance_slot& slot, const vrrp::state_changed& change);
+
+    router_ports ports_;
+    const logging::log_set& logs_;
+    clock_function clock_;
+    std::function<void()> deadlines_changed_;
+    std::vector<std::unique_ptr<instance_slot>> slots_;
+    std::map<std::pair<std::string, address_family>, std::unique_ptr<channel>> channels_;
+    vrrp::drop_counters drops_;
+    rate_limiter drop_log_limit_{10, std::chrono::seconds(10)};
+};
+
+}  // namespace vipd::daemon

@@ -1,0 +1,82 @@
+#!/usr/bin/env bash
+# Installs what is missing, builds, and runs every test tier of vipd:
+#   unit (no root), unit again under ASan+UBSan, a bounded libFuzzer run of the advert decoder,
+#   netns (root: real daemons in network namespaces on this kernel), vm (real kernel under qemu).
+# Usage: sudo scripts/test-all.sh            (FUZZ_SECONDS=60 by default)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+root=$(pwd)
+jobs=${JOBS:-2}
+fuzz_seconds=${FUZZ_SECONDS:-60}
+
+bash scripts/install-deps.sh
+
+summary=()
+total_failed=0
+total_passed=0
+note() { printf '\n=== %s\n' "$*"; }
+
+# run_ctest NAME BUILD_DIR CTEST_ARGS...: runs a tier and tallies its result.
+run_ctest() {
+    local name=$1 dir=$2
+    shift 2
+    local log="$dir/ctest-$name.log"
+    note "tier $name"
+    set +e
+    (cd "$dir" && ctest --output-on-failure "$@") 2>&1 | tee "$log"
+    local rc=${PIPESTATUS[0]}
+    set -e
+    local line passed=0 failed=0
+    line=$(grep -E '[0-9]+% tests passed, [0-9]+ tests failed out of [0-9]+' "$log" | tail -1 || true)
+    if [ -n "$line" ]; then
+        failed=$(sed -E 's/.* ([0-9]+) tests failed out of ([0-9]+).*/\1/' <<<"$line")
+        local all
+        all=$(sed -E 's/.* tests failed out of ([0-9]+).*/\1/' <<<"$line")
+        passed=$((all - failed))
+    elif grep -q 'No tests were found' "$log"; then
+        summary+=("$name: no tests")
+        return 0
+    fi
+    if [ "$rc" -ne 0 ] && [ "$failed" -eq 0 ]; then failed=1; fi
+    total_passed=$((total_passed + passed))
+    total_failed=$((total_failed + failed))
+    summary+=("$name: $passed passed, $failed failed")
+}
+
+note "build (RelWithDebInfo)"
+cmake -S . -B build -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+cmake --build build -j "$jobs"
+run_ctest unit build -L unit -j "$jobs"
+
+note "build with ASan+UBSan"
+cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DVIPD_SANITIZE=ON -DVIPD_BENCH=OFF >/dev/null
+cmake --build build-asan -j "$jobs"
+ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 run_ctest unit-asan build-asan -L unit -j "$jobs"
+
+if [ -f tests/fuzz/run.sh ]; then
+    note "fuzz the advert decoder for ${fuzz_seconds}s"
+    CC=clang CXX=clang++ cmake -S . -B build-fuzz -G Ninja -DVIPD_FUZZ=ON -DVIPD_TESTS=OFF -DVIPD_BENCH=OFF >/dev/null
+    cmake --build build-fuzz -j "$jobs" --target vipd_fuzz_advert_decode
+    if bash tests/fuzz/run.sh build-fuzz "$fuzz_seconds"; then
+        summary+=("fuzz: 1 passed, 0 failed"); total_passed=$((total_passed + 1))
+    else
+        summary+=("fuzz: 0 passed, 1 failed"); total_failed=$((total_failed + 1))
+    fi
+fi
+
+if [ "$(id -u)" -eq 0 ]; then
+    run_ctest netns build -L netns
+    run_ctest vm build -L vm
+else
+    summary+=("netns, vm: skipped (need root)")
+fi
+
+leaked=$(ip netns list 2>/dev/null | wc -l)
+note "summary"
+printf '%s\n' "${summary[@]}"
+if [ "$leaked" -gt 0 ]; then
+    echo "leaked network namespaces: $(ip netns list | tr '\n' ' ')"
+    total_failed=$((total_failed + 1))
+fi
+echo "total: $total_passed passed, $total_failed failed"
+[ "$total_failed" -eq 0 ]

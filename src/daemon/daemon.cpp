@@ -1,0 +1,178 @@
+#include "vipd/daemon/daemon.hpp"
+
+#include <net/if.h>
+#include <unistd.h>
+
+#include <array>
+#include <cstdio>
+#include <set>
+
+#include <fmt/format.h>
+
+#include "vipd/config/loader.hpp"
+#include "vipd/daemon/vrrp_router.hpp"
+#include "vipd/logging/logging.hpp"
+#include "vipd/net/linux/asio.hpp"
+#include "vipd/net/linux/packet_socket.hpp"
+#include "vipd/net/linux/rtnl_addresses.hpp"
+#include "vipd/net/linux/rtnl_link_monitor.hpp"
+#include "vipd/net/linux/vrrp_socket.hpp"
+
+namespace vipd::daemon {
+namespace {
+
+std::string host_name() {
+    std::array<char, 256> buffer{};
+    if (gethostname(buffer.data(), buffer.size() - 1) != 0) {
+        return "vipd";
+    }
+    return std::string(buffer.data());
+}
+
+config::load_result load(const options& opts) {
+    auto result = config::load_file(opts.config_file);
+    if (result.ok() && result.config->global.router_id.empty()) {
+        result.config->global.router_id = host_name();
+    }
+    for (const auto& error : result.errors) {
+        std::fprintf(stderr, "%s\n", error.to_string().c_str());
+    }
+    return result;
+}
+
+logging::target log_target(log_choice choice) {
+    switch (choice) {
+        case log_choice::stderr_stream: return logging::target::stderr_stream;
+        case log_choice::journal: return logging::target::journal;
+        case log_choice::automatic: break;
+    }
+    return logging::detect_target();
+}
+
+class socket_channel_factory final : public channel_factory {
+public:
+    explicit socket_channel_factory(asio::io_context& io) : io_(io) {}
+    std::unique_ptr<net::advert_channel> open(const std::string& interface, address_family family,
+                                              std::error_code& error) override {
+        return net::linux::vrrp_socket::open(io_, interface, family, error);
+    }
+
+private:
+    asio::io_context& io_;
+};
+
+}  // namespace
+
+std::vector<std::string> host_warnings(const config::daemon_config& config) {
+    std::vector<std::string> warnings;
+    std::set<std::string> reported;
+    auto missing = [&](const std::string& interface, const std::string& why) {
+        if (if_nametoindex(interface.c_str()) == 0 && reported.insert(interface).second) {
+            warnings.push_back(fmt::format("interface {} does not exist on this host ({})", interface, why));
+        }
+    };
+    for (const auto& instance : config.vrrp) {
+        missing(instance.interface, "vrrp instance " + instance.name + " starts in FAULT until it appears");
+        for (const auto& vip : instance.vips) {
+            const auto& device = instance.device_of(vip);
+            if (device != instance.interface && !device.starts_with("dummy")) {
+                missing(device, "VIP " + vip.prefix.to_string() + " of " + instance.name + " cannot be added");
+            }
+        }
+    }
+    return warnings;
+}
+
+int check(const options& opts) {
+    auto result = load(opts);
+    if (!result.ok()) {
+        std::fprintf(stderr, "%s: %zu error(s)\n", opts.config_file.c_str(), result.errors.size());
+        return 1;
+    }
+    for (const auto& warning : host_warnings(*result.config)) {
+        std::fprintf(stderr, "warning: %s\n", warning.c_str());
+    }
+    std::printf("%s: configuration is valid (%zu VRRP instance(s))\n", opts.config_file.c_str(),
+                result.config->vrrp.size());
+    return 0;
+}
+
+int run(const options& opts) {
+    auto result = load(opts);
+    if (!result.ok()) {
+        std::fprintf(stderr, "%s: %zu error(s); not starting\n", opts.config_file.c_str(),
+                     result.errors.size());
+        return 1;
+    }
+    const config::daemon_config& config = *result.config;
+    logging::log_set logs(log_target(opts.log), opts.log_level);
+    logs.daemon().info("vipd {} starting: router_id {}, {} VRRP instance(s), config {}",
+                       VIPD_VERSION, config.global.router_id, config.vrrp.size(), config.file);
+    for (const auto& warning : host_warnings(config)) {
+        logs.daemon().warn("{}", warning);
+    }
+
+    asio::io_context io;
+    asio::steady_timer timer(io);
+    std::unique_ptr<net::linux::rtnl_addresses> addresses;
+    std::unique_ptr<net::linux::rtnl_link_monitor> links;
+    std::unique_ptr<net::linux::packet_socket> frames;
+    try {
+        addresses = std::make_unique<net::linux::rtnl_addresses>();
+        links = std::make_unique<net::linux::rtnl_link_monitor>(io);
+        frames = std::make_unique<net::linux::packet_socket>();
+    } catch (const std::exception& error) {
+        logs.daemon().critical("cannot open kernel interfaces: {}", error.what());
+        return 1;
+    }
+    socket_channel_factory channels(io);
+
+    // The router asks for the timer to be re-armed after every event; one timer serves every
+    // instance, so adverts that fall due together leave in one batch.
+    std::unique_ptr<vrrp_router> router;
+    std::function<void()> arm = [&] {
+        auto deadline = router->next_deadline();
+        if (!deadline) {
+            timer.cancel();
+            return;
+        }
+        timer.expires_at(*deadline);
+        timer.async_wait([&](const boost::system::error_code& error) {
+            if (error) {
+                return;  // cancelled by a re-arm
+            }
+            router->on_timer(steady_clock::now());
+            arm();
+        });
+    };
+    router = std::make_unique<vrrp_router>(config, router_ports{*addresses, *frames, *links, channels}, logs,
+                                           [] { return steady_clock::now(); }, [&] { arm(); });
+
+    asio::signal_set stop_signals(io, SIGTERM, SIGINT);
+    stop_signals.async_wait([&](const boost::system::error_code& error, int signal_number) {
+        if (error) {
+            return;
+        }
+        logs.daemon().info("signal {}: resigning and removing VIPs", signal_number);
+        router->shutdown();
+        io.stop();
+    });
+    asio::signal_set reload_signal(io, SIGHUP);
+    std::function<void()> wait_reload = [&] {
+        reload_signal.async_wait([&](const boost::system::error_code& error, int) {
+            if (error) {
+                return;
+            }
+            logs.daemon().warn("SIGHUP: reload is not implemented yet; restart to apply a new config");
+            wait_reload();
+        });
+    };
+    wait_reload();
+
+    router->start();
+    io.run();
+    logs.daemon().info("stopped");
+    return 0;
+}
+
+}  // namespace vipd::daemon

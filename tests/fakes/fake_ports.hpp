@@ -1,0 +1,139 @@
+#pragma once
+/// Recording fakes of the kernel ports (include/vipd/net/ports.hpp) and the channel factory, so
+/// daemon logic runs without root. They keep state like the kernel would and record every call.
+
+#include <map>
+#include <memory>
+#include <set>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "vipd/daemon/channel_factory.hpp"
+#include "vipd/net/ports.hpp"
+
+namespace vipd::fakes {
+
+class fake_address_port : public net::address_port {
+public:
+    struct entry {
+        std::string interface;
+        ip_prefix prefix;
+        bool tagged;
+        auto operator<=>(const entry& other) const {
+            return std::tie(interface, prefix.address, prefix.length) <=>
+                   std::tie(other.interface, other.prefix.address, other.prefix.length);
+        }
+        bool operator==(const entry& other) const {
+            return interface == other.interface && prefix == other.prefix;
+        }
+    };
+
+    std::error_code add(const std::string& interface, const ip_prefix& prefix) override {
+        calls.push_back("add " + interface + " " + prefix.to_string());
+        if (fail_next_add) {
+            fail_next_add = false;
+            return std::make_error_code(std::errc::operation_not_permitted);
+        }
+        present.insert(entry{interface, prefix, true});
+        return {};
+    }
+    std::error_code remove(const std::string& interface, const ip_prefix& prefix) override {
+        calls.push_back("remove " + interface + " " + prefix.to_string());
+        auto found = present.find(entry{interface, prefix, true});
+        if (found != present.end() && found->tagged) {
+            present.erase(found);
+        }
+        return {};
+    }
+    std::vector<net::tagged_address> list_tagged() override {
+        std::vector<net::tagged_address> out;
+        for (const auto& e : present) {
+            if (e.tagged) {
+                out.push_back({e.interface, e.prefix});
+            }
+        }
+        return out;
+    }
+    std::error_code ensure_dummy(const std::string& interface) override {
+        calls.push_back("ensure_dummy " + interface);
+        return {};
+    }
+    bool has(const std::string& interface, const std::string& prefix) const {
+        return present.count(entry{interface, *ip_prefix::parse(prefix), true}) > 0;
+    }
+
+    std::set<entry> present;
+    std::vector<std::string> calls;
+    bool fail_next_add = false;
+};
+
+class fake_link_monitor : public net::link_monitor {
+public:
+    std::optional<net::link_status> status(const std::string& interface) override {
+        auto found = links.find(interface);
+        if (found == links.end()) {
+            return std::nullopt;
+        }
+        return found->second;
+    }
+    void watch(const std::string& interface, handler on_change) override {
+        handlers[interface] = std::move(on_change);
+    }
+    /// Changes a link as the kernel would and notifies the watcher.
+    void set(const net::link_status& link) {
+        links[link.name] = link;
+        if (auto h = handlers.find(link.name); h != handlers.end()) {
+            h->second(link);
+        }
+    }
+
+    std::map<std::string, net::link_status> links;
+    std::map<std::string, handler> handlers;
+};
+
+class fake_frame_port : public net::frame_port {
+public:
+    std::error_code send(const std::string& interface, std::span<const std::uint8_t> frame) override {
+        sent.emplace_back(interface, std::vector<std::uint8_t>(frame.begin(), frame.end()));
+        return {};
+    }
+    std::vector<std::pair<std::string, std::vector<std::uint8_t>>> sent;
+};
+
+class fake_advert_channel : public net::advert_channel {
+public:
+    struct batch {
+        std::vector<std::vector<std::uint8_t>> messages;
+        ip_address source;
+    };
+    std::error_code send(std::span<const std::vector<std::uint8_t>> messages,
+                         const ip_address& source) override {
+        batches.push_back({{messages.begin(), messages.end()}, source});
+        return {};
+    }
+    void on_receive(receive_handler handler) override { receive = std::move(handler); }
+    /// Delivers a packet as if the kernel had received it.
+    void deliver(const net::received_packet& packet) const { receive(packet); }
+
+    std::vector<batch> batches;
+    receive_handler receive;
+};
+
+class fake_channel_factory : public daemon::channel_factory {
+public:
+    std::unique_ptr<net::advert_channel> open(const std::string& interface, address_family family,
+                                              std::error_code& error) override {
+        if (refuse.count(interface) > 0) {
+            error = std::make_error_code(std::errc::no_such_device);
+            return nullptr;
+        }
+        auto channel = std::make_unique<fake_advert_channel>();
+        opened[{interface, family}] = channel.get();
+        return channel;
+    }
+    std::map<std::pair<std::string, address_family>, fake_advert_channel*> opened;
+    std::set<std::string> refuse;
+};
+
+}  // namespace vipd::fakes

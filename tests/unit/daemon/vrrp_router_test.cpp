@@ -1,0 +1,212 @@
+#include "vipd/daemon/vrrp_router.hpp"
+
+#include <gtest/gtest.h>
+
+#include "fakes/fake_ports.hpp"
+#include "vipd/vrrp/packet.hpp"
+
+namespace vipd::daemon {
+namespace {
+
+using namespace std::chrono_literals;
+
+config::vrrp_instance make_instance(std::string name, std::uint8_t vrid, std::uint8_t priority,
+                                    std::vector<std::string> vips) {
+    config::vrrp_instance instance;
+    instance.name = std::move(name);
+    instance.interface = "eth0";
+    instance.vrid = vrid;
+    instance.priority = priority;
+    instance.advert_interval = centiseconds(100);
+    for (const auto& text : vips) {
+        auto space = text.find(" dev ");
+        config::vip vip{*ip_prefix::parse(text.substr(0, space)), std::nullopt};
+        if (space != std::string::npos) {
+            vip.device = text.substr(space + 5);
+        }
+        instance.vips.push_back(vip);
+    }
+    return instance;
+}
+
+net::link_status eth0_up() {
+    net::link_status link;
+    link.name = "eth0";
+    link.index = 2;
+    link.up = true;
+    link.mac = {0x02, 0, 0, 0, 0, 0x01};
+    link.primary_v4 = ip_address::parse("10.0.0.1");
+    return link;
+}
+
+/// A router on fakes with a hand-driven clock.
+class RouterTest : public ::testing::Test {
+protected:
+    void build(std::vector<config::vrrp_instance> instances) {
+        config_.vrrp = std::move(instances);
+        router_ = std::make_unique<vrrp_router>(
+            config_, router_ports{addresses_, frames_, links_, channels_}, logs_,
+            [this] { return now_; }, [this] { ++deadline_changes_; });
+    }
+    fakes::fake_advert_channel& channel() { return *channels_.opened.at({"eth0", address_family::ipv4}); }
+    /// Runs the router's timers up to `until`, as the shell's timer would.
+    void run_until(time_point until) {
+        while (auto deadline = router_->next_deadline()) {
+            if (*deadline > until) {
+                break;
+            }
+            now_ = *deadline;
+            router_->on_timer(now_);
+        }
+        now_ = until;
+    }
+    std::vector<std::uint8_t> advert_bytes(std::uint8_t vrid, std::uint8_t priority, const char* source,
+                                           const char* vip) {
+        vrrp::advert ad;
+        ad.vrid = vrid;
+        ad.priority = priority;
+        ad.interval = centiseconds(100);
+        ad.addresses = {*ip_address::parse(vip)};
+        return vrrp::encode(ad, *ip_address::parse(source), vrrp::advert_group(address_family::ipv4));
+    }
+    void deliver(const std::vector<std::uint8_t>& bytes, const char* source, std::uint8_t ttl = 255) {
+        channel().deliver({bytes, *ip_address::parse(source), *ip_address::parse("224.0.0.18"), ttl, 2});
+    }
+
+    time_point now_{std::chrono::seconds(1000)};
+    config::daemon_config config_;
+    fakes::fake_address_port addresses_;
+    fakes::fake_frame_port frames_;
+    fakes::fake_link_monitor links_;
+    fakes::fake_channel_factory channels_;
+    logging::log_set logs_{logging::target::stderr_stream, spdlog::level::off};
+    std::unique_ptr<vrrp_router> router_;
+    int deadline_changes_ = 0;
+};
+
+TEST_F(RouterTest, StartRemovesLeftoversButNotForeignAddresses) {
+    addresses_.present.insert({"eth0", *ip_prefix::parse("10.0.0.99/24"), true});
+    addresses_.present.insert({"eth0", *ip_prefix::parse("10.0.0.1/24"), false});
+    links_.links["eth0"] = eth0_up();
+    build({make_instance("web", 51, 100, {"10.0.0.100/24"})});
+    router_->start();
+    EXPECT_FALSE(addresses_.has("eth0", "10.0.0.99/24"));
+    EXPECT_EQ(addresses_.present.size(), 1u);  // the untagged owner's address stays
+    EXPECT_EQ(router_->status().at(0).state, vrrp::state::backup);
+    EXPECT_GT(deadline_changes_, 0);
+}
+
+TEST_F(RouterTest, BackupBecomesMasterAddsVipsSendsAdvertAndGarp) {
+    links_.links["eth0"] = eth0_up();
+    build({make_instance("web", 51, 100, {"10.0.0.100/24", "192.168.100.1/32 dev dummy1"})});
+    router_->start();
+    run_until(now_ + 4s);
+    EXPECT_EQ(router_->status().at(0).state, vrrp::state::master);
+    EXPECT_TRUE(addresses_.has("eth0", "10.0.0.100/24"));
+    EXPECT_TRUE(addresses_.has("dummy1", "192.168.100.1/32"));
+    EXPECT_NE(std::find(addresses_.calls.begin(), addresses_.calls.end(), "ensure_dummy dummy1"),
+              addresses_.calls.end());
+    ASSERT_FALSE(channel().batches.empty());
+    EXPECT_EQ(channel().batches.front().source, *ip_address::parse("10.0.0.1"));
+    // Every GARP goes out on the instance's interface, also for the VIP on dummy1.
+    ASSERT_FALSE(frames_.sent.empty());
+    for (const auto& [interface, frame] : frames_.sent) {
+        EXPECT_EQ(interface, "eth0");
+        EXPECT_EQ(frame.size(), 42u);  // Ethernet + ARP, unpadded
+    }
+}
+
+TEST_F(RouterTest, HigherPriorityAdvertKeepsItBackupAndLowerOneIsPreempted) {
+    links_.links["eth0"] = eth0_up();
+    build({make_instance("web", 51, 100, {"10.0.0.100/24"})});
+    router_->start();
+    for (int i = 0; i < 10; ++i) {
+        run_until(now_ + 1s);
+        deliver(advert_bytes(51, 200, "10.0.0.2", "10.0.0.100"), "10.0.0.2");
+    }
+    EXPECT_EQ(router_->status().at(0).state, vrrp::state::backup);
+    EXPECT_EQ(router_->status().at(0).master, ip_address::parse("10.0.0.2"));
+    EXPECT_TRUE(channel().batches.empty());
+    for (int i = 0; i < 10; ++i) {
+        run_until(now_ + 1s);
+        deliver(advert_bytes(51, 50, "10.0.0.2", "10.0.0.100"), "10.0.0.2");
+    }
+    EXPECT_EQ(router_->status().at(0).state, vrrp::state::master);
+}
+
+TEST_F(RouterTest, RejectedPacketsAreCountedByReasonAndChangeNothing) {
+    links_.links["eth0"] = eth0_up();
+    build({make_instance("web", 51, 100, {"10.0.0.100/24"})});
+    router_->start();
+    deliver(advert_bytes(51, 200, "10.0.0.2", "10.0.0.100"), "10.0.0.2", 64);
+    deliver(advert_bytes(52, 200, "10.0.0.2", "10.0.0.100"), "10.0.0.2");
+    std::vector<std::uint8_t> garbage{0x21, 0x33};
+    deliver(garbage, "10.0.0.2");
+    EXPECT_EQ(router_->drops()[vrrp::drop_reason::bad_ttl], 1u);
+    EXPECT_EQ(router_->drops()[vrrp::drop_reason::unknown_vrid], 1u);
+    EXPECT_EQ(router_->drops().total(), 3u);
+    run_until(now_ + 4s);  // none of them counted as a master: it still times out
+    EXPECT_EQ(router_->status().at(0).state, vrrp::state::master);
+}
+
+TEST_F(RouterTest, AdvertsDueTogetherLeaveInOneBatch) {
+    links_.links["eth0"] = eth0_up();
+    build({make_instance("a", 1, 255, {"10.0.0.101/24"}), make_instance("b", 2, 255, {"10.0.0.102/24"}),
+           make_instance("c", 3, 255, {"10.0.0.103/24"})});
+    router_->start();  // owners: Master at once, in one batch
+    ASSERT_EQ(channel().batches.size(), 1u);
+    EXPECT_EQ(channel().batches[0].messages.size(), 3u);
+    channel().batches.clear();
+    run_until(now_ + 1s);
+    ASSERT_EQ(channel().batches.size(), 1u);
+    EXPECT_EQ(channel().batches[0].messages.size(), 3u);
+}
+
+TEST_F(RouterTest, LinkDownFaultsAndRemovesVipsLinkUpRecovers) {
+    links_.links["eth0"] = eth0_up();
+    build({make_instance("web", 51, 255, {"10.0.0.100/24"})});
+    router_->start();
+    EXPECT_TRUE(addresses_.has("eth0", "10.0.0.100/24"));
+    auto down = eth0_up();
+    down.up = false;
+    links_.set(down);
+    EXPECT_EQ(router_->status().at(0).state, vrrp::state::fault);
+    EXPECT_FALSE(addresses_.has("eth0", "10.0.0.100/24"));
+    links_.set(eth0_up());
+    EXPECT_EQ(router_->status().at(0).state, vrrp::state::master);
+    EXPECT_TRUE(addresses_.has("eth0", "10.0.0.100/24"));
+}
+
+TEST_F(RouterTest, MissingInterfaceStartsInFaultAndRecoversWhenItAppears) {
+    build({make_instance("web", 51, 100, {"10.0.0.100/24"})});
+    router_->start();
+    EXPECT_EQ(router_->status().at(0).state, vrrp::state::fault);
+    EXPECT_FALSE(router_->next_deadline());
+    links_.set(eth0_up());
+    EXPECT_EQ(router_->status().at(0).state, vrrp::state::backup);
+}
+
+TEST_F(RouterTest, SocketThatCannotOpenMeansFaultNotACrash) {
+    links_.links["eth0"] = eth0_up();
+    channels_.refuse.insert("eth0");
+    build({make_instance("web", 51, 100, {"10.0.0.100/24"})});
+    router_->start();
+    EXPECT_EQ(router_->status().at(0).state, vrrp::state::fault);
+}
+
+TEST_F(RouterTest, ShutdownResignsWithPriorityZeroAndRemovesVips) {
+    links_.links["eth0"] = eth0_up();
+    build({make_instance("web", 51, 255, {"10.0.0.100/24"})});
+    router_->start();
+    channel().batches.clear();
+    router_->shutdown();
+    EXPECT_FALSE(addresses_.has("eth0", "10.0.0.100/24"));
+    ASSERT_EQ(channel().batches.size(), 1u);
+    auto decoded = vrrp::decode(channel().batches[0].messages.at(0),
+                                {*ip_address::parse("10.0.0.1"), *ip_address::parse("224.0.0.18"), 255});
+    ASSERT_TRUE(std::holds_alternative<vrrp::decoded_advert>(decoded));
+    EXPECT_EQ(std::get<vrrp::decoded_advert>(decoded).advert.priority, 0);
+}
+
+}  // namespace
+}  // namespace vipd::daemon
