@@ -131,7 +131,30 @@ public:
     std::uint64_t transitions() const noexcept { return transitions_; }
 
 private:
-    // Implementation details are the module owner's; these are the facts the contract needs.
+    // Entry into each state: emit the one state_changed, then the state's entry actions.
+    void change_state(time_point now, state to, transition_reason reason, actions& out,
+                      const ip_address* peer = nullptr,
+                      std::optional<std::uint8_t> peer_priority = std::nullopt);
+    void become_master(time_point now, transition_reason reason, actions& out,
+                       const ip_address* peer = nullptr,
+                       std::optional<std::uint8_t> peer_priority = std::nullopt);
+    void become_backup(time_point now, transition_reason reason, actions& out,
+                       const ip_address* peer = nullptr,
+                       std::optional<std::uint8_t> peer_priority = std::nullopt);
+    void leave_current_state(actions& out);
+    void cancel_timers() noexcept;
+    /// Master_Down_Timer = now + Master_Down_Interval (or + Skew_Time after a priority-0 advert).
+    void arm_master_down(time_point now, bool skew_only);
+    void arm_garp(time_point now);
+    void fire_garp(time_point now, actions& out);
+    void fire_adver(time_point now, actions& out);
+    std::optional<drop_reason> receive_check(const advert& ad, const ip_address& source) const;
+    void backup_on_advert(time_point now, const advert& ad, const ip_address& source,
+                          actions& out);
+    void master_on_advert(time_point now, const advert& ad, const ip_address& source,
+                          actions& out);
+    void learn_interval(const advert& ad) noexcept;
+
     instance_config config_;
     state state_ = state::initialize;
     std::uint8_t priority_;
@@ -142,10 +165,14 @@ private:
     std::uint64_t transitions_ = 0;
     std::optional<time_point> adver_timer_;
     std::optional<time_point> master_down_timer_;
+    // When and how the master down timer was last armed, so a priority change can recompute it.
+    time_point master_down_armed_at_{};
+    bool master_down_skew_only_ = false;
     std::optional<time_point> garp_timer_;
-    unsigned garp_rounds_left_ = 0;
-    std::optional<time_point> lower_master_seen_;  // for preempt_delay
-    time_point started_{};
+    unsigned garp_rounds_left_ = 0;  // burst rounds still to send; 0 = refresh phase
+    /// preempt_delay (keepalived semantics): set on entering Backup and on first seeing a
+    /// lower-priority master; cleared by an advert from a master we accept on priority.
+    std::optional<time_point> preempt_hold_until_;
 };
 
 }  // namespace vipd::vrrp
