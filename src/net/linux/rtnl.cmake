@@ -1,1 +1,5 @@
-# rtnetlink adapters: target_sources(vipd_net_linux PRIVATE ...)
+# rtnetlink adapters (libnl-3 / libnl-route-3): address_port and link_monitor.
+target_sources(vipd_net_linux PRIVATE
+  ${CMAKE_CURRENT_LIST_DIR}/rtnl_netlink.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/rtnl_addresses.cpp
+  ${CMAKE_CURRENT_LIST_DIR}/rtnl_link_monitor.cpp)

@@ -1,0 +1,79 @@
+#pragma once
+/// link_monitor on rtnetlink multicast: the kernel pushes link and address changes, the monitor
+/// re-reads the interfaces it watches and reports the ones whose status changed.
+
+#include <cstdint>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "vipd/net/linux/asio.hpp"
+#include "vipd/net/linux/rtnl_socket.hpp"
+#include "vipd/net/ports.hpp"
+
+namespace vipd::net::linux {
+
+/// Listens on RTNLGRP_LINK, RTNLGRP_IPV4_IFADDR and RTNLGRP_IPV6_IFADDR in the network namespace
+/// the constructing thread is in. Notifications are only a trigger: after each burst the watched
+/// interfaces are re-read with a link dump and an address dump, so a lost notification (socket
+/// overrun, ENOBUFS) costs nothing but that re-read.
+///
+/// The status it reports:
+/// - up: IFF_UP && IFF_RUNNING. The kernel sets IFF_RUNNING when the operstate is UP or UNKNOWN
+///   (lo, and drivers that report no operstate), which is the "can carry traffic" answer we want;
+///   a veth is RUNNING only once its peer is up too.
+/// - primary_v4: the first IPv4 address that does not carry k_vipd_address_protocol and is not
+///   IFA_F_SECONDARY. If every untagged address is secondary (a VIP in the same subnet was added
+///   before the real address), the first untagged secondary, so a VIP is never the source.
+/// - link_local_v6: the first fe80::/10 address that is neither tagged (VRRPv3 IPv6 VIPs are
+///   often link-local) nor tentative / dadfailed, i.e. one the kernel will let us send from.
+///
+/// Single-threaded: call it and run the io_context on one thread. Handlers run on that
+/// io_context and may call watch() and status().
+class rtnl_link_monitor final : public link_monitor {
+  public:
+    /// Opens the event and request sockets and starts waiting for notifications; throws
+    /// std::system_error if a socket cannot be opened (startup only).
+    explicit rtnl_link_monitor(asio::io_context& io);
+    ~rtnl_link_monitor() override;
+    rtnl_link_monitor(const rtnl_link_monitor&) = delete;
+    rtnl_link_monitor& operator=(const rtnl_link_monitor&) = delete;
+
+    /// Reads the interface now (two netlink requests); nullopt if it does not exist or the kernel
+    /// could not be asked.
+    std::optional<link_status> status(const std::string& interface) override;
+    /// Takes the current status as the baseline and reports every later change, including the
+    /// interface appearing (if absent now) and disappearing (reported with index 0 and up
+    /// false). Several handlers may watch one interface.
+    void watch(const std::string& interface, handler on_change) override;
+
+    /// Notification overruns recovered by a full re-read (for counters and tests).
+    std::uint64_t overruns() const noexcept { return overruns_; }
+
+  private:
+    struct watched_interface {
+        std::vector<handler> handlers;
+        std::optional<link_status> last;
+    };
+
+    void arm();
+    /// Reads every queued notification; true if one concerns a watched interface or was lost.
+    bool drain();
+    /// Re-reads all watched interfaces and calls the handlers of those that changed.
+    void refresh();
+
+    detail::nl_sock_ptr requests_;
+    detail::nl_sock_ptr events_;
+    asio::posix::stream_descriptor descriptor_;
+    std::map<std::string, watched_interface> watched_;
+    std::vector<std::uint8_t> buffer_;
+    std::uint64_t overruns_ = 0;
+    bool refresh_pending_ = false;
+    // Outlives nothing: a completion already queued when the monitor is destroyed sees it
+    // expired and returns without touching the monitor.
+    std::shared_ptr<int> alive_ = std::make_shared<int>(0);
+};
+
+}  // namespace vipd::net::linux

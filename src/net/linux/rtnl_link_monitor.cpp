@@ -1,0 +1,257 @@
+#include "vipd/net/linux/rtnl_link_monitor.hpp"
+
+#include <cerrno>
+#include <fcntl.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <linux/if_addr.h>
+#include <linux/netlink.h>
+#include <linux/rtnetlink.h>
+#include <net/if.h>
+#include <netlink/netlink.h>
+#include <netlink/socket.h>
+
+#include "rtnl_netlink.hpp"
+#include "vipd/net/linux/rtnl_addresses.hpp"
+
+namespace vipd::net::linux {
+
+namespace {
+
+// Large enough for any single rtnetlink notification (one link or address per datagram).
+constexpr std::size_t k_receive_buffer = 64 * 1024;
+// Kernel-side queue for notification bursts (e.g. hundreds of VIPs added at once); an overrun
+// is survivable (full re-read) but costs a dump.
+constexpr int k_socket_buffer = 1024 * 1024;
+
+link_status compute_status(const detail::link_record& link,
+                           const std::vector<detail::address_record>& addresses) {
+    link_status status;
+    status.name = link.name;
+    status.index = link.index;
+    status.up = (link.flags & IFF_UP) != 0U && (link.flags & IFF_RUNNING) != 0U;
+    status.mac = link.mac;
+    std::optional<ip_address> first_secondary_v4;
+    for (const auto& record : addresses) {
+        if (record.index != link.index || record.protocol == k_vipd_address_protocol) {
+            continue;
+        }
+        if (record.address.is_v4()) {
+            if ((record.flags & IFA_F_SECONDARY) == 0U) {
+                if (!status.primary_v4) {
+                    status.primary_v4 = record.address;
+                }
+            } else if (!first_secondary_v4) {
+                first_secondary_v4 = record.address;
+            }
+        } else if (record.address.is_link_local_v6() && !status.link_local_v6 &&
+                   (record.flags & (IFA_F_TENTATIVE | IFA_F_DADFAILED)) == 0U) {
+            status.link_local_v6 = record.address;
+        }
+    }
+    if (!status.primary_v4) {
+        status.primary_v4 = first_secondary_v4;
+    }
+    return status;
+}
+
+void throw_if(const std::error_code& error, const char* what) {
+    if (error) {
+        throw std::system_error(error, what);
+    }
+}
+
+std::error_code libnl_error(int code) {
+    return {detail::errno_from_libnl(code), std::system_category()};
+}
+
+/// The notification socket: subscribed before anything is read, so no change between the
+/// baseline query and the first notification can be missed.
+detail::nl_sock_ptr open_event_socket() {
+    detail::nl_sock_ptr sock(nl_socket_alloc());
+    if (!sock) {
+        throw std::system_error(ENOMEM, std::system_category(), "rtnl_link_monitor: socket");
+    }
+    // Notifications carry sequence number 0; libnl's strict check would reject them.
+    nl_socket_disable_seq_check(sock.get());
+    int rc = nl_connect(sock.get(), NETLINK_ROUTE);
+    if (rc >= 0) {
+        rc = nl_socket_add_memberships(sock.get(), RTNLGRP_LINK, RTNLGRP_IPV4_IFADDR,
+                                       RTNLGRP_IPV6_IFADDR, 0);
+    }
+    if (rc >= 0) {
+        rc = nl_socket_set_nonblocking(sock.get());
+    }
+    if (rc >= 0) {
+        rc = nl_socket_set_buffer_size(sock.get(), k_socket_buffer, 0);
+    }
+    throw_if(rc < 0 ? libnl_error(rc) : std::error_code{},
+             "rtnl_link_monitor: cannot subscribe to rtnetlink notifications");
+    return sock;
+}
+
+int duplicate_fd(nl_sock* sock) {
+    // Asio closes the descriptor it owns and libnl closes its own: each gets its own fd.
+    const int fd = fcntl(nl_socket_get_fd(sock), F_DUPFD_CLOEXEC, 0);
+    if (fd < 0) {
+        throw std::system_error(errno, std::system_category(), "rtnl_link_monitor: dup");
+    }
+    return fd;
+}
+
+}  // namespace
+
+rtnl_link_monitor::rtnl_link_monitor(asio::io_context& io)
+    : events_(open_event_socket()),
+      descriptor_(io, duplicate_fd(events_.get())),
+      buffer_(k_receive_buffer) {
+    throw_if(detail::open_request_socket(requests_),
+             "rtnl_link_monitor: cannot open a NETLINK_ROUTE socket");
+    arm();
+}
+
+rtnl_link_monitor::~rtnl_link_monitor() {
+    alive_.reset();
+    boost::system::error_code ignored;
+    descriptor_.close(ignored);
+}
+
+std::optional<link_status> rtnl_link_monitor::status(const std::string& interface) {
+    detail::link_record link;
+    if (detail::get_link(requests_.get(), interface, link)) {
+        return std::nullopt;
+    }
+    std::vector<detail::address_record> addresses;
+    if (detail::dump_addresses(requests_.get(), addresses)) {
+        return std::nullopt;
+    }
+    return compute_status(link, addresses);
+}
+
+void rtnl_link_monitor::watch(const std::string& interface, handler on_change) {
+    auto [entry, inserted] = watched_.try_emplace(interface);
+    if (inserted) {
+        entry->second.last = status(interface);
+    }
+    entry->second.handlers.push_back(std::move(on_change));
+}
+
+void rtnl_link_monitor::arm() {
+    std::weak_ptr<int> alive = alive_;
+    descriptor_.async_wait(asio::posix::stream_descriptor::wait_read,
+                           [this, alive](const boost::system::error_code& error) {
+                               // Aborted (closed) or destroyed: `this` may be gone.
+                               if (error || alive.expired()) {
+                                   return;
+                               }
+                               if (drain() || refresh_pending_) {
+                                   refresh();
+                               }
+                               if (!alive.expired()) {
+                                   arm();
+                               }
+                           });
+}
+
+bool rtnl_link_monitor::drain() {
+    bool relevant = false;
+    for (;;) {
+        sockaddr_nl sender{};
+        socklen_t sender_size = sizeof(sender);
+        const ssize_t received =
+            recvfrom(descriptor_.native_handle(), buffer_.data(), buffer_.size(), MSG_DONTWAIT,
+                     reinterpret_cast<sockaddr*>(&sender), &sender_size);
+        if (received < 0) {
+            if (errno == EINTR) {
+                continue;
+            }
+            if (errno == ENOBUFS) {
+                // The kernel dropped notifications: what changed is unknown, re-read it all.
+                ++overruns_;
+                relevant = true;
+                continue;
+            }
+            break;  // EAGAIN: drained
+        }
+        if (sender.nl_pid != 0) {
+            continue;  // only the kernel speaks on these groups
+        }
+        auto remaining = static_cast<int>(received);
+        for (auto* header = reinterpret_cast<nlmsghdr*>(buffer_.data());
+             !relevant && NLMSG_OK(header, static_cast<unsigned>(remaining));
+             header = NLMSG_NEXT(header, remaining)) {
+            switch (header->nlmsg_type) {
+                case RTM_NEWLINK:
+                case RTM_DELLINK:
+                    // Cheap to re-read, and a new or renamed link may carry a watched name.
+                    relevant = true;
+                    break;
+                case RTM_NEWADDR:
+                case RTM_DELADDR: {
+                    if (header->nlmsg_len < NLMSG_LENGTH(sizeof(ifaddrmsg))) {
+                        break;
+                    }
+                    const auto* info = static_cast<const ifaddrmsg*>(NLMSG_DATA(header));
+                    const auto index = static_cast<int>(info->ifa_index);
+                    for (const auto& [name, entry] : watched_) {
+                        if (entry.last && entry.last->index == index) {
+                            relevant = true;
+                        }
+                    }
+                    break;
+                }
+                default:
+                    break;
+            }
+        }
+    }
+    return relevant;
+}
+
+void rtnl_link_monitor::refresh() {
+    std::vector<detail::link_record> links;
+    std::vector<detail::address_record> addresses;
+    if (detail::dump_links(requests_.get(), links) ||
+        detail::dump_addresses(requests_.get(), addresses)) {
+        // Try again on the next notification rather than report a half-read state.
+        refresh_pending_ = true;
+        return;
+    }
+    refresh_pending_ = false;
+
+    std::vector<std::pair<link_status, std::vector<handler>>> changes;
+    for (auto& [name, entry] : watched_) {
+        std::optional<link_status> now;
+        for (const auto& link : links) {
+            if (link.name == name) {
+                now = compute_status(link, addresses);
+                break;
+            }
+        }
+        if (now == entry.last) {
+            continue;
+        }
+        entry.last = now;
+        // Disappearance is reported as a down link with no index.
+        link_status reported;
+        if (now) {
+            reported = *now;
+        } else {
+            reported.name = name;
+        }
+        changes.emplace_back(std::move(reported), entry.handlers);
+    }
+    // Handlers may call watch(), which changes watched_: call them from copies.
+    std::weak_ptr<int> alive = alive_;
+    for (const auto& [status, handlers] : changes) {
+        for (const auto& on_change : handlers) {
+            if (alive.expired()) {
+                return;
+            }
+            on_change(status);
+        }
+    }
+}
+
+}  // namespace vipd::net::linux

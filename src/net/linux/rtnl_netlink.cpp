@@ -1,0 +1,341 @@
+#include "rtnl_netlink.hpp"
+
+#include <cerrno>
+#include <cstring>
+#include <functional>
+
+#include <linux/if_addr.h>
+#include <linux/if_link.h>
+#include <linux/rtnetlink.h>
+#include <net/if.h>
+#include <netlink/errno.h>
+#include <netlink/msg.h>
+#include <netlink/netlink.h>
+#include <netlink/socket.h>
+
+namespace vipd::net::linux::detail {
+
+void nl_sock_deleter::operator()(nl_sock* sock) const noexcept {
+    nl_socket_free(sock);
+}
+
+void nl_msg_deleter::operator()(nl_msg* msg) const noexcept {
+    nlmsg_free(msg);
+}
+
+int errno_from_libnl(int libnl_error) noexcept {
+    switch (libnl_error < 0 ? -libnl_error : libnl_error) {
+        case NLE_SUCCESS:
+            return 0;
+        case NLE_INTR:
+            return EINTR;
+        case NLE_BAD_SOCK:
+            return EBADF;
+        case NLE_AGAIN:
+            return EAGAIN;
+        case NLE_NOMEM:
+            return ENOBUFS;  // libnl folds ENOBUFS (socket overrun) into NLE_NOMEM
+        case NLE_EXIST:
+            return EEXIST;
+        case NLE_INVAL:
+            return EINVAL;
+        case NLE_RANGE:
+            return ERANGE;
+        case NLE_MSGSIZE:
+            return EMSGSIZE;
+        case NLE_OPNOTSUPP:
+            return EOPNOTSUPP;
+        case NLE_AF_NOSUPPORT:
+            return EAFNOSUPPORT;
+        case NLE_OBJ_NOTFOUND:
+            return ENOENT;
+        case NLE_NOATTR:
+            return ENOENT;
+        case NLE_MISSING_ATTR:
+            return EINVAL;
+        case NLE_SEQ_MISMATCH:
+            return EPROTO;
+        case NLE_MSG_OVERFLOW:
+            return EMSGSIZE;
+        case NLE_MSG_TRUNC:
+            return EMSGSIZE;
+        case NLE_NOADDR:
+            return EADDRNOTAVAIL;
+        case NLE_SRCRT_NOSUPPORT:
+            return EOPNOTSUPP;
+        case NLE_MSG_TOOSHORT:
+            return EBADMSG;
+        case NLE_MSGTYPE_NOSUPPORT:
+            return EOPNOTSUPP;
+        case NLE_OBJ_MISMATCH:
+            return EINVAL;
+        case NLE_NOCACHE:
+            return ENOENT;
+        case NLE_BUSY:
+            return EBUSY;
+        case NLE_PROTO_MISMATCH:
+            return EPROTONOSUPPORT;
+        case NLE_NOACCESS:
+            return EACCES;
+        case NLE_PERM:
+            return EPERM;
+        case NLE_PKTLOC_FILE:
+            return ENOENT;
+        case NLE_PARSE_ERR:
+            return EBADMSG;
+        case NLE_NODEV:
+            return ENODEV;
+        case NLE_IMMUTABLE:
+            return EPERM;
+        case NLE_DUMP_INTR:
+            return EINTR;
+        case NLE_ATTRSIZE:
+            return EINVAL;
+        default:
+            return EIO;
+    }
+}
+
+namespace {
+
+std::error_code from_errno(int value) {
+    return {value, std::system_category()};
+}
+
+/// State of one request/response exchange. libnl's own callbacks would turn the kernel's errno
+/// into an NLE_* code and lose it (EADDRNOTAVAIL and ENODEV both become NLE_NODEV-like codes),
+/// so the error is captured here before libnl translates it.
+struct exchange {
+    std::uint32_t sequence = 0;
+    int error = 0;
+    bool done = false;
+    std::function<void(const nlmsghdr*)> on_message;
+};
+
+int on_sequence_check(nl_msg* msg, void* arg) {
+    // A reply left over from an earlier request that failed half-way is skipped, not fatal.
+    auto* state = static_cast<exchange*>(arg);
+    return nlmsg_hdr(msg)->nlmsg_seq == state->sequence ? NL_OK : NL_SKIP;
+}
+
+int on_valid(nl_msg* msg, void* arg) {
+    auto* state = static_cast<exchange*>(arg);
+    if (state->on_message) {
+        state->on_message(nlmsg_hdr(msg));
+    }
+    return NL_OK;
+}
+
+int on_finished(nl_msg*, void* arg) {
+    static_cast<exchange*>(arg)->done = true;
+    return NL_STOP;
+}
+
+int on_error(sockaddr_nl*, nlmsgerr* error, void* arg) {
+    auto* state = static_cast<exchange*>(arg);
+    state->error = error->error < 0 ? -error->error : error->error;
+    state->done = true;
+    return NL_STOP;
+}
+
+/// Sends `msg` and receives until the kernel's ACK, NLMSG_DONE or NLMSG_ERROR; every other
+/// reply with the request's sequence number goes to `on_message`.
+std::error_code transact(nl_sock* sock, nl_msg* msg,
+                         std::function<void(const nlmsghdr*)> on_message) {
+    const int sent = nl_send_auto(sock, msg);
+    if (sent < 0) {
+        return from_errno(errno_from_libnl(sent));
+    }
+    exchange state;
+    state.sequence = nlmsg_hdr(msg)->nlmsg_seq;
+    state.on_message = std::move(on_message);
+
+    nl_cb* callbacks = nl_cb_alloc(NL_CB_DEFAULT);
+    if (callbacks == nullptr) {
+        return from_errno(ENOMEM);
+    }
+    nl_cb_set(callbacks, NL_CB_SEQ_CHECK, NL_CB_CUSTOM, on_sequence_check, &state);
+    nl_cb_set(callbacks, NL_CB_VALID, NL_CB_CUSTOM, on_valid, &state);
+    nl_cb_set(callbacks, NL_CB_ACK, NL_CB_CUSTOM, on_finished, &state);
+    nl_cb_set(callbacks, NL_CB_FINISH, NL_CB_CUSTOM, on_finished, &state);
+    nl_cb_err(callbacks, NL_CB_CUSTOM, on_error, &state);
+
+    int interrupted = 0;
+    while (!state.done) {
+        const int received = nl_recvmsgs(sock, callbacks);
+        if (received == -NLE_DUMP_INTR) {
+            // The dump completed but the kernel's tables changed under it; the caller retries.
+            interrupted = EINTR;
+            break;
+        }
+        if (received < 0 && !state.done) {
+            nl_cb_put(callbacks);
+            return from_errno(errno_from_libnl(received));
+        }
+    }
+    nl_cb_put(callbacks);
+    if (state.error != 0) {
+        return from_errno(state.error);
+    }
+    return from_errno(interrupted);
+}
+
+/// Runs a dump of `type` with a zeroed family header of `header_size` bytes, retrying when the
+/// kernel flags it as interrupted (NLM_F_DUMP_INTR) so callers always see a consistent table.
+std::error_code dump(nl_sock* sock, int type, std::size_t header_size,
+                     const std::function<void()>& reset,
+                     const std::function<void(const nlmsghdr*)>& on_message) {
+    constexpr int k_attempts = 5;
+    std::error_code result;
+    for (int attempt = 0; attempt < k_attempts; ++attempt) {
+        reset();
+        nl_msg_ptr msg(nlmsg_alloc_simple(type, NLM_F_DUMP));
+        if (!msg) {
+            return from_errno(ENOMEM);
+        }
+        // ifinfomsg and ifaddrmsg both start with the family byte; AF_UNSPEC asks for all.
+        unsigned char
+            header[sizeof(ifinfomsg) > sizeof(ifaddrmsg) ? sizeof(ifinfomsg) : sizeof(ifaddrmsg)]{};
+        if (nlmsg_append(msg.get(), header, header_size, NLMSG_ALIGNTO) < 0) {
+            return from_errno(ENOMEM);
+        }
+        result = transact(sock, msg.get(), on_message);
+        if (result != std::error_code(EINTR, std::system_category())) {
+            return result;
+        }
+    }
+    return result;
+}
+
+}  // namespace
+
+std::error_code open_request_socket(nl_sock_ptr& out) {
+    nl_sock_ptr sock(nl_socket_alloc());
+    if (!sock) {
+        return from_errno(ENOMEM);
+    }
+    const int connected = nl_connect(sock.get(), NETLINK_ROUTE);
+    if (connected < 0) {
+        return from_errno(errno_from_libnl(connected));
+    }
+    // Peek at each datagram's size first: a dump of many addresses must never be truncated.
+    nl_socket_enable_msg_peek(sock.get());
+    out = std::move(sock);
+    return {};
+}
+
+std::error_code request_ack(nl_sock* sock, nl_msg* msg) {
+    return transact(sock, msg, {});
+}
+
+bool parse_link(const nlmsghdr* header, link_record& out) {
+    if (header->nlmsg_type != RTM_NEWLINK) {
+        return false;
+    }
+    auto* mutable_header = const_cast<nlmsghdr*>(header);
+    nlattr* attributes[IFLA_MAX + 1]{};
+    if (nlmsg_parse(mutable_header, sizeof(ifinfomsg), attributes, IFLA_MAX, nullptr) < 0) {
+        return false;
+    }
+    const auto* info = static_cast<const ifinfomsg*>(nlmsg_data(header));
+    out = link_record{};
+    out.index = info->ifi_index;
+    out.flags = info->ifi_flags;
+    if (attributes[IFLA_IFNAME] != nullptr) {
+        out.name = nla_get_string(attributes[IFLA_IFNAME]);
+    }
+    if (attributes[IFLA_ADDRESS] != nullptr &&
+        nla_len(attributes[IFLA_ADDRESS]) == static_cast<int>(out.mac.size())) {
+        std::memcpy(out.mac.data(), nla_data(attributes[IFLA_ADDRESS]), out.mac.size());
+    }
+    return !out.name.empty();
+}
+
+bool parse_address(const nlmsghdr* header, address_record& out) {
+    if (header->nlmsg_type != RTM_NEWADDR && header->nlmsg_type != RTM_DELADDR) {
+        return false;
+    }
+    auto* mutable_header = const_cast<nlmsghdr*>(header);
+    nlattr* attributes[IFA_MAX + 1]{};
+    if (nlmsg_parse(mutable_header, sizeof(ifaddrmsg), attributes, IFA_MAX, nullptr) < 0) {
+        return false;
+    }
+    const auto* info = static_cast<const ifaddrmsg*>(nlmsg_data(header));
+    if (info->ifa_family != AF_INET && info->ifa_family != AF_INET6) {
+        return false;
+    }
+    // For IPv4, IFA_ADDRESS is the peer on point-to-point links; IFA_LOCAL is the address that
+    // is ours. IPv6 sends IFA_ADDRESS only (plus IFA_LOCAL for peer addresses).
+    nlattr* source =
+        attributes[IFA_LOCAL] != nullptr ? attributes[IFA_LOCAL] : attributes[IFA_ADDRESS];
+    if (source == nullptr) {
+        return false;
+    }
+    const auto length = static_cast<std::size_t>(nla_len(source));
+    const std::size_t expected = info->ifa_family == AF_INET ? 4 : 16;
+    if (length != expected) {
+        return false;
+    }
+    auto address = ip_address::from_bytes(
+        std::span<const std::uint8_t>(static_cast<const std::uint8_t*>(nla_data(source)), length));
+    if (!address) {
+        return false;
+    }
+    out = address_record{};
+    out.index = static_cast<int>(info->ifa_index);
+    out.address = *address;
+    out.prefix_length = info->ifa_prefixlen;
+    out.flags =
+        attributes[IFA_FLAGS] != nullptr ? nla_get_u32(attributes[IFA_FLAGS]) : info->ifa_flags;
+    if (attributes[IFA_PROTO] != nullptr) {
+        out.protocol = nla_get_u8(attributes[IFA_PROTO]);
+    }
+    return true;
+}
+
+std::error_code dump_links(nl_sock* sock, std::vector<link_record>& out) {
+    return dump(
+        sock, RTM_GETLINK, sizeof(ifinfomsg), [&out] { out.clear(); },
+        [&out](const nlmsghdr* header) {
+            link_record record;
+            if (parse_link(header, record)) {
+                out.push_back(std::move(record));
+            }
+        });
+}
+
+std::error_code dump_addresses(nl_sock* sock, std::vector<address_record>& out) {
+    return dump(
+        sock, RTM_GETADDR, sizeof(ifaddrmsg), [&out] { out.clear(); },
+        [&out](const nlmsghdr* header) {
+            address_record record;
+            if (parse_address(header, record)) {
+                out.push_back(record);
+            }
+        });
+}
+
+std::error_code get_link(nl_sock* sock, const std::string& name, link_record& out) {
+    if (name.empty() || name.size() >= IFNAMSIZ) {
+        return from_errno(ENODEV);
+    }
+    nl_msg_ptr msg(nlmsg_alloc_simple(RTM_GETLINK, 0));
+    if (!msg) {
+        return from_errno(ENOMEM);
+    }
+    ifinfomsg header{};
+    header.ifi_family = AF_UNSPEC;
+    if (nlmsg_append(msg.get(), &header, sizeof(header), NLMSG_ALIGNTO) < 0 ||
+        nla_put_string(msg.get(), IFLA_IFNAME, name.c_str()) < 0) {
+        return from_errno(ENOMEM);
+    }
+    bool found = false;
+    const auto result = transact(
+        sock, msg.get(), [&](const nlmsghdr* reply) { found = parse_link(reply, out) || found; });
+    if (result) {
+        return result;
+    }
+    return found ? std::error_code{} : from_errno(ENODEV);
+}
+
+}  // namespace vipd::net::linux::detail

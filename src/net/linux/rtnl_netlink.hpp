@@ -1,0 +1,71 @@
+#pragma once
+/// Private helpers shared by the rtnetlink adapters: socket ownership, request/ACK round trips
+/// with the kernel's own errno, and parsers for RTM_NEWLINK / RTM_NEWADDR messages.
+///
+/// libnl-route's rtnl_addr objects cannot carry IFA_PROTO (libnl 3.7), so addresses are parsed
+/// here with libnl-core's attribute helpers instead of the route caches.
+
+#include <cstdint>
+#include <memory>
+#include <optional>
+#include <string>
+#include <system_error>
+#include <vector>
+
+#include "vipd/core/address.hpp"
+#include "vipd/net/ports.hpp"
+
+#include "vipd/net/linux/rtnl_socket.hpp"
+
+struct nl_msg;
+struct nlmsghdr;
+
+namespace vipd::net::linux::detail {
+
+struct nl_msg_deleter {
+    void operator()(nl_msg* msg) const noexcept;
+};
+using nl_msg_ptr = std::unique_ptr<nl_msg, nl_msg_deleter>;
+
+/// One interface as RTM_NEWLINK describes it.
+struct link_record {
+    int index = 0;
+    std::string name;
+    unsigned flags = 0;  // IFF_*
+    mac_address mac{};
+};
+
+/// One address as RTM_NEWADDR describes it.
+struct address_record {
+    int index = 0;
+    ip_address address;  // IFA_LOCAL for IPv4 (IFA_ADDRESS may be a peer), IFA_ADDRESS for IPv6
+    std::uint8_t prefix_length = 0;
+    std::uint32_t flags = 0;               // IFA_FLAGS when present (32 bits), else ifa_flags
+    std::optional<std::uint8_t> protocol;  // IFA_PROTO; absent on kernels before 6.0
+};
+
+/// Opens a NETLINK_ROUTE socket in the caller's current network namespace, connected and ready
+/// for synchronous requests (auto-ACK, sequence checks, MSG_PEEK so no dump is truncated).
+std::error_code open_request_socket(nl_sock_ptr& out);
+
+/// Sends `msg` and waits for the kernel's ACK. Returns the kernel's errno (system_category) on a
+/// NLMSG_ERROR, or a libnl transport failure mapped to EIO/ENOBUFS.
+std::error_code request_ack(nl_sock* sock, nl_msg* msg);
+
+/// Every interface in the socket's namespace.
+std::error_code dump_links(nl_sock* sock, std::vector<link_record>& out);
+/// Every address of every family in the socket's namespace, in the kernel's order (per
+/// interface, IPv4 primaries before their secondaries).
+std::error_code dump_addresses(nl_sock* sock, std::vector<address_record>& out);
+/// The interface named `name`; ENODEV when it does not exist.
+std::error_code get_link(nl_sock* sock, const std::string& name, link_record& out);
+
+/// Parsers for a single message; false when the message is not of that type or malformed.
+bool parse_link(const nlmsghdr* header, link_record& out);
+bool parse_address(const nlmsghdr* header, address_record& out);
+
+/// Maps a negative libnl error (-NLE_*) to the closest errno, for paths where libnl did the
+/// receiving and only its own code is known.
+int errno_from_libnl(int libnl_error) noexcept;
+
+}  // namespace vipd::net::linux::detail
