@@ -1,0 +1,15 @@
+"""vipdtest: the network-namespace integration harness for vipd (Python 3 standard library).
+
+topology.Topology   switch namespace + bridge, host namespaces on veth pairs, helpers
+daemon              processes in namespaces; vipd / keepalived configs and handles
+waits               bounded wait_until / hold_for
+scenario            runner: --vipd/--engine, skip (77), deadline, cleanup, report
+cleanup             undo registry run on exit, exceptions, signals, atexit; stale-run sweep
+"""
+
+from .daemon import (Director, Instance, Keepalived, Process, Vipd, format_duration,
+                     keepalived_config, start_director, start_keepalived, start_vipd, vipd_config)
+from .scenario import Context, Skip, check, client_results, main
+from .topology import Topology
+from .fixtures import hold_single, pair, sniff_adverts, wait_holders
+from .waits import WaitTimeout, hold_for, wait_until

@@ -1,0 +1,49 @@
+#!/usr/bin/env python3
+"""GARP works: the client's neighbour entry for the VIP moves to the new master's MAC.
+
+VRRPv3 at 200 ms. The client pings the VIP so it has a neighbour entry with dir1's MAC. dir1's
+link is cut; the client sends nothing more, so only dir2's gratuitous ARP can change the entry:
+it must show dir2's MAC within master down (0.72 s) + 2 s, long before the kernel would re-probe
+on its own (delay_first_probe_time 5 s). The client then reaches dir2's HTTP responder on the
+VIP; after the restore the entry moves back to dir1.
+"""
+
+import os
+import sys
+import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
+import vipdtest as vt  # noqa: E402
+
+VIP = "10.99.0.100/24"
+
+
+def scenario(ctx: vt.Context) -> None:
+    inst = vt.Instance("web", vrid=51, priority=100, vips=[VIP], version=3, advert_interval=0.2)
+    topo, d1, d2 = vt.pair(ctx, inst, priorities=(150, 100), http=True)
+    mac1, mac2 = topo.mac("dir1"), topo.mac("dir2")
+    vt.wait_holders(ctx, topo, VIP, {"dir1"}, inst.master_down_interval(150) + 5.0)
+    vt.check(topo.ping("client", VIP, count=2), "client cannot ping the VIP on dir1")
+    vt.check(topo.neigh_mac(VIP) == mac1, f"client's entry {topo.neigh_mac(VIP)} is not dir1's {mac1}")
+    vt.check(topo.http_get("client", VIP) == "dir1", "the VIP's HTTP is not answered by dir1")
+    time.sleep(1.2)  # past the neighbour locktime (1 s), so an override is allowed
+
+    topo.cut("dir1")
+    ctx.log(f"cut dir1; client entry {topo.neigh_mac(VIP)} (dir1 {mac1}, dir2 {mac2})")
+    bound = inst.master_down_interval(100) + 2.0
+    elapsed = vt.wait_until(lambda: topo.neigh_mac(VIP) == mac2, bound, interval=0.02,
+                            what="the client's neighbour entry for the VIP moving to dir2's MAC",
+                            explain=lambda: f"{topo.neigh_mac(VIP)}; holders {sorted(topo.who_has(VIP))}")
+    ctx.log(f"client's entry is dir2's MAC {elapsed:.2f}s after the cut (bound {bound:.2f}s)")
+    vt.check(topo.http_get("client", VIP) == "dir2", "the VIP's HTTP is not answered by dir2")
+
+    time.sleep(1.2)
+    topo.restore("dir1")
+    vt.wait_until(lambda: topo.neigh_mac(VIP) == mac1, inst.master_down_interval(150) + 5.0,
+                  interval=0.02, what="the client's entry moving back to dir1's MAC",
+                  explain=lambda: f"{topo.neigh_mac(VIP)}; holders {sorted(topo.who_has(VIP))}")
+    vt.check(topo.http_get("client", VIP) == "dir1", "the VIP's HTTP is not answered by dir1 again")
+
+
+if __name__ == "__main__":
+    vt.main(scenario, "client neighbour entry follows the VIP (GARP)", tools=("ip", "ping", "curl"))
