@@ -11,7 +11,7 @@ namespace vipd::net::frames {
 
 /// A broadcast gratuitous ARP request (RFC 5227 §3 "ARP Announcement"; RFC 5798 §8.1.1 for VRRP
 /// notes the Master sends one per VIP): sender and target protocol address = `vip`, target
-/// hardware address zero. Precondition: `vip` is IPv4.
+/// hardware address zero; zero-padded to Ethernet's 60-byte minimum. Precondition: `vip` is IPv4.
 std::vector<std::uint8_t> gratuitous_arp(const mac_address& source_mac, const ip_address& vip);
 
 /// An unsolicited Neighbor Advertisement (RFC 4861 §7.2.6) to ff02::1 from `vip`, with the

@@ -1,0 +1,368 @@
+#include "vipd/net/linux/vrrp_socket.hpp"
+
+#include <arpa/inet.h>
+#include <net/if.h>
+#include <netinet/in.h>
+#include <netinet/ip.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <array>
+#include <cerrno>
+#include <cstring>
+#include <utility>
+
+namespace vipd::net::linux {
+
+namespace {
+
+// IANA protocol number for VRRP (RFC 5798 §5.1.1.4).
+constexpr int k_ipproto_vrrp = 112;
+// RFC 5798 §5.1.1.3 / §5.1.2.3: sent with TTL / hop limit 255; receivers drop anything else.
+constexpr int k_ttl = 255;
+// IPTOS_PREC_INTERNETCONTROL: adverts are network control traffic, like keepalived's and FRR's.
+constexpr int k_traffic_class = 0xc0;
+constexpr ip_address::v4_bytes k_group_v4{224, 0, 0, 18};
+constexpr ip_address::v6_bytes k_group_v6{0xff, 0x02, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x12};
+// Large enough for any IPv4 or IPv6 datagram, so nothing a peer sends is silently truncated.
+constexpr std::size_t k_receive_buffer = 65536;
+// Datagrams read per readiness notification before yielding to other handlers.
+constexpr int k_max_reads_per_wakeup = 64;
+// sendmmsg takes at most UIO_MAXIOV messages per call.
+constexpr std::size_t k_max_batch = 1024;
+constexpr std::size_t k_control_size = 128;
+
+std::error_code last_error() {
+    return {errno, std::system_category()};
+}
+
+[[noreturn]] void fail(const std::string& interface, address_family family, const char* step,
+                       std::error_code error) {
+    throw std::system_error(error, "vrrp socket on " + interface + " (" +
+                                       std::string(to_string(family)) + "): " + step);
+}
+
+template <typename T>
+void set_option(int fd, int level, int name, const T& value, const std::string& interface,
+                address_family family, const char* step) {
+    if (::setsockopt(fd, level, name, &value, sizeof value) != 0) {
+        fail(interface, family, step, last_error());
+    }
+}
+
+int open_raw_socket(const std::string& interface, address_family family) {
+    const int domain = family == address_family::ipv4 ? AF_INET : AF_INET6;
+    const int fd = ::socket(domain, SOCK_RAW | SOCK_NONBLOCK | SOCK_CLOEXEC, k_ipproto_vrrp);
+    if (fd < 0) {
+        fail(interface, family, "socket(SOCK_RAW, 112)", last_error());
+    }
+    return fd;
+}
+
+int lookup_ifindex(const std::string& interface, address_family family) {
+    if (interface.empty() || interface.size() >= IFNAMSIZ) {
+        fail(interface, family, "interface name",
+             std::make_error_code(std::errc::invalid_argument));
+    }
+    const unsigned index = ::if_nametoindex(interface.c_str());
+    if (index == 0) {
+        fail(interface, family, "if_nametoindex", last_error());
+    }
+    return static_cast<int>(index);
+}
+
+// An aligned buffer for ancillary data, as CMSG_* require.
+struct alignas(cmsghdr) control_buffer {
+    std::array<std::uint8_t, k_control_size> bytes{};
+};
+
+}  // namespace
+
+vrrp_socket::vrrp_socket(asio::io_context& io, std::string interface, address_family family)
+    : interface_(std::move(interface)),
+      family_(family),
+      ifindex_(lookup_ifindex(interface_, family_)),
+      // The descriptor owns the fd from here on, so a failing setsockopt below closes it.
+      descriptor_(io, open_raw_socket(interface_, family_)),
+      buffer_(k_receive_buffer) {
+    configure();
+}
+
+std::unique_ptr<vrrp_socket> vrrp_socket::open(asio::io_context& io, std::string interface,
+                                               address_family family, std::error_code& error) {
+    try {
+        auto socket = std::make_unique<vrrp_socket>(io, std::move(interface), family);
+        error.clear();
+        return socket;
+    } catch (const std::system_error& e) {
+        error = e.code();
+        return nullptr;
+    }
+}
+
+vrrp_socket::~vrrp_socket() {
+    *alive_ = false;
+}
+
+void vrrp_socket::configure() {
+    const int fd = descriptor_.native_handle();
+    const auto& name = interface_;
+    const auto family = family_;
+
+    // Only this interface's packets, and ours leave through it whatever the routing table says.
+    if (::setsockopt(fd, SOL_SOCKET, SO_BINDTODEVICE, name.c_str(),
+                     static_cast<socklen_t>(name.size())) != 0) {
+        fail(name, family, "setsockopt(SO_BINDTODEVICE)", last_error());
+    }
+
+    const int on = 1;
+    const int off = 0;
+    if (family == address_family::ipv4) {
+        ip_mreqn membership{};
+        std::memcpy(&membership.imr_multiaddr, k_group_v4.data(), k_group_v4.size());
+        membership.imr_ifindex = ifindex_;
+        set_option(fd, IPPROTO_IP, IP_ADD_MEMBERSHIP, membership, name, family,
+                   "setsockopt(IP_ADD_MEMBERSHIP 224.0.0.18)");
+        ip_mreqn outgoing{};
+        outgoing.imr_ifindex = ifindex_;
+        set_option(fd, IPPROTO_IP, IP_MULTICAST_IF, outgoing, name, family,
+                   "setsockopt(IP_MULTICAST_IF)");
+        set_option(fd, IPPROTO_IP, IP_MULTICAST_TTL, k_ttl, name, family,
+                   "setsockopt(IP_MULTICAST_TTL)");
+        set_option(fd, IPPROTO_IP, IP_MULTICAST_LOOP, off, name, family,
+                   "setsockopt(IP_MULTICAST_LOOP)");
+        set_option(fd, IPPROTO_IP, IP_TOS, k_traffic_class, name, family, "setsockopt(IP_TOS)");
+        // The header gives TTL and destination; IP_PKTINFO adds the arrival interface.
+        set_option(fd, IPPROTO_IP, IP_PKTINFO, on, name, family, "setsockopt(IP_PKTINFO)");
+    } else {
+        ipv6_mreq membership{};
+        std::memcpy(&membership.ipv6mr_multiaddr, k_group_v6.data(), k_group_v6.size());
+        membership.ipv6mr_interface = static_cast<unsigned>(ifindex_);
+        set_option(fd, IPPROTO_IPV6, IPV6_JOIN_GROUP, membership, name, family,
+                   "setsockopt(IPV6_JOIN_GROUP ff02::12)");
+        set_option(fd, IPPROTO_IPV6, IPV6_MULTICAST_IF, ifindex_, name, family,
+                   "setsockopt(IPV6_MULTICAST_IF)");
+        set_option(fd, IPPROTO_IPV6, IPV6_MULTICAST_HOPS, k_ttl, name, family,
+                   "setsockopt(IPV6_MULTICAST_HOPS)");
+        set_option(fd, IPPROTO_IPV6, IPV6_MULTICAST_LOOP, off, name, family,
+                   "setsockopt(IPV6_MULTICAST_LOOP)");
+        set_option(fd, IPPROTO_IPV6, IPV6_TCLASS, k_traffic_class, name, family,
+                   "setsockopt(IPV6_TCLASS)");
+        // Raw IPv6 sockets never see the IPv6 header: ask for hop limit and destination.
+        set_option(fd, IPPROTO_IPV6, IPV6_RECVHOPLIMIT, on, name, family,
+                   "setsockopt(IPV6_RECVHOPLIMIT)");
+        set_option(fd, IPPROTO_IPV6, IPV6_RECVPKTINFO, on, name, family,
+                   "setsockopt(IPV6_RECVPKTINFO)");
+    }
+}
+
+std::error_code vrrp_socket::send(std::span<const std::vector<std::uint8_t>> messages,
+                                  const ip_address& source) {
+    if (source.family() != family_) {
+        return std::make_error_code(std::errc::address_family_not_supported);
+    }
+    if (messages.empty()) {
+        return {};
+    }
+    const bool v4 = family_ == address_family::ipv4;
+
+    sockaddr_in group_v4{};
+    sockaddr_in6 group_v6{};
+    control_buffer control;
+    std::size_t control_length = 0;
+    if (v4) {
+        group_v4.sin_family = AF_INET;
+        std::memcpy(&group_v4.sin_addr, k_group_v4.data(), k_group_v4.size());
+        // Linux raw sockets take ipi_spec_dst as the source address of the datagram.
+        in_pktinfo info{};
+        info.ipi_ifindex = ifindex_;
+        std::memcpy(&info.ipi_spec_dst, source.bytes().data(), 4);
+        control_length = CMSG_SPACE(sizeof info);
+        auto* header = reinterpret_cast<cmsghdr*>(control.bytes.data());
+        header->cmsg_level = IPPROTO_IP;
+        header->cmsg_type = IP_PKTINFO;
+        header->cmsg_len = CMSG_LEN(sizeof info);
+        std::memcpy(CMSG_DATA(header), &info, sizeof info);
+    } else {
+        group_v6.sin6_family = AF_INET6;
+        std::memcpy(&group_v6.sin6_addr, k_group_v6.data(), k_group_v6.size());
+        group_v6.sin6_scope_id = static_cast<std::uint32_t>(ifindex_);
+        in6_pktinfo info{};
+        info.ipi6_ifindex = static_cast<unsigned>(ifindex_);
+        std::memcpy(&info.ipi6_addr, source.bytes().data(), 16);
+        control_length = CMSG_SPACE(sizeof info);
+        auto* header = reinterpret_cast<cmsghdr*>(control.bytes.data());
+        header->cmsg_level = IPPROTO_IPV6;
+        header->cmsg_type = IPV6_PKTINFO;
+        header->cmsg_len = CMSG_LEN(sizeof info);
+        std::memcpy(CMSG_DATA(header), &info, sizeof info);
+    }
+
+    // Every message shares the destination and the (read-only) ancillary data.
+    std::vector<iovec> vectors(messages.size());
+    std::vector<mmsghdr> headers(messages.size());
+    for (std::size_t i = 0; i < messages.size(); ++i) {
+        vectors[i].iov_base = const_cast<std::uint8_t*>(messages[i].data());
+        vectors[i].iov_len = messages[i].size();
+        msghdr& header = headers[i].msg_hdr;
+        header.msg_name = v4 ? static_cast<void*>(&group_v4) : static_cast<void*>(&group_v6);
+        header.msg_namelen = v4 ? sizeof group_v4 : sizeof group_v6;
+        header.msg_iov = &vectors[i];
+        header.msg_iovlen = 1;
+        header.msg_control = control.bytes.data();
+        header.msg_controllen = control_length;
+    }
+
+    // sendmmsg stops at the first failing message and reports how many went; resume after them
+    // so one call normally suffices and a partial send is still completed or reported.
+    std::size_t sent = 0;
+    while (sent < headers.size()) {
+        const auto batch = static_cast<unsigned>(std::min(headers.size() - sent, k_max_batch));
+        const int result =
+            ::sendmmsg(descriptor_.native_handle(), headers.data() + sent, batch, MSG_DONTWAIT);
+        if (result < 0) {
+            if (errno == EINTR) {
+                continue;
+            }
+            return last_error();
+        }
+        sent += static_cast<std::size_t>(result);
+    }
+    return {};
+}
+
+void vrrp_socket::on_receive(receive_handler handler) {
+    handler_ = std::move(handler);
+    start_wait();
+}
+
+void vrrp_socket::start_wait() {
+    if (waiting_ || !handler_) {
+        return;
+    }
+    waiting_ = true;
+    descriptor_.async_wait(asio::posix::stream_descriptor::wait_read,
+                           [this, alive = alive_](const boost::system::error_code& error) {
+                               if (!*alive) {
+                                   return;
+                               }
+                               waiting_ = false;
+                               if (error) {
+                                   // Cancelled or the descriptor is gone: stop receiving.
+                                   return;
+                               }
+                               drain();
+                           });
+}
+
+void vrrp_socket::drain() {
+    const auto alive = alive_;
+    for (int reads = 0; reads < k_max_reads_per_wakeup; ++reads) {
+        sockaddr_in6 name{};  // large enough for either family
+        control_buffer control;
+        iovec vector{buffer_.data(), buffer_.size()};
+        msghdr header{};
+        header.msg_name = &name;
+        header.msg_namelen = sizeof name;
+        header.msg_iov = &vector;
+        header.msg_iovlen = 1;
+        header.msg_control = control.bytes.data();
+        header.msg_controllen = control.bytes.size();
+
+        const ssize_t length = ::recvmsg(descriptor_.native_handle(), &header, MSG_DONTWAIT);
+        if (length < 0) {
+            if (errno == EINTR) {
+                continue;
+            }
+            if (errno != EAGAIN && errno != EWOULDBLOCK) {
+                ++stats_.receive_errors;
+            }
+            break;
+        }
+        if ((header.msg_flags & MSG_TRUNC) != 0) {
+            ++stats_.dropped_truncated;
+            continue;
+        }
+        received_packet packet;
+        if (!parse(static_cast<std::size_t>(length), &name, header.msg_control,
+                   header.msg_controllen, packet)) {
+            ++stats_.dropped_malformed;
+            continue;
+        }
+        ++stats_.received;
+        // Copy: the handler may replace itself through on_receive().
+        const auto handler = handler_;
+        handler(packet);
+        if (!*alive) {
+            return;  // the handler destroyed this socket
+        }
+    }
+    start_wait();
+}
+
+bool vrrp_socket::parse(std::size_t length, const void* name, const void* control,
+                        std::size_t control_length, received_packet& packet) {
+    msghdr header{};
+    header.msg_control = const_cast<void*>(control);
+    header.msg_controllen = control_length;
+    const std::span<const std::uint8_t> data(buffer_.data(), length);
+
+    if (family_ == address_family::ipv4) {
+        // RFC 791 header: version/IHL, ..., TTL at 8, source at 12, destination at 16.
+        if (data.size() < 20 || (data[0] >> 4) != 4) {
+            return false;
+        }
+        const std::size_t header_length = static_cast<std::size_t>(data[0] & 0x0f) * 4;
+        if (header_length < 20 || header_length > data.size()) {
+            return false;
+        }
+        packet.ttl = data[8];
+        packet.source = *ip_address::from_bytes(data.subspan(12, 4));
+        packet.destination = *ip_address::from_bytes(data.subspan(16, 4));
+        packet.message = data.subspan(header_length);
+        packet.interface_index = ifindex_;
+        for (cmsghdr* c = CMSG_FIRSTHDR(&header); c != nullptr; c = CMSG_NXTHDR(&header, c)) {
+            if (c->cmsg_level == IPPROTO_IP && c->cmsg_type == IP_PKTINFO) {
+                in_pktinfo info{};
+                std::memcpy(&info, CMSG_DATA(c), sizeof info);
+                packet.interface_index = info.ipi_ifindex;
+            }
+        }
+        return true;
+    }
+
+    const auto* from = static_cast<const sockaddr_in6*>(name);
+    if (from->sin6_family != AF_INET6) {
+        return false;
+    }
+    ip_address::v6_bytes source{};
+    std::memcpy(source.data(), &from->sin6_addr, source.size());
+    packet.source = ip_address(source);
+    packet.message = data;
+    bool have_hop_limit = false;
+    bool have_destination = false;
+    for (cmsghdr* c = CMSG_FIRSTHDR(&header); c != nullptr; c = CMSG_NXTHDR(&header, c)) {
+        if (c->cmsg_level != IPPROTO_IPV6) {
+            continue;
+        }
+        if (c->cmsg_type == IPV6_HOPLIMIT) {
+            int hop_limit = 0;
+            std::memcpy(&hop_limit, CMSG_DATA(c), sizeof hop_limit);
+            packet.ttl = static_cast<std::uint8_t>(hop_limit);
+            have_hop_limit = hop_limit >= 0 && hop_limit <= 255;
+        } else if (c->cmsg_type == IPV6_PKTINFO) {
+            in6_pktinfo info{};
+            std::memcpy(&info, CMSG_DATA(c), sizeof info);
+            ip_address::v6_bytes destination{};
+            std::memcpy(destination.data(), &info.ipi6_addr, destination.size());
+            packet.destination = ip_address(destination);
+            packet.interface_index = static_cast<int>(info.ipi6_ifindex);
+            have_destination = true;
+        }
+    }
+    // Without the hop limit the RFC 5798 §7.1 check cannot be made: drop rather than guess.
+    return have_hop_limit && have_destination;
+}
+
+}  // namespace vipd::net::linux

@@ -1,0 +1,1 @@
+vipd_add_unit_test(vipd_net_frames_tests SOURCES frames_test.cpp DEPENDS vipd_net_frames)

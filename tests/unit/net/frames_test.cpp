@@ -1,0 +1,163 @@
+// Golden-byte tests for the GARP and unsolicited NA builders.
+//
+// The golden frames were decoded once by Wireshark's dissectors:
+//   VIPD_FRAMES_PCAP=/tmp/vipd-frames.pcap ./vipd_net_frames_tests --gtest_filter='*pcap*'
+//   tshark -r /tmp/vipd-frames.pcap -V
+// (tshark 4.0, Debian 12.) Frame 1 decodes as "ARP Announcement for 192.0.2.10" (request, sender
+// and target IP 192.0.2.10, target MAC zero, 18 bytes padding); frame 2 as "Neighbor Advertisement
+// 2001:db8::10 (ovr) is at 52:54:00:12:34:56", hop limit 255, Router and Solicited not set,
+// Override set, "Checksum: 0x7451 [correct]" and "[Checksum Status: Good]".
+
+#include <array>
+#include <cstdint>
+#include <cstdio>
+#include <cstdlib>
+#include <span>
+#include <string>
+#include <vector>
+
+#include <gtest/gtest.h>
+
+#include "vipd/core/checksum.hpp"
+#include "vipd/net/frames/garp.hpp"
+
+namespace vipd::net::frames {
+namespace {
+
+constexpr mac_address k_mac{0x52, 0x54, 0x00, 0x12, 0x34, 0x56};
+
+ip_address address(const char* text) {
+    auto parsed = ip_address::parse(text);
+    EXPECT_TRUE(parsed.has_value()) << text;
+    return parsed.value_or(ip_address{});
+}
+
+const std::vector<std::uint8_t> k_golden_garp{
+    // Ethernet: broadcast <- 52:54:00:12:34:56, ARP
+    0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0x52, 0x54, 0x00, 0x12, 0x34, 0x56, 0x08, 0x06,
+    // htype 1, ptype IPv4, hlen 6, plen 4, op 1 (request)
+    0x00, 0x01, 0x08, 0x00, 0x06, 0x04, 0x00, 0x01,
+    // sender MAC, sender IP 192.0.2.10
+    0x52, 0x54, 0x00, 0x12, 0x34, 0x56, 192, 0, 2, 10,
+    // target MAC zero, target IP 192.0.2.10
+    0x00, 0x00, 0x00, 0x00, 0x00, 0x00, 192, 0, 2, 10,
+    // padding to 60 bytes
+    0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0};
+
+const std::vector<std::uint8_t> k_golden_na{
+    // Ethernet: 33:33:00:00:00:01 <- 52:54:00:12:34:56, IPv6
+    0x33, 0x33, 0x00, 0x00, 0x00, 0x01, 0x52, 0x54, 0x00, 0x12, 0x34, 0x56, 0x86, 0xdd,
+    // IPv6: version 6, payload 32, next header 58, hop limit 255
+    0x60, 0x00, 0x00, 0x00, 0x00, 0x20, 0x3a, 0xff,
+    // source 2001:db8::10
+    0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x10,
+    // destination ff02::1
+    0xff, 0x02, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x01,
+    // ICMPv6 type 136, code 0, checksum 0x7451 (computed independently, tshark: Good)
+    0x88, 0x00, 0x74, 0x51,
+    // flags: Override only
+    0x20, 0x00, 0x00, 0x00,
+    // target 2001:db8::10
+    0x20, 0x01, 0x0d, 0xb8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x10,
+    // option 2 (Target Link-Layer Address), length 1, MAC
+    0x02, 0x01, 0x52, 0x54, 0x00, 0x12, 0x34, 0x56};
+
+TEST(gratuitous_arp, matches_golden_bytes) {
+    EXPECT_EQ(gratuitous_arp(k_mac, address("192.0.2.10")), k_golden_garp);
+}
+
+TEST(unsolicited_na, matches_golden_bytes) {
+    EXPECT_EQ(unsolicited_na(k_mac, address("2001:db8::10")), k_golden_na);
+}
+
+struct garp_case {
+    const char* description;
+    mac_address mac;
+    const char* vip;
+};
+
+TEST(gratuitous_arp, fields_follow_inputs) {
+    const garp_case cases[] = {
+        {"low address", {0x02, 0, 0, 0, 0, 1}, "10.0.0.1"},
+        {"high address", {0xfe, 0xdc, 0xba, 0x98, 0x76, 0x54}, "255.255.255.254"},
+    };
+    for (const auto& c : cases) {
+        SCOPED_TRACE(c.description);
+        const auto vip = address(c.vip);
+        const auto frame = gratuitous_arp(c.mac, vip);
+        ASSERT_EQ(frame.size(), 60u);
+        const std::span<const std::uint8_t> bytes(frame);
+        EXPECT_TRUE(std::equal(c.mac.begin(), c.mac.end(), bytes.begin() + 6));   // Ethernet source
+        EXPECT_TRUE(std::equal(c.mac.begin(), c.mac.end(), bytes.begin() + 22));  // sender MAC
+        EXPECT_TRUE(std::equal(vip.bytes().begin(), vip.bytes().end(), bytes.begin() + 28));
+        EXPECT_TRUE(std::equal(vip.bytes().begin(), vip.bytes().end(), bytes.begin() + 38));
+        for (std::size_t i = 32; i < 38; ++i) {
+            EXPECT_EQ(frame[i], 0) << "target MAC byte " << i;
+        }
+    }
+}
+
+// The checksum must be right for any address, not just the golden one: summing the pseudo-header
+// and the message including its checksum field gives 0 (RFC 1071).
+TEST(unsolicited_na, checksum_verifies_for_many_addresses) {
+    const garp_case cases[] = {
+        {"documentation", {0x52, 0x54, 0x00, 0x12, 0x34, 0x56}, "2001:db8::10"},
+        {"link-local", {0x02, 0x42, 0xac, 0x11, 0x00, 0x02}, "fe80::1"},
+        {"all ones",
+         {0xff, 0xff, 0xff, 0xff, 0xff, 0xfe},
+         "ffff:ffff:ffff:ffff:ffff:ffff:ffff:fffe"},
+        {"carry heavy", {0x00, 0x00, 0x00, 0x00, 0x00, 0x01}, "fdff:ffff::ffff"},
+    };
+    for (const auto& c : cases) {
+        SCOPED_TRACE(c.description);
+        const auto vip = address(c.vip);
+        const auto frame = unsolicited_na(c.mac, vip);
+        ASSERT_EQ(frame.size(), 86u);
+        const std::span<const std::uint8_t> bytes(frame);
+        internet_checksum sum;
+        sum.add(bytes.subspan(22, 16));  // source
+        sum.add(bytes.subspan(38, 16));  // destination
+        sum.add_u32(32);                 // upper-layer length
+        sum.add_u32(58);                 // next header
+        sum.add(bytes.subspan(54));
+        EXPECT_EQ(sum.finish(), 0);
+        EXPECT_TRUE(std::equal(vip.bytes().begin(), vip.bytes().end(), bytes.begin() + 62));
+        EXPECT_TRUE(std::equal(c.mac.begin(), c.mac.end(), bytes.begin() + 80));
+    }
+}
+
+// Writes both golden frames as a classic pcap (LINKTYPE_ETHERNET) for a one-off tshark check;
+// skipped unless VIPD_FRAMES_PCAP names the output file.
+void put_u32_le(std::FILE* file, std::uint32_t value) {
+    const std::array<std::uint8_t, 4> bytes{
+        static_cast<std::uint8_t>(value), static_cast<std::uint8_t>(value >> 8),
+        static_cast<std::uint8_t>(value >> 16), static_cast<std::uint8_t>(value >> 24)};
+    std::fwrite(bytes.data(), 1, bytes.size(), file);
+}
+
+TEST(frames, writes_pcap_for_tshark) {
+    const char* path = std::getenv("VIPD_FRAMES_PCAP");
+    if (path == nullptr) {
+        GTEST_SKIP() << "set VIPD_FRAMES_PCAP=/path/file.pcap to write the frames for tshark";
+    }
+    std::FILE* file = std::fopen(path, "wb");
+    ASSERT_NE(file, nullptr) << path;
+    put_u32_le(file, 0xa1b2c3d4);  // magic, microsecond timestamps
+    put_u32_le(file, 0x00040002);  // version 2.4 (minor, major as little-endian u16s)
+    put_u32_le(file, 0);           // thiszone
+    put_u32_le(file, 0);           // sigfigs
+    put_u32_le(file, 65535);       // snaplen
+    put_u32_le(file, 1);           // LINKTYPE_ETHERNET
+    for (const auto& frame : {gratuitous_arp(k_mac, address("192.0.2.10")),
+                              unsolicited_na(k_mac, address("2001:db8::10"))}) {
+        put_u32_le(file, 0);  // seconds
+        put_u32_le(file, 0);  // microseconds
+        put_u32_le(file, static_cast<std::uint32_t>(frame.size()));
+        put_u32_le(file, static_cast<std::uint32_t>(frame.size()));
+        std::fwrite(frame.data(), 1, frame.size(), file);
+    }
+    EXPECT_EQ(std::fclose(file), 0);
+}
+
+}  // namespace
+}  // namespace vipd::net::frames
