@@ -69,7 +69,11 @@ std::vector<std::uint8_t> encode(const advert& ad, const ip_address& source,
 /// A decoded advert and which checksum form it carried (v3 IPv4 may carry either).
 struct decoded_advert {
     vrrp::advert advert;
+    /// Meaningful for v3 over IPv4 only; v2 and IPv6 report `pseudo_header`. When both forms
+    /// verify (a pseudo-header that sums to zero), `pseudo_header` wins.
     checksum_mode checksum = checksum_mode::pseudo_header;
+
+    friend bool operator==(const decoded_advert&, const decoded_advert&) = default;
 };
 
 /// Validates and decodes one VRRP message: TTL 255, version 2 or 3, type 1, exact length
