@@ -14,7 +14,8 @@ struct config_error {
     source_position position;
     std::string key;      // dotted path, e.g. "vrrp[1].vrid"
     std::string message;  // e.g. "vrid must be 1..255, got 300"
-    /// "FILE:LINE:COLUMN: KEY: MESSAGE"
+    /// "FILE:LINE:COLUMN: KEY: MESSAGE"; without "KEY: " when there is no key (TOML syntax
+    /// errors) and without ":LINE:COLUMN" when line is 0 (the file could not be read).
     std::string to_string() const;
 };
 
@@ -24,8 +25,9 @@ struct load_result {
     bool ok() const noexcept { return config.has_value(); }
 };
 
-/// Loads and validates a file. A missing or unreadable file is one error naming it.
-load_result load_file(const std::string& path);
+/// Loads and validates a file. A missing or unreadable file is one error naming it (with line 0:
+/// `to_string()` then prints "FILE: MESSAGE"). `default_router_id` as for `load_string`.
+load_result load_file(const std::string& path, const std::string& default_router_id = "vipd");
 
 /// Validates TOML text; `file_name` is used in error positions. `default_router_id` fills
 /// `global.router_id` when the file leaves it out (the caller passes the host name).

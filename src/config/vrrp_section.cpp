@@ -1,0 +1,215 @@
+#include <algorithm>
+#include <array>
+
+#include "vrrp_section.hpp"
+
+namespace vipd::config::detail {
+namespace {
+
+constexpr std::array<std::string_view, 12> k_vrrp_keys{
+    "name",    "interface",     "vrid",      "priority", "version", "advert_interval",
+    "preempt", "preempt_delay", "auth_pass", "vips",     "garp",    "v3_checksum"};
+constexpr std::array<std::string_view, 4> k_garp_keys{"delay", "repeat", "interval", "refresh"};
+
+// People arrive from keepalived.conf; point them at our names rather than at a generic list.
+constexpr std::array<foreign_key_hint, 7> k_keepalived_hints{{
+    {"virtual_router_id", "keepalived's virtual_router_id is vrid here"},
+    {"advert_int", "keepalived's advert_int is advert_interval here, a duration such as \"1s\""},
+    {"virtual_ipaddress", "keepalived's virtual_ipaddress is vips here"},
+    {"nopreempt", "write preempt = false"},
+    {"state", "there is no initial state: the highest priority becomes Master"},
+    {"authentication", "write auth_pass = \"...\" (VRRPv2 simple-text auth)"},
+    {"vrrp_garp_master_repeat", "write garp = { repeat = N }"},
+}};
+
+constexpr std::int64_t k_v2_max_interval_s = 255;    // RFC 3768 §5.3.7: 8 bits of seconds
+constexpr std::int64_t k_v3_max_interval_cs = 4095;  // RFC 5798 §5.2.7: 12 bits of cs
+constexpr microseconds k_centisecond{10'000};
+constexpr microseconds k_max_preempt_delay{1'000'000'000};  // 1000 s, as keepalived
+constexpr microseconds k_max_garp_duration{
+    3'600'000'000};  // 1 h keeps timer sums far from overflow
+constexpr std::int64_t k_max_garp_repeat = 100;
+
+bool is_name_char(char c) {
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
+           c == '.' || c == '-';
+}
+
+void read_garp(const table_reader& parent, instance_draft& draft) {
+    const toml::node* node = parent.find("garp");
+    if (node == nullptr) {
+        return;
+    }
+    const auto* table = node->as_table();
+    if (table == nullptr) {
+        parent.report("garp",
+                      "garp must be a table such as { delay = \"0s\", repeat = 5, "
+                      "interval = \"10ms\", refresh = \"0s\" }, got " +
+                          std::string(describe(node->type())));
+        return;
+    }
+    const table_reader reader(*table, parent.key_path("garp"), k_garp_keys, parent.diag());
+    auto& garp = draft.value.garp;
+    if (auto v = reader.duration("delay", microseconds{0}, k_max_garp_duration)) {
+        garp.delay = *v;
+    }
+    if (auto v = reader.integer("repeat", 0, k_max_garp_repeat)) {
+        garp.repeat = static_cast<unsigned>(*v);
+    }
+    if (auto v = reader.duration("interval", microseconds{0}, k_max_garp_duration)) {
+        garp.interval = *v;
+    }
+    if (auto v = reader.duration("refresh", microseconds{0}, k_max_garp_duration)) {
+        garp.refresh = *v;
+    }
+    reader.report_unknown_keys();
+}
+
+/// RFC 3768 §5.3.7 (v2: whole seconds in 8 bits) and RFC 5798 §5.2.7 (v3: centiseconds in 12).
+void read_advert_interval(const table_reader& reader, std::optional<vrrp::version> version,
+                          instance_draft& draft) {
+    // Only the wider v3 bounds can be checked until the version is known.
+    const auto v3 = !version || *version == vrrp::version::v3;
+    const microseconds max =
+        v3 ? k_centisecond * k_v3_max_interval_cs : microseconds{k_v2_max_interval_s * 1'000'000};
+    const microseconds min = v3 ? k_centisecond : microseconds{1'000'000};
+    const auto interval = reader.duration("advert_interval", min, max);
+    if (!interval) {
+        return;
+    }
+    const std::string shown = show(*reader.find("advert_interval"));
+    if (v3 && *interval % k_centisecond != microseconds{0}) {
+        reader.report("advert_interval",
+                      "advert_interval must be a multiple of 10ms for VRRPv3 (it is sent in "
+                      "centiseconds), got " +
+                          shown);
+        return;
+    }
+    if (!v3 && *interval % seconds{1} != microseconds{0}) {
+        reader.report("advert_interval",
+                      "advert_interval must be whole seconds 1s..255s for VRRPv2, got " + shown +
+                          " (sub-second intervals need version = 3)");
+        return;
+    }
+    draft.value.advert_interval = std::chrono::duration_cast<centiseconds>(*interval);
+}
+
+}  // namespace
+
+instance_draft read_vrrp_instance(const toml::table& table, std::size_t index, diagnostics& diag) {
+    instance_draft draft;
+    draft.path = "vrrp[" + std::to_string(index) + "]";
+    const table_reader reader(table, draft.path, k_vrrp_keys, diag, k_keepalived_hints);
+    auto& value = draft.value;
+    value.position = reader.position();
+
+    if (auto name =
+            reader.string("name", "a name of letters, digits, '_', '.', '-' such as \"web\"",
+                          presence::required)) {
+        if (name->empty() || !std::all_of(name->begin(), name->end(), is_name_char)) {
+            reader.report("name",
+                          "name may only contain letters, digits, '_', '.' and '-' (and "
+                          "not be empty), got " +
+                              show(*reader.find("name")));
+        } else {
+            value.name = *name;
+            draft.name_ok = true;
+            draft.name_at = diag.position_of(reader.find("name")->source());
+        }
+    }
+
+    if (auto interface =
+            reader.string("interface", "an interface name such as \"eth1\"", presence::required)) {
+        if (auto problem = interface_name_problem(*interface)) {
+            reader.report("interface",
+                          "interface " + *problem + ": " + show(*reader.find("interface")));
+        } else {
+            value.interface = *interface;
+            draft.interface_ok = true;
+        }
+    }
+
+    if (auto vrid = reader.integer("vrid", 1, 255, presence::required)) {
+        value.vrid = static_cast<std::uint8_t>(*vrid);
+        draft.vrid_ok = true;
+        draft.vrid_at = diag.position_of(reader.find("vrid")->source());
+    }
+
+    // 255 means we own the addresses (RFC 5798 §6.1); 0 is reserved for resigning.
+    if (auto priority = reader.integer("priority", 1, 255)) {
+        value.priority = static_cast<std::uint8_t>(*priority);
+    }
+
+    // nullopt = present but invalid: checks that depend on the version are then skipped.
+    std::optional<vrrp::version> version = vrrp::version::v3;
+    if (const toml::node* node = reader.find("version")) {
+        const auto* number = node->as_integer();
+        if (number != nullptr && (number->get() == 2 || number->get() == 3)) {
+            version = number->get() == 2 ? vrrp::version::v2 : vrrp::version::v3;
+        } else {
+            reader.report("version", "version must be 2 or 3, got " + show(*node) +
+                                         " (vipd defaults to 3; keepalived defaults to 2)");
+            version.reset();
+        }
+    }
+    if (version) {
+        value.version = *version;
+    }
+
+    read_vips(reader, draft);
+    if (draft.vips_ok && version == vrrp::version::v2 && value.family() == address_family::ipv6) {
+        reader.report("version",
+                      "version = 2 cannot carry IPv6 VIPs (VRRPv2 is IPv4 only, RFC "
+                      "3768); use version = 3");
+    }
+
+    read_advert_interval(reader, version, draft);
+
+    if (auto preempt = reader.boolean("preempt")) {
+        value.preempt = *preempt;
+    }
+    if (auto delay = reader.duration("preempt_delay", microseconds{0}, k_max_preempt_delay)) {
+        value.preempt_delay = *delay;
+    }
+
+    if (auto pass = reader.string("auth_pass", "a password of 1..8 characters")) {
+        if (version && *version != vrrp::version::v2) {
+            reader.report("auth_pass",
+                          "auth_pass is only for VRRPv2 (RFC 2338 simple-text auth); "
+                          "set version = 2 or remove it (vipd defaults to version 3)");
+        } else if (pass->empty() || pass->size() > vrrp::k_auth_pass_size) {
+            reader.report("auth_pass",
+                          "auth_pass must be 1..8 characters, got " + std::to_string(pass->size()));
+        } else {
+            vrrp::auth_pass bytes{};  // zero-padded, as sent on the wire (RFC 2338 §5.3.10)
+            std::copy(pass->begin(), pass->end(), bytes.begin());
+            value.auth_pass = bytes;
+        }
+    }
+
+    read_garp(reader, draft);
+
+    if (auto mode = reader.string("v3_checksum", "\"pseudo_header\" or \"rfc9568\"")) {
+        if (*mode != "pseudo_header" && *mode != "rfc9568") {
+            reader.report("v3_checksum",
+                          "v3_checksum must be \"pseudo_header\" (keepalived, FRR) "
+                          "or \"rfc9568\" (Cisco, Juniper, Arista), got " +
+                              show(*reader.find("v3_checksum")));
+        } else if (version == vrrp::version::v2) {
+            reader.report("v3_checksum",
+                          "v3_checksum applies to VRRPv3 only; remove it for version = 2");
+        } else if (*mode == "rfc9568" && draft.vips_ok && value.family() == address_family::ipv6) {
+            reader.report("v3_checksum",
+                          "v3_checksum = \"rfc9568\" applies to IPv4 only; IPv6 "
+                          "always uses the pseudo-header");
+        } else {
+            value.v3_checksum = *mode == "rfc9568" ? vrrp::checksum_mode::rfc9568
+                                                   : vrrp::checksum_mode::pseudo_header;
+        }
+    }
+
+    reader.report_unknown_keys();
+    return draft;
+}
+
+}  // namespace vipd::config::detail

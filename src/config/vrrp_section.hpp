@@ -1,0 +1,47 @@
+#pragma once
+/// Internal to the config module: one [[vrrp]] table, and the checks that span instances.
+
+#include <cstddef>
+#include <optional>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include <toml++/toml.h>
+
+#include "diagnostics.hpp"
+#include "table_reader.hpp"
+#include "vipd/config/config.hpp"
+
+namespace vipd::config::detail {
+
+/// An instance as far as it could be read. `value` holds defaults for anything missing or
+/// invalid; the flags say which fields the cross-instance checks may trust.
+struct instance_draft {
+    vrrp_instance value;
+    std::string path;  // "vrrp[1]"
+    bool name_ok = false;
+    bool interface_ok = false;
+    bool vrid_ok = false;
+    bool vips_ok = false;  // every entry valid, so `value.family()` is meaningful
+    source_position name_at;
+    source_position vrid_at;
+    std::vector<source_position> vip_at;  // parallel to value.vips
+    std::vector<std::size_t> vip_index;   // parallel to value.vips: the index in the TOML array
+};
+
+instance_draft read_vrrp_instance(const toml::table& table, std::size_t index, diagnostics& diag);
+
+/// Names unique; (interface, family, vrid) unique; no address a VIP of two instances.
+void check_across_instances(const std::vector<instance_draft>& drafts, diagnostics& diag);
+
+/// Why `name` is not a usable Linux interface name, or nullopt if it is.
+std::optional<std::string> interface_name_problem(std::string_view name);
+
+/// "IPv4" / "IPv6", as users write it.
+std::string_view family_name(address_family family) noexcept;
+
+/// Reads `vips` into `draft` (value.vips, vip_at, vip_index, vips_ok); reports each bad entry.
+void read_vips(const table_reader& reader, instance_draft& draft);
+
+}  // namespace vipd::config::detail
