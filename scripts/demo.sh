@@ -1,23 +1,24 @@
 #!/usr/bin/env bash
-# The demo's last step: two vipd directors fail a VIP over in network namespaces while a client
-# keeps asking (integration/demo.py does the work and cleans up after itself, also on Ctrl-C).
-# Usage (root): scripts/demo.sh [BUILD_DIR | PATH_TO_VIPD] [demo.py options]
-# Default build dir: build/ at the repository root.
+# README's first command: installs the dependencies, builds vipd, then runs the live demo: two
+# vipd directors fail a VIP over in network namespaces while a client keeps asking
+# (integration/demo.py does the work and removes every namespace it made, also on Ctrl-C).
+# Usage (root): scripts/demo.sh [demo.py options, e.g. --engine keepalived]
+# Set VIPD=/path/to/vipd to skip the build and use that binary.
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-target=${1:-$root/build}
-[ $# -gt 0 ] && shift
-if [ -d "$target" ]; then
-  vipd=$target/src/daemon/vipd
-else
-  vipd=$target
-fi
-if [ ! -x "$vipd" ]; then
-  echo "demo: no vipd binary at $vipd; build it first (cmake --build build --target vipd)" >&2
+if [ "$(id -u)" -ne 0 ]; then
+  echo "demo: run as root (it installs packages and creates network namespaces)" >&2
   exit 1
 fi
-if [ "$(id -u)" -ne 0 ]; then
-  echo "demo: run as root (it creates network namespaces)" >&2
+vipd=${VIPD:-}
+if [ -z "$vipd" ]; then
+  bash "$root/scripts/install-deps.sh"
+  cmake -S "$root" -B "$root/build" -G Ninja -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
+  cmake --build "$root/build" -j "${JOBS:-2}" --target vipd
+  vipd=$root/build/src/daemon/vipd
+fi
+if [ ! -x "$vipd" ]; then
+  echo "demo: no vipd binary at $vipd" >&2
   exit 1
 fi
 exec python3 "$root/integration/demo.py" --vipd "$vipd" "$@"

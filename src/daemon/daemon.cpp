@@ -30,10 +30,7 @@ std::string host_name() {
 }
 
 config::load_result load(const options& opts) {
-    auto result = config::load_file(opts.config_file);
-    if (result.ok() && result.config->global.router_id.empty()) {
-        result.config->global.router_id = host_name();
-    }
+    auto result = config::load_file(opts.config_file, host_name());
     for (const auto& error : result.errors) {
         std::fprintf(stderr, "%s\n", error.to_string().c_str());
     }

@@ -14,6 +14,7 @@ namespace vipd::daemon {
 /// One raw socket per interface and family, shared by every instance on it.
 struct vrrp_router::channel {
     std::string interface;
+    int index = 0;  // raw sockets are bound to an ifindex: a re-created interface needs a new one
     address_family family;
     std::unique_ptr<net::advert_channel> socket;
     std::map<std::uint8_t, instance_slot*> by_vrid;
@@ -106,7 +107,7 @@ bool vrrp_router::usable(const instance_slot& slot, const net::link_status* stat
 }
 
 void vrrp_router::open_channel_if_needed(instance_slot& slot) {
-    if (slot.ch != nullptr || !slot.link) {
+    if (slot.ch != nullptr || !slot.link || slot.link->index == 0) {
         return;
     }
     const auto key = std::make_pair(slot.cfg.interface, slot.cfg.family());
@@ -121,6 +122,7 @@ void vrrp_router::open_channel_if_needed(instance_slot& slot) {
         }
         auto ch = std::make_unique<channel>();
         ch->interface = slot.cfg.interface;
+        ch->index = slot.link->index;
         ch->family = slot.cfg.family();
         ch->socket = std::move(socket);
         channel* raw = ch.get();
@@ -151,8 +153,27 @@ void vrrp_router::on_packet(channel& ch, const net::received_packet& packet) {
     deadlines_changed_();
 }
 
+void vrrp_router::close_stale_channels(const net::link_status& status) {
+    for (auto it = channels_.begin(); it != channels_.end();) {
+        channel& ch = *it->second;
+        if (ch.interface != status.name || ch.index == status.index) {
+            ++it;
+            continue;
+        }
+        logs_.vrrp().info("{}: interface index changed ({} -> {}); reopening its VRRP socket",
+                          ch.interface, ch.index, status.index);
+        for (auto& slot : slots_) {
+            if (slot->ch == &ch) {
+                slot->ch = nullptr;
+            }
+        }
+        it = channels_.erase(it);
+    }
+}
+
 void vrrp_router::on_link(const net::link_status& status) {
     const auto now = clock_();
+    close_stale_channels(status);
     for (auto& slot : slots_) {
         if (slot->cfg.interface != status.name) {
             continue;

@@ -77,6 +77,8 @@ private:
 
     void on_packet(channel& ch, const net::received_packet& packet);
     void on_link(const net::link_status& status);
+    /// Closes channels bound to an interface that vanished or was re-created (new ifindex).
+    void close_stale_channels(const net::link_status& status);
     void open_channel_if_needed(instance_slot& slot);
     void execute(instance_slot& slot, const vrrp::actions& actions);
     void flush_adverts();

@@ -112,7 +112,7 @@ TEST_F(RouterTest, BackupBecomesMasterAddsVipsSendsAdvertAndGarp) {
     ASSERT_FALSE(frames_.sent.empty());
     for (const auto& [interface, frame] : frames_.sent) {
         EXPECT_EQ(interface, "eth0");
-        EXPECT_EQ(frame.size(), 42u);  // Ethernet + ARP, unpadded
+        EXPECT_EQ(frame.size(), 60u);  // Ethernet + ARP, padded to the minimum frame
     }
 }
 
@@ -184,6 +184,24 @@ TEST_F(RouterTest, MissingInterfaceStartsInFaultAndRecoversWhenItAppears) {
     EXPECT_FALSE(router_->next_deadline());
     links_.set(eth0_up());
     EXPECT_EQ(router_->status().at(0).state, vrrp::state::backup);
+}
+
+TEST_F(RouterTest, RecreatedInterfaceGetsAFreshSocket) {
+    links_.links["eth0"] = eth0_up();
+    build({make_instance("web", 51, 255, {"10.0.0.100/24"})});
+    router_->start();
+    auto* first = &channel();
+    auto gone = eth0_up();
+    gone.index = 0;
+    gone.up = false;
+    links_.set(gone);
+    EXPECT_EQ(router_->status().at(0).state, vrrp::state::fault);
+    auto recreated = eth0_up();
+    recreated.index = 7;
+    links_.set(recreated);
+    EXPECT_NE(&channel(), first);  // the factory opened a new socket for the new ifindex
+    EXPECT_EQ(router_->status().at(0).state, vrrp::state::master);
+    EXPECT_FALSE(channel().batches.empty());
 }
 
 TEST_F(RouterTest, SocketThatCannotOpenMeansFaultNotACrash) {
