@@ -25,14 +25,14 @@ namespace {
 using namespace vipd;
 
 class socket_factory final : public daemon::channel_factory {
-public:
+  public:
     explicit socket_factory(asio::io_context& io) : io_(io) {}
     std::unique_ptr<net::advert_channel> open(const std::string& interface, address_family family,
                                               std::error_code& error) override {
         return net::linux::vrrp_socket::open(io_, interface, family, error);
     }
 
-private:
+  private:
     asio::io_context& io_;
 };
 
@@ -40,9 +40,10 @@ bool setup_namespace() {
     if (geteuid() != 0 || unshare(CLONE_NEWNET) != 0) {
         return false;
     }
-    return std::system("ip link add bench0 type veth peer name bench1 && ip link set bench0 up && "
-                       "ip link set bench1 up && ip link set lo up && "
-                       "ip addr add 10.98.0.1/24 dev bench0") == 0;
+    return std::system(
+               "ip link add bench0 type veth peer name bench1 && ip link set bench0 up && "
+               "ip link set bench1 up && ip link set lo up && "
+               "ip addr add 10.98.0.1/24 dev bench0") == 0;
 }
 
 config::daemon_config one_instance() {
@@ -74,8 +75,8 @@ void BM_BackupToMasterReaction(benchmark::State& state) {
     for (auto _ : state) {
         state.PauseTiming();
         time_point now = steady_clock::now();
-        daemon::vrrp_router router(config, {addresses, frames, links, channels}, logs, [&] { return now; },
-                                   [] {});
+        daemon::vrrp_router router(
+            config, {addresses, frames, links, channels}, logs, [&] { return now; }, [] {});
         router.start();
         now = *router.next_deadline();  // the master down timer
         state.ResumeTiming();
@@ -89,7 +90,10 @@ void BM_BackupToMasterReaction(benchmark::State& state) {
         state.ResumeTiming();
     }
 }
-BENCHMARK(BM_BackupToMasterReaction)->Unit(benchmark::kMicrosecond)->Repetitions(5)->ReportAggregatesOnly(true);
+BENCHMARK(BM_BackupToMasterReaction)
+    ->Unit(benchmark::kMicrosecond)
+    ->Repetitions(5)
+    ->ReportAggregatesOnly(true);
 
 }  // namespace
 

@@ -39,22 +39,25 @@ config::load_result load(const options& opts) {
 
 logging::target log_target(log_choice choice) {
     switch (choice) {
-        case log_choice::stderr_stream: return logging::target::stderr_stream;
-        case log_choice::journal: return logging::target::journal;
-        case log_choice::automatic: break;
+        case log_choice::stderr_stream:
+            return logging::target::stderr_stream;
+        case log_choice::journal:
+            return logging::target::journal;
+        case log_choice::automatic:
+            break;
     }
     return logging::detect_target();
 }
 
 class socket_channel_factory final : public channel_factory {
-public:
+  public:
     explicit socket_channel_factory(asio::io_context& io) : io_(io) {}
     std::unique_ptr<net::advert_channel> open(const std::string& interface, address_family family,
                                               std::error_code& error) override {
         return net::linux::vrrp_socket::open(io_, interface, family, error);
     }
 
-private:
+  private:
     asio::io_context& io_;
 };
 
@@ -65,15 +68,18 @@ std::vector<std::string> host_warnings(const config::daemon_config& config) {
     std::set<std::string> reported;
     auto missing = [&](const std::string& interface, const std::string& why) {
         if (if_nametoindex(interface.c_str()) == 0 && reported.insert(interface).second) {
-            warnings.push_back(fmt::format("interface {} does not exist on this host ({})", interface, why));
+            warnings.push_back(
+                fmt::format("interface {} does not exist on this host ({})", interface, why));
         }
     };
     for (const auto& instance : config.vrrp) {
-        missing(instance.interface, "vrrp instance " + instance.name + " starts in FAULT until it appears");
+        missing(instance.interface,
+                "vrrp instance " + instance.name + " starts in FAULT until it appears");
         for (const auto& vip : instance.vips) {
             const auto& device = instance.device_of(vip);
             if (device != instance.interface && !device.starts_with("dummy")) {
-                missing(device, "VIP " + vip.prefix.to_string() + " of " + instance.name + " cannot be added");
+                missing(device, "VIP " + vip.prefix.to_string() + " of " + instance.name +
+                                    " cannot be added");
             }
         }
     }
@@ -142,8 +148,9 @@ int run(const options& opts) {
             arm();
         });
     };
-    router = std::make_unique<vrrp_router>(config, router_ports{*addresses, *frames, *links, channels}, logs,
-                                           [] { return steady_clock::now(); }, [&] { arm(); });
+    router = std::make_unique<vrrp_router>(
+        config, router_ports{*addresses, *frames, *links, channels}, logs,
+        [] { return steady_clock::now(); }, [&] { arm(); });
 
     asio::signal_set stop_signals(io, SIGTERM, SIGINT);
     stop_signals.async_wait([&](const boost::system::error_code& error, int signal_number) {
@@ -160,7 +167,8 @@ int run(const options& opts) {
             if (error) {
                 return;
             }
-            logs.daemon().warn("SIGHUP: reload is not implemented yet; restart to apply a new config");
+            logs.daemon().warn(
+                "SIGHUP: reload is not implemented yet; restart to apply a new config");
             wait_reload();
         });
     };

@@ -21,10 +21,11 @@ parse_outcome parse_options(const std::vector<std::string>& arguments) {
     app.add_option("--log", parsed.log,
                    "Where to log: auto (journal when started by systemd), stderr or journal")
         ->transform(CLI::CheckedTransformer(logs, CLI::ignore_case));
-    const std::map<std::string, spdlog::level::level_enum> levels{
-        {"trace", spdlog::level::trace}, {"debug", spdlog::level::debug},
-        {"info", spdlog::level::info},   {"warn", spdlog::level::warn},
-        {"error", spdlog::level::err}};
+    const std::map<std::string, spdlog::level::level_enum> levels{{"trace", spdlog::level::trace},
+                                                                  {"debug", spdlog::level::debug},
+                                                                  {"info", spdlog::level::info},
+                                                                  {"warn", spdlog::level::warn},
+                                                                  {"error", spdlog::level::err}};
     app.add_option("--log-level", parsed.log_level, "trace, debug, info, warn or error")
         ->transform(CLI::CheckedTransformer(levels, CLI::ignore_case));
 

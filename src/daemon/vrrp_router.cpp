@@ -54,7 +54,10 @@ std::string peer_suffix(const vrrp::state_changed& change) {
 vrrp_router::vrrp_router(const config::daemon_config& config, router_ports ports,
                          const logging::log_set& logs, clock_function clock,
                          std::function<void()> deadlines_changed)
-    : ports_(ports), logs_(logs), clock_(std::move(clock)), deadlines_changed_(std::move(deadlines_changed)) {
+    : ports_(ports),
+      logs_(logs),
+      clock_(std::move(clock)),
+      deadlines_changed_(std::move(deadlines_changed)) {
     for (const auto& instance : config.vrrp) {
         slots_.push_back(std::make_unique<instance_slot>(instance));
     }
@@ -70,7 +73,8 @@ void vrrp_router::start() {
             logs_.netlink().warn("cannot remove leftover {} on {}: {}", leftover.prefix.to_string(),
                                  leftover.interface, error.message());
         } else {
-            logs_.netlink().info("removed leftover {} on {}", leftover.prefix.to_string(), leftover.interface);
+            logs_.netlink().info("removed leftover {} on {}", leftover.prefix.to_string(),
+                                 leftover.interface);
         }
     }
 
@@ -87,7 +91,8 @@ void vrrp_router::start() {
     for (auto& slot : slots_) {
         slot->link = ports_.links.status(slot->cfg.interface);
         if (!slot->link) {
-            logs_.vrrp().warn("{}: interface {} does not exist", slot->cfg.name, slot->cfg.interface);
+            logs_.vrrp().warn("{}: interface {} does not exist", slot->cfg.name,
+                              slot->cfg.interface);
         }
         open_channel_if_needed(*slot);
         if (slot->link) {
@@ -126,7 +131,8 @@ void vrrp_router::open_channel_if_needed(instance_slot& slot) {
         ch->family = slot.cfg.family();
         ch->socket = std::move(socket);
         channel* raw = ch.get();
-        raw->socket->on_receive([this, raw](const net::received_packet& packet) { on_packet(*raw, packet); });
+        raw->socket->on_receive(
+            [this, raw](const net::received_packet& packet) { on_packet(*raw, packet); });
         found = channels_.emplace(key, std::move(ch)).first;
     }
     slot.ch = found->second.get();
@@ -144,8 +150,8 @@ void vrrp_router::on_packet(channel& ch, const net::received_packet& packet) {
     const auto& ad = std::get<vrrp::decoded_advert>(result).advert;
     auto found = ch.by_vrid.find(ad.vrid);
     if (found == ch.by_vrid.end()) {
-        count_drop(vrrp::drop_reason::unknown_vrid, fmt::format("{} vrid {}", ch.interface, ad.vrid),
-                   packet.source);
+        count_drop(vrrp::drop_reason::unknown_vrid,
+                   fmt::format("{} vrid {}", ch.interface, ad.vrid), packet.source);
         return;
     }
     execute(*found->second, found->second->fsm.on_advert(clock_(), ad, packet.source));
@@ -225,7 +231,8 @@ std::vector<instance_status> vrrp_router::status() const {
     std::vector<instance_status> out;
     for (const auto& slot : slots_) {
         out.push_back({slot->cfg.name, slot->fsm.current_state(), slot->fsm.priority(),
-                       slot->fsm.current_master(), slot->fsm.state_since(), slot->fsm.transitions()});
+                       slot->fsm.current_master(), slot->fsm.state_since(),
+                       slot->fsm.transitions()});
     }
     return out;
 }
@@ -282,7 +289,8 @@ void vrrp_router::flush_adverts() {
     }
 }
 
-void vrrp_router::count_drop(vrrp::drop_reason reason, const std::string& context, const ip_address& source) {
+void vrrp_router::count_drop(vrrp::drop_reason reason, const std::string& context,
+                             const ip_address& source) {
     drops_.count(reason);
     const auto verdict = drop_log_limit_.admit(clock_());
     if (!verdict.allowed) {
@@ -290,7 +298,8 @@ void vrrp_router::count_drop(vrrp::drop_reason reason, const std::string& contex
     }
     std::string suppressed;
     if (verdict.suppressed_before > 0) {
-        suppressed = fmt::format(" ({} more dropped packets not logged)", verdict.suppressed_before);
+        suppressed =
+            fmt::format(" ({} more dropped packets not logged)", verdict.suppressed_before);
     }
     logs_.pkt().warn("{}: dropped advert from {}: {} (total {}){}", context, source.to_string(),
                      vrrp::to_string(reason), drops_[reason], suppressed);
@@ -301,13 +310,13 @@ void vrrp_router::add_vips(instance_slot& slot) {
         const auto& device = slot.cfg.device_of(vip);
         if (device.starts_with("dummy")) {
             if (auto error = ports_.addresses.ensure_dummy(device)) {
-                logs_.netlink().error("{}: cannot create dummy interface {}: {}", slot.cfg.name, device,
-                                      error.message());
+                logs_.netlink().error("{}: cannot create dummy interface {}: {}", slot.cfg.name,
+                                      device, error.message());
             }
         }
         if (auto error = ports_.addresses.add(device, vip.prefix)) {
-            logs_.netlink().error("{}: cannot add {} on {}: {}", slot.cfg.name, vip.prefix.to_string(),
-                                  device, error.message());
+            logs_.netlink().error("{}: cannot add {} on {}: {}", slot.cfg.name,
+                                  vip.prefix.to_string(), device, error.message());
         }
     }
 }
@@ -344,8 +353,8 @@ void vrrp_router::log_transition(const instance_slot& slot, const vrrp::state_ch
     const auto from = vrrp::to_string(change.from);
     const auto to = vrrp::to_string(change.to);
     const auto reason = std::string(vrrp::to_string(change.reason)) + peer_suffix(change);
-    const auto message =
-        fmt::format("{}: {} -> {} ({}; priority {})", slot.cfg.name, from, to, reason, change.priority);
+    const auto message = fmt::format("{}: {} -> {} ({}; priority {})", slot.cfg.name, from, to,
+                                     reason, change.priority);
     logs_.emit(logs_.vrrp(), spdlog::level::info, message,
                {{"VIPD_INSTANCE", slot.cfg.name},
                 {"VIPD_FROM", std::string(from)},

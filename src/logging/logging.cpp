@@ -19,12 +19,18 @@ namespace {
 int syslog_priority(spdlog::level::level_enum level) {
     switch (level) {
         case spdlog::level::trace:
-        case spdlog::level::debug: return LOG_DEBUG;
-        case spdlog::level::info: return LOG_INFO;
-        case spdlog::level::warn: return LOG_WARNING;
-        case spdlog::level::err: return LOG_ERR;
-        case spdlog::level::critical: return LOG_CRIT;
-        default: return LOG_INFO;
+        case spdlog::level::debug:
+            return LOG_DEBUG;
+        case spdlog::level::info:
+            return LOG_INFO;
+        case spdlog::level::warn:
+            return LOG_WARNING;
+        case spdlog::level::err:
+            return LOG_ERR;
+        case spdlog::level::critical:
+            return LOG_CRIT;
+        default:
+            return LOG_INFO;
     }
 }
 
@@ -55,7 +61,8 @@ log_set::log_set(target where, spdlog::level::level_enum level) : where_(where) 
         auto logger = std::make_shared<spdlog::logger>(name, sink);
         logger->set_level(level);
         // Timestamps with milliseconds: failover analysis reads them.
-        logger->set_pattern(where == target::journal ? "%v" : "%Y-%m-%d %H:%M:%S.%e %^%l%$ [%n] %v");
+        logger->set_pattern(where == target::journal ? "%v"
+                                                     : "%Y-%m-%d %H:%M:%S.%e %^%l%$ [%n] %v");
         logger->flush_on(spdlog::level::trace);
         return logger;
     };
@@ -67,8 +74,8 @@ log_set::log_set(target where, spdlog::level::level_enum level) : where_(where) 
     netlink_ = make("netlink");
 }
 
-void log_set::emit(spdlog::logger& logger, spdlog::level::level_enum level, std::string_view message,
-                   const std::vector<field>& fields) const {
+void log_set::emit(spdlog::logger& logger, spdlog::level::level_enum level,
+                   std::string_view message, const std::vector<field>& fields) const {
     if (!logger.should_log(level)) {
         return;
     }

@@ -15,7 +15,7 @@
 namespace vipd::fakes {
 
 class fake_address_port : public net::address_port {
-public:
+  public:
     struct entry {
         std::string interface;
         ip_prefix prefix;
@@ -69,7 +69,7 @@ public:
 };
 
 class fake_link_monitor : public net::link_monitor {
-public:
+  public:
     std::optional<net::link_status> status(const std::string& interface) override {
         auto found = links.find(interface);
         if (found == links.end()) {
@@ -93,8 +93,9 @@ public:
 };
 
 class fake_frame_port : public net::frame_port {
-public:
-    std::error_code send(const std::string& interface, std::span<const std::uint8_t> frame) override {
+  public:
+    std::error_code send(const std::string& interface,
+                         std::span<const std::uint8_t> frame) override {
         sent.emplace_back(interface, std::vector<std::uint8_t>(frame.begin(), frame.end()));
         return {};
     }
@@ -102,7 +103,7 @@ public:
 };
 
 class fake_advert_channel : public net::advert_channel {
-public:
+  public:
     struct batch {
         std::vector<std::vector<std::uint8_t>> messages;
         ip_address source;
@@ -121,7 +122,7 @@ public:
 };
 
 class fake_channel_factory : public daemon::channel_factory {
-public:
+  public:
     std::unique_ptr<net::advert_channel> open(const std::string& interface, address_family family,
                                               std::error_code& error) override {
         if (refuse.count(interface) > 0) {

@@ -19,7 +19,7 @@ std::string_view to_string(address_family family) noexcept;
 /// An IPv4 or IPv6 address in network byte order. The family is part of the value: an IPv4
 /// address never compares equal to an IPv6 one (even a v4-mapped one).
 class ip_address {
-public:
+  public:
     using v4_bytes = std::array<std::uint8_t, 4>;
     using v6_bytes = std::array<std::uint8_t, 16>;
 
@@ -53,7 +53,7 @@ public:
     friend std::strong_ordering operator<=>(const ip_address& a, const ip_address& b) noexcept;
     friend bool operator==(const ip_address& a, const ip_address& b) noexcept;
 
-private:
+  private:
     address_family family_ = address_family::ipv4;
     v6_bytes bytes_{};  // IPv4 uses the first four bytes; the rest stay zero.
 };

@@ -10,7 +10,7 @@
 namespace vipd {
 
 class byte_reader {
-public:
+  public:
     explicit byte_reader(std::span<const std::uint8_t> data) noexcept : data_(data) {}
 
     std::size_t remaining() const noexcept { return data_.size() - offset_; }
@@ -53,7 +53,7 @@ public:
         return view;
     }
 
-private:
+  private:
     std::span<const std::uint8_t> data_;
     std::size_t offset_ = 0;
 };

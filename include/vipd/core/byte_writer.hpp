@@ -9,7 +9,7 @@
 namespace vipd {
 
 class byte_writer {
-public:
+  public:
     explicit byte_writer(std::vector<std::uint8_t>& out) noexcept : out_(out) {}
 
     void u8(std::uint8_t value) { out_.push_back(value); }
@@ -22,7 +22,9 @@ public:
             out_.push_back(static_cast<std::uint8_t>(value >> shift));
         }
     }
-    void bytes(std::span<const std::uint8_t> data) { out_.insert(out_.end(), data.begin(), data.end()); }
+    void bytes(std::span<const std::uint8_t> data) {
+        out_.insert(out_.end(), data.begin(), data.end());
+    }
     void zeros(std::size_t count) { out_.insert(out_.end(), count, 0); }
 
     /// Overwrites two bytes already written, e.g. a checksum computed after the body.
@@ -32,7 +34,7 @@ public:
     }
     std::size_t size() const noexcept { return out_.size(); }
 
-private:
+  private:
     std::vector<std::uint8_t>& out_;
 };
 

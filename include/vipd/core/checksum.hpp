@@ -8,7 +8,7 @@
 namespace vipd {
 
 class internet_checksum {
-public:
+  public:
     /// Adds bytes as if they followed everything added so far. An odd-length piece is padded
     /// with a zero byte, so only the last piece may have odd length.
     void add(std::span<const std::uint8_t> data) noexcept {
@@ -33,7 +33,7 @@ public:
         return static_cast<std::uint16_t>(~sum & 0xffff);
     }
 
-private:
+  private:
     std::uint64_t sum_ = 0;
 };
 

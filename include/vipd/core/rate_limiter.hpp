@@ -10,7 +10,7 @@
 namespace vipd {
 
 class rate_limiter {
-public:
+  public:
     rate_limiter(unsigned burst, microseconds window) noexcept : burst_(burst), window_(window) {}
 
     struct verdict {
@@ -34,7 +34,7 @@ public:
         return verdict{false, 0};
     }
 
-private:
+  private:
     unsigned burst_;
     microseconds window_;
     std::optional<time_point> window_start_;

@@ -12,7 +12,7 @@
 namespace vipd::daemon {
 
 class channel_factory {
-public:
+  public:
     virtual ~channel_factory() = default;
     /// nullptr with `error` set when the interface is missing or the socket cannot be opened.
     virtual std::unique_ptr<net::advert_channel> open(const std::string& interface,

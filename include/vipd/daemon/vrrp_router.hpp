@@ -44,11 +44,12 @@ struct instance_status {
 };
 
 class vrrp_router {
-public:
+  public:
     /// `clock` stamps packets and link events as they arrive; `deadlines_changed` is called after
     /// every event so the shell can re-arm its single timer.
-    vrrp_router(const config::daemon_config& config, router_ports ports, const logging::log_set& logs,
-                clock_function clock, std::function<void()> deadlines_changed);
+    vrrp_router(const config::daemon_config& config, router_ports ports,
+                const logging::log_set& logs, clock_function clock,
+                std::function<void()> deadlines_changed);
     ~vrrp_router();
     vrrp_router(const vrrp_router&) = delete;
     vrrp_router& operator=(const vrrp_router&) = delete;
@@ -71,7 +72,7 @@ public:
     /// Rejected packets per reason, over all channels and instances.
     const vrrp::drop_counters& drops() const noexcept { return drops_; }
 
-private:
+  private:
     struct channel;
     struct instance_slot;
 

@@ -27,7 +27,7 @@ using field = std::pair<std::string, std::string>;
 
 /// The loggers of one daemon; built once at start and passed to components (no global registry).
 class log_set {
-public:
+  public:
     log_set(target where, spdlog::level::level_enum level);
 
     spdlog::logger& daemon() const { return *daemon_; }
@@ -43,7 +43,7 @@ public:
     void emit(spdlog::logger& logger, spdlog::level::level_enum level, std::string_view message,
               const std::vector<field>& fields) const;
 
-private:
+  private:
     target where_;
     std::shared_ptr<spdlog::logger> daemon_, vrrp_, pkt_, arp_, ndisc_, netlink_;
 };

@@ -39,7 +39,7 @@ struct tagged_address {
 /// Adds and removes VIPs. Addresses vipd adds carry its IFA_PROTO tag so that a later run can
 /// tell its leftovers from addresses someone else configured.
 class address_port {
-public:
+  public:
     virtual ~address_port() = default;
     /// Adds `prefix` to `interface`, tagged; IPv6 without DAD. An identical address that is
     /// already present counts as success (and keeps its original owner's tag).
@@ -54,7 +54,7 @@ public:
 
 /// Reports interface changes pushed by the kernel (no polling).
 class link_monitor {
-public:
+  public:
     using handler = std::function<void(const link_status&)>;
     virtual ~link_monitor() = default;
     /// The current status of `interface`, or nullopt if it does not exist.
@@ -74,7 +74,7 @@ struct received_packet {
 
 /// One raw protocol-112 socket per interface and family, shared by all instances on it.
 class advert_channel {
-public:
+  public:
     using receive_handler = std::function<void(const received_packet&)>;
     virtual ~advert_channel() = default;
     /// Multicasts each message to the VRRP group from `source` with TTL 255, in one system call
@@ -87,9 +87,10 @@ public:
 
 /// Sends raw Ethernet frames on one interface (AF_PACKET), for GARP and unsolicited NA.
 class frame_port {
-public:
+  public:
     virtual ~frame_port() = default;
-    virtual std::error_code send(const std::string& interface, std::span<const std::uint8_t> frame) = 0;
+    virtual std::error_code send(const std::string& interface,
+                                 std::span<const std::uint8_t> frame) = 0;
 };
 
 }  // namespace vipd::net

@@ -12,13 +12,13 @@ namespace vipd::vrrp {
 enum class drop_reason : std::uint8_t {
     // Form, found by the codec.
     too_short,
-    bad_ttl,          // RFC 5798 §7.1: TTL / hop limit must be 255
+    bad_ttl,  // RFC 5798 §7.1: TTL / hop limit must be 255
     bad_version,
     bad_type,
-    bad_length,       // not 16+4n (v2) / 8+4n, 8+16n (v3) for the address count
+    bad_length,  // not 16+4n (v2) / 8+4n, 8+16n (v3) for the address count
     bad_checksum,
-    bad_auth_type,    // v2: only 0 (none) and 1 (simple text) are supported
-    wrong_family,     // e.g. v2 over IPv6
+    bad_auth_type,  // v2: only 0 (none) and 1 (simple text) are supported
+    wrong_family,   // e.g. v2 over IPv6
     // Agreement with the receiving instance, found by the instance or its demultiplexer.
     unknown_vrid,
     version_mismatch,
@@ -27,13 +27,14 @@ enum class drop_reason : std::uint8_t {
     own_packet,         // looped back or sent by ourselves
 };
 
-inline constexpr std::size_t k_drop_reason_count = static_cast<std::size_t>(drop_reason::own_packet) + 1;
+inline constexpr std::size_t k_drop_reason_count =
+    static_cast<std::size_t>(drop_reason::own_packet) + 1;
 
 std::string_view to_string(drop_reason reason) noexcept;
 
 /// A counter per reason, for status and metrics.
 class drop_counters {
-public:
+  public:
     void count(drop_reason reason) noexcept { ++counts_[static_cast<std::size_t>(reason)]; }
     std::uint64_t operator[](drop_reason reason) const noexcept {
         return counts_[static_cast<std::size_t>(reason)];
@@ -46,7 +47,7 @@ public:
         return sum;
     }
 
-private:
+  private:
     std::array<std::uint64_t, k_drop_reason_count> counts_{};
 };
 

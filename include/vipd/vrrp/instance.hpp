@@ -50,47 +50,55 @@ struct instance_config {
 };
 
 enum class transition_reason : std::uint8_t {
-    startup,                // Initialize -> Backup
-    address_owner,          // priority 255 goes straight to Master (RFC 5798 §6.4.1)
-    master_down_timer,      // no advert from a master for Master_Down_Interval
-    higher_priority_advert, // a better master exists (RFC 5798 §6.4.3)
-    interface_down,         // link down or no usable primary address
+    startup,                 // Initialize -> Backup
+    address_owner,           // priority 255 goes straight to Master (RFC 5798 §6.4.1)
+    master_down_timer,       // no advert from a master for Master_Down_Interval
+    higher_priority_advert,  // a better master exists (RFC 5798 §6.4.3)
+    interface_down,          // link down or no usable primary address
     interface_up,
     shutdown,
 };
 std::string_view to_string(transition_reason reason) noexcept;
 
 // ---- actions, in the order the driver must execute them ----
-/// A state change, for the journal: "web: BACKUP -> MASTER (master down timer expired; priority 150)".
+/// A state change, for the journal: "web: BACKUP -> MASTER (master down timer expired; priority
+/// 150)".
 struct state_changed {
     state from;
     state to;
     transition_reason reason;
-    std::uint8_t priority;             // our priority at the moment of change
-    std::optional<ip_address> peer;    // the advert's sender when an advert caused it
+    std::uint8_t priority;           // our priority at the moment of change
+    std::optional<ip_address> peer;  // the advert's sender when an advert caused it
     std::optional<std::uint8_t> peer_priority;
     friend bool operator==(const state_changed&, const state_changed&) = default;
 };
-struct add_vips { friend bool operator==(add_vips, add_vips) = default; };
-struct remove_vips { friend bool operator==(remove_vips, remove_vips) = default; };
+struct add_vips {
+    friend bool operator==(add_vips, add_vips) = default;
+};
+struct remove_vips {
+    friend bool operator==(remove_vips, remove_vips) = default;
+};
 /// Multicast one advert with this priority (0 = resigning).
 struct send_advert {
     std::uint8_t priority;
     friend bool operator==(send_advert, send_advert) = default;
 };
 /// One round of gratuitous ARP (IPv4) or unsolicited NA (IPv6) for every VIP.
-struct send_garp { friend bool operator==(send_garp, send_garp) = default; };
+struct send_garp {
+    friend bool operator==(send_garp, send_garp) = default;
+};
 /// A received advert the instance discarded (it is counted by the driver).
 struct advert_dropped {
     drop_reason reason;
     friend bool operator==(advert_dropped, advert_dropped) = default;
 };
 
-using action = std::variant<state_changed, add_vips, remove_vips, send_advert, send_garp, advert_dropped>;
+using action =
+    std::variant<state_changed, add_vips, remove_vips, send_advert, send_garp, advert_dropped>;
 using actions = std::vector<action>;
 
 class instance {
-public:
+  public:
     explicit instance(instance_config config);
 
     /// Leaves Initialize (RFC 5798 §6.4.1): to Master if we own the addresses, else Backup; to
@@ -130,7 +138,7 @@ public:
     time_point state_since() const noexcept { return since_; }
     std::uint64_t transitions() const noexcept { return transitions_; }
 
-private:
+  private:
     // Entry into each state: emit the one state_changed, then the state's entry actions.
     void change_state(time_point now, state to, transition_reason reason, actions& out,
                       const ip_address* peer = nullptr,
@@ -149,10 +157,8 @@ private:
     void fire_garp(time_point now, actions& out);
     void fire_adver(time_point now, actions& out);
     std::optional<drop_reason> receive_check(const advert& ad, const ip_address& source) const;
-    void backup_on_advert(time_point now, const advert& ad, const ip_address& source,
-                          actions& out);
-    void master_on_advert(time_point now, const advert& ad, const ip_address& source,
-                          actions& out);
+    void backup_on_advert(time_point now, const advert& ad, const ip_address& source, actions& out);
+    void master_on_advert(time_point now, const advert& ad, const ip_address& source, actions& out);
     void learn_interval(const advert& ad) noexcept;
 
     instance_config config_;

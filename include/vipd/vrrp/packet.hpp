@@ -28,7 +28,7 @@ inline constexpr std::uint8_t k_ip_protocol = 112;
 inline constexpr std::uint8_t k_required_ttl = 255;  // RFC 5798 §5.1.1.3, §5.1.2.3
 inline constexpr std::uint8_t k_owner_priority = 255;
 inline constexpr std::uint8_t k_resign_priority = 0;
-inline constexpr std::size_t k_auth_pass_size = 8;   // RFC 2338 §5.3.10
+inline constexpr std::size_t k_auth_pass_size = 8;  // RFC 2338 §5.3.10
 /// The multicast groups adverts go to: 224.0.0.18 and ff02::12 (RFC 5798 §5.1.1.2, §5.1.2.2).
 ip_address advert_group(address_family family);
 

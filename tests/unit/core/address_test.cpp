@@ -22,8 +22,8 @@ TEST(IpAddress, ParsesAndPrintsBothFamilies) {
 }
 
 TEST(IpAddress, RejectsMalformedText) {
-    for (const char* text : {"", "1.2.3", "1.2.3.4.5", "256.1.1.1", " 1.2.3.4", "fe80::1%eth0",
-                             "1.2.3.4/24", "::g"}) {
+    for (const char* text :
+         {"", "1.2.3", "1.2.3.4.5", "256.1.1.1", " 1.2.3.4", "fe80::1%eth0", "1.2.3.4/24", "::g"}) {
         EXPECT_FALSE(ip_address::parse(text)) << text;
     }
 }
@@ -54,7 +54,8 @@ TEST(IpPrefix, ParsesLengthsWithinTheFamilyWidth) {
     EXPECT_EQ(ip_prefix::parse("2001:db8::1/64")->length, 64);
     EXPECT_EQ(ip_prefix::parse("2001:db8::1")->length, 128);
     EXPECT_EQ(ip_prefix::parse("10.0.0.1/24")->to_string(), "10.0.0.1/24");
-    for (const char* text : {"10.0.0.1/33", "10.0.0.1/", "10.0.0.1/x", "::1/129", "/24", "10.0.0.1/-1"}) {
+    for (const char* text :
+         {"10.0.0.1/33", "10.0.0.1/", "10.0.0.1/x", "::1/129", "/24", "10.0.0.1/-1"}) {
         EXPECT_FALSE(ip_prefix::parse(text)) << text;
     }
 }

@@ -6,7 +6,8 @@ namespace vipd::daemon {
 namespace {
 
 TEST(Options, DefaultsAndFullForm) {
-    auto outcome = parse_options({"--config", "/tmp/x.toml", "--log", "journal", "--log-level", "debug"});
+    auto outcome =
+        parse_options({"--config", "/tmp/x.toml", "--log", "journal", "--log-level", "debug"});
     ASSERT_TRUE(outcome.options);
     EXPECT_EQ(outcome.options->config_file, "/tmp/x.toml");
     EXPECT_EQ(outcome.options->log, log_choice::journal);

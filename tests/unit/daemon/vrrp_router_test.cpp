@@ -41,14 +41,16 @@ net::link_status eth0_up() {
 
 /// A router on fakes with a hand-driven clock.
 class RouterTest : public ::testing::Test {
-protected:
+  protected:
     void build(std::vector<config::vrrp_instance> instances) {
         config_.vrrp = std::move(instances);
         router_ = std::make_unique<vrrp_router>(
             config_, router_ports{addresses_, frames_, links_, channels_}, logs_,
             [this] { return now_; }, [this] { ++deadline_changes_; });
     }
-    fakes::fake_advert_channel& channel() { return *channels_.opened.at({"eth0", address_family::ipv4}); }
+    fakes::fake_advert_channel& channel() {
+        return *channels_.opened.at({"eth0", address_family::ipv4});
+    }
     /// Runs the router's timers up to `until`, as the shell's timer would.
     void run_until(time_point until) {
         while (auto deadline = router_->next_deadline()) {
@@ -60,17 +62,20 @@ protected:
         }
         now_ = until;
     }
-    std::vector<std::uint8_t> advert_bytes(std::uint8_t vrid, std::uint8_t priority, const char* source,
-                                           const char* vip) {
+    std::vector<std::uint8_t> advert_bytes(std::uint8_t vrid, std::uint8_t priority,
+                                           const char* source, const char* vip) {
         vrrp::advert ad;
         ad.vrid = vrid;
         ad.priority = priority;
         ad.interval = centiseconds(100);
         ad.addresses = {*ip_address::parse(vip)};
-        return vrrp::encode(ad, *ip_address::parse(source), vrrp::advert_group(address_family::ipv4));
+        return vrrp::encode(ad, *ip_address::parse(source),
+                            vrrp::advert_group(address_family::ipv4));
     }
-    void deliver(const std::vector<std::uint8_t>& bytes, const char* source, std::uint8_t ttl = 255) {
-        channel().deliver({bytes, *ip_address::parse(source), *ip_address::parse("224.0.0.18"), ttl, 2});
+    void deliver(const std::vector<std::uint8_t>& bytes, const char* source,
+                 std::uint8_t ttl = 255) {
+        channel().deliver(
+            {bytes, *ip_address::parse(source), *ip_address::parse("224.0.0.18"), ttl, 2});
     }
 
     time_point now_{std::chrono::seconds(1000)};
@@ -151,7 +156,8 @@ TEST_F(RouterTest, RejectedPacketsAreCountedByReasonAndChangeNothing) {
 
 TEST_F(RouterTest, AdvertsDueTogetherLeaveInOneBatch) {
     links_.links["eth0"] = eth0_up();
-    build({make_instance("a", 1, 255, {"10.0.0.101/24"}), make_instance("b", 2, 255, {"10.0.0.102/24"}),
+    build({make_instance("a", 1, 255, {"10.0.0.101/24"}),
+           make_instance("b", 2, 255, {"10.0.0.102/24"}),
            make_instance("c", 3, 255, {"10.0.0.103/24"})});
     router_->start();  // owners: Master at once, in one batch
     ASSERT_EQ(channel().batches.size(), 1u);
@@ -220,8 +226,9 @@ TEST_F(RouterTest, ShutdownResignsWithPriorityZeroAndRemovesVips) {
     router_->shutdown();
     EXPECT_FALSE(addresses_.has("eth0", "10.0.0.100/24"));
     ASSERT_EQ(channel().batches.size(), 1u);
-    auto decoded = vrrp::decode(channel().batches[0].messages.at(0),
-                                {*ip_address::parse("10.0.0.1"), *ip_address::parse("224.0.0.18"), 255});
+    auto decoded =
+        vrrp::decode(channel().batches[0].messages.at(0),
+                     {*ip_address::parse("10.0.0.1"), *ip_address::parse("224.0.0.18"), 255});
     ASSERT_TRUE(std::holds_alternative<vrrp::decoded_advert>(decoded));
     EXPECT_EQ(std::get<vrrp::decoded_advert>(decoded).advert.priority, 0);
 }

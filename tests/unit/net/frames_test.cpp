@@ -1,21 +1,24 @@
 // Golden-byte tests for the GARP and unsolicited NA builders.
 //
-// The golden frames were decoded once by Wireshark's dissectors:
-//   VIPD_FRAMES_PCAP=/tmp/vipd-frames.pcap ./vipd_net_frames_tests --gtest_filter='*pcap*'
-//   tshark -r /tmp/vipd-frames.pcap -V
-// (tshark 4.0, Debian 12.) Frame 1 decodes as "ARP Announcement for 192.0.2.10" (request, sender
+// Wireshark's dissectors check the golden frames on every run (tshark_decodes_both_frames;
+// tshark 4.0, Debian 12). Frame 1 decodes as "ARP Announcement for 192.0.2.10" (request, sender
 // and target IP 192.0.2.10, target MAC zero, 18 bytes padding); frame 2 as "Neighbor Advertisement
 // 2001:db8::10 (ovr) is at 52:54:00:12:34:56", hop limit 255, Router and Solicited not set,
 // Override set, "Checksum: 0x7451 [correct]" and "[Checksum Status: Good]".
+
+#include <unistd.h>
 
 #include <array>
 #include <cstdint>
 #include <cstdio>
 #include <cstdlib>
+#include <memory>
 #include <span>
 #include <string>
 #include <vector>
 
+#include <memory>
+#include <unistd.h>
 #include <gtest/gtest.h>
 
 #include "vipd/core/checksum.hpp"
@@ -135,12 +138,17 @@ void put_u32_le(std::FILE* file, std::uint32_t value) {
     std::fwrite(bytes.data(), 1, bytes.size(), file);
 }
 
-TEST(frames, writes_pcap_for_tshark) {
-    const char* path = std::getenv("VIPD_FRAMES_PCAP");
-    if (path == nullptr) {
-        GTEST_SKIP() << "set VIPD_FRAMES_PCAP=/path/file.pcap to write the frames for tshark";
+// An independent decoder agrees: tshark (installed by scripts/install-deps.sh) reads both
+// frames from a pcap and reports an ARP announcement and an NA with the Override flag and a
+// correct ICMPv6 checksum.
+TEST(frames, tshark_decodes_both_frames) {
+    if (std::system("command -v tshark >/dev/null 2>&1") != 0) {
+        GTEST_SKIP() << "tshark is not installed";
     }
-    std::FILE* file = std::fopen(path, "wb");
+    char path[] = "/tmp/vipd-frames-XXXXXX";
+    const int fd = mkstemp(path);
+    ASSERT_GE(fd, 0);
+    std::FILE* file = fdopen(fd, "wb");
     ASSERT_NE(file, nullptr) << path;
     put_u32_le(file, 0xa1b2c3d4);  // magic, microsecond timestamps
     put_u32_le(file, 0x00040002);  // version 2.4 (minor, major as little-endian u16s)
@@ -156,7 +164,29 @@ TEST(frames, writes_pcap_for_tshark) {
         put_u32_le(file, static_cast<std::uint32_t>(frame.size()));
         std::fwrite(frame.data(), 1, frame.size(), file);
     }
-    EXPECT_EQ(std::fclose(file), 0);
+    ASSERT_EQ(std::fclose(file), 0);
+
+    std::string decoded;
+    {
+        const std::string command = std::string("tshark -r ") + path + " -V 2>/dev/null";
+        std::unique_ptr<FILE, int (*)(FILE*)> pipe(popen(command.c_str(), "r"), pclose);
+        ASSERT_TRUE(pipe);
+        std::array<char, 512> chunk{};
+        while (std::fgets(chunk.data(), static_cast<int>(chunk.size()), pipe.get()) != nullptr) {
+            decoded += chunk.data();
+        }
+    }
+    std::remove(path);
+    for (const char* line :
+         {"[Is announcement: True]", "Opcode: request (1)", "Sender IP address: 192.0.2.10",
+          "Target IP address: 192.0.2.10", "Target MAC address: 00:00:00_00:00:00",
+          ".... = Override: Set", ".... = Solicited: Not set"}) {
+        EXPECT_NE(decoded.find(line), std::string::npos) << line << "\n" << decoded;
+    }
+    EXPECT_NE(decoded.find("Type: Neighbor Advertisement (136)"), std::string::npos) << decoded;
+    EXPECT_NE(decoded.find("Target Address: 2001:db8::10"), std::string::npos) << decoded;
+    EXPECT_NE(decoded.find("[Checksum Status: Good]"), std::string::npos) << decoded;
+    EXPECT_NE(decoded.find("Hop Limit: 255"), std::string::npos) << decoded;
 }
 
 }  // namespace
