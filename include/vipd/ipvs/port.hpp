@@ -1,0 +1,38 @@
+#pragma once
+/// The narrow interface to the kernel's IPVS table. The Linux adapter (ipvs/linux/) speaks
+/// generic netlink; tests use a fake that keeps a table in memory.
+
+#include <optional>
+#include <span>
+#include <system_error>
+#include <vector>
+
+#include "vipd/ipvs/model.hpp"
+
+namespace vipd::ipvs {
+
+/// The outcome of one operation of a batch, in the batch's order.
+struct operation_result {
+    operation op;
+    std::error_code error;  // empty on success
+};
+
+/// Connection synchronisation daemon roles (IPVS_CMD_NEW_DAEMON).
+enum class sync_role : std::uint8_t { master, backup };
+
+class ipvs_port {
+public:
+    virtual ~ipvs_port() = default;
+    /// Whether the kernel has IPVS (the "IPVS" generic netlink family resolves).
+    virtual bool available() = 0;
+    /// Every service in the kernel with its destinations (not only vipd's).
+    virtual std::error_code dump(table& out) = 0;
+    /// Applies the operations in order, many per send, and reports each one's result; a failed
+    /// operation does not stop the ones after it.
+    virtual std::vector<operation_result> apply(std::span<const operation> ops) = 0;
+    /// Starts or stops the kernel's connection sync daemon of one role.
+    virtual std::error_code start_sync(sync_role role, const std::string& interface, std::uint8_t sync_id) = 0;
+    virtual std::error_code stop_sync(sync_role role) = 0;
+};
+
+}  // namespace vipd::ipvs
