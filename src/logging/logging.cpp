@@ -36,6 +36,20 @@ int syslog_priority(spdlog::level::level_enum level) {
 
 }  // namespace
 
+std::vector<std::string> journal_entries(std::string_view subsystem, spdlog::level::level_enum level,
+                                         std::string_view message, const std::vector<field>& fields) {
+    std::vector<std::string> entries;
+    entries.reserve(fields.size() + 4);
+    entries.push_back("MESSAGE=" + std::string(message));
+    entries.push_back("PRIORITY=" + std::to_string(syslog_priority(level)));
+    entries.push_back("SYSLOG_IDENTIFIER=vipd");
+    entries.push_back("VIPD_SUBSYSTEM=" + std::string(subsystem));
+    for (const auto& [name, value] : fields) {
+        entries.push_back(name + "=" + value);
+    }
+    return entries;
+}
+
 target detect_target() {
     // systemd sets JOURNAL_STREAM=DEV:INODE for the stream it connected to stdout/stderr.
     const char* stream = std::getenv("JOURNAL_STREAM");
@@ -83,16 +97,8 @@ void log_set::emit(spdlog::logger& logger, spdlog::level::level_enum level,
         logger.log(level, "{}", message);
         return;
     }
-    // sd_journal_sendv takes "NAME=value" iovecs; build them all so the entry is atomic.
-    std::vector<std::string> entries;
-    entries.reserve(fields.size() + 4);
-    entries.push_back("MESSAGE=" + std::string(message));
-    entries.push_back("PRIORITY=" + std::to_string(syslog_priority(level)));
-    entries.push_back("SYSLOG_IDENTIFIER=vipd");
-    entries.push_back("VIPD_SUBSYSTEM=" + logger.name());
-    for (const auto& [name, value] : fields) {
-        entries.push_back(name + "=" + value);
-    }
+    // sd_journal_sendv takes "NAME=value" iovecs; one call keeps the entry atomic.
+    auto entries = journal_entries(logger.name(), level, message, fields);
     std::vector<iovec> iov;
     iov.reserve(entries.size());
     for (auto& entry : entries) {
