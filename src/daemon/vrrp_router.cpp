@@ -28,6 +28,14 @@ struct vrrp_router::instance_slot {
     vrrp::instance fsm;
     channel* ch = nullptr;
     std::optional<net::link_status> link;
+    /// The last advert encoded, reused while priority and source stay the same: a Master sends
+    /// the same bytes every interval.
+    struct encoded_advert {
+        std::uint8_t priority;
+        ip_address source;
+        std::vector<std::uint8_t> bytes;
+    };
+    std::optional<encoded_advert> last_advert;
 };
 
 namespace {
@@ -252,18 +260,7 @@ void vrrp_router::execute(instance_slot& slot, const vrrp::actions& actions) {
                     if (slot.ch == nullptr || !slot.ch->source) {
                         return;  // Fault state follows; nothing to send from
                     }
-                    vrrp::advert ad;
-                    ad.version = slot.cfg.version;
-                    ad.vrid = slot.cfg.vrid;
-                    ad.priority = a.priority;
-                    ad.interval = slot.cfg.advert_interval;
-                    ad.password = slot.cfg.auth_pass;
-                    for (const auto& vip : slot.cfg.vips) {
-                        ad.addresses.push_back(vip.prefix.address);
-                    }
-                    slot.ch->pending.push_back(vrrp::encode(ad, *slot.ch->source,
-                                                            vrrp::advert_group(slot.cfg.family()),
-                                                            slot.cfg.v3_checksum));
+                    slot.ch->pending.push_back(encoded_advert(slot, a.priority));
                 } else if constexpr (std::is_same_v<type, vrrp::send_garp>) {
                     send_garp(slot);
                 } else if constexpr (std::is_same_v<type, vrrp::advert_dropped>) {
@@ -272,6 +269,28 @@ void vrrp_router::execute(instance_slot& slot, const vrrp::actions& actions) {
             },
             action);
     }
+}
+
+const std::vector<std::uint8_t>& vrrp_router::encoded_advert(instance_slot& slot,
+                                                             std::uint8_t priority) {
+    const ip_address& source = *slot.ch->source;
+    if (slot.last_advert && slot.last_advert->priority == priority &&
+        slot.last_advert->source == source) {
+        return slot.last_advert->bytes;
+    }
+    vrrp::advert ad;
+    ad.version = slot.cfg.version;
+    ad.vrid = slot.cfg.vrid;
+    ad.priority = priority;
+    ad.interval = slot.cfg.advert_interval;
+    ad.password = slot.cfg.auth_pass;
+    for (const auto& vip : slot.cfg.vips) {
+        ad.addresses.push_back(vip.prefix.address);
+    }
+    auto bytes =
+        vrrp::encode(ad, source, vrrp::advert_group(slot.cfg.family()), slot.cfg.v3_checksum);
+    slot.last_advert = instance_slot::encoded_advert{priority, source, std::move(bytes)};
+    return slot.last_advert->bytes;
 }
 
 void vrrp_router::flush_adverts() {

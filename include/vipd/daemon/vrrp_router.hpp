@@ -83,6 +83,7 @@ class vrrp_router {
     void open_channel_if_needed(instance_slot& slot);
     void execute(instance_slot& slot, const vrrp::actions& actions);
     void flush_adverts();
+    const std::vector<std::uint8_t>& encoded_advert(instance_slot& slot, std::uint8_t priority);
     void count_drop(vrrp::drop_reason reason, const std::string& context, const ip_address& source);
     bool usable(const instance_slot& slot, const net::link_status* status) const;
     void add_vips(instance_slot& slot);
