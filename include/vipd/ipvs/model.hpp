@@ -60,6 +60,7 @@ struct service_settings {
 enum class forwarding : std::uint8_t { nat, tunnel, direct };  // -m, -i, -g
 std::string_view to_string(forwarding f) noexcept;
 enum class tunnel_type : std::uint8_t { ipip, gue, gre };
+std::string_view to_string(tunnel_type t) noexcept;  // "ipip", "gue", "gre"
 
 struct destination_key {
     ip_address address;
