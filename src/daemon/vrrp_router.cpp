@@ -253,9 +253,17 @@ void vrrp_router::execute(instance_slot& slot, const vrrp::actions& actions) {
                 if constexpr (std::is_same_v<type, vrrp::state_changed>) {
                     log_transition(slot, a);
                 } else if constexpr (std::is_same_v<type, vrrp::add_vips>) {
+                    // Services first, then VIPs, then (later actions) GARP.
+                    if (ports_.roles != nullptr) {
+                        ports_.roles->entering_master(slot.cfg.name);
+                    }
                     add_vips(slot);
                 } else if constexpr (std::is_same_v<type, vrrp::remove_vips>) {
+                    // VIPs first, then services.
                     remove_vips(slot);
+                    if (ports_.roles != nullptr) {
+                        ports_.roles->left_master(slot.cfg.name);
+                    }
                 } else if constexpr (std::is_same_v<type, vrrp::send_advert>) {
                     if (slot.ch == nullptr || !slot.ch->source) {
                         return;  // Fault state follows; nothing to send from

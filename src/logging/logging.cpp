@@ -86,6 +86,7 @@ log_set::log_set(target where, spdlog::level::level_enum level) : where_(where) 
     arp_ = make("arp");
     ndisc_ = make("ndisc");
     netlink_ = make("netlink");
+    ipvs_ = make("ipvs");
 }
 
 void log_set::emit(spdlog::logger& logger, spdlog::level::level_enum level,

@@ -16,6 +16,7 @@
 #include "vipd/core/rate_limiter.hpp"
 #include "vipd/core/time.hpp"
 #include "vipd/daemon/channel_factory.hpp"
+#include "vipd/daemon/role_listener.hpp"
 #include "vipd/logging/logging.hpp"
 #include "vipd/net/ports.hpp"
 #include "vipd/vrrp/drop_reason.hpp"
@@ -29,6 +30,8 @@ struct router_ports {
     net::frame_port& frames;
     net::link_monitor& links;
     daemon::channel_factory& channels;
+    /// Told before an instance adds its VIPs and after it removed them (IPVS); may be null.
+    role_listener* roles = nullptr;
 };
 
 using clock_function = std::function<time_point()>;

@@ -41,6 +41,7 @@ class log_set {
     spdlog::logger& arp() const { return *arp_; }
     spdlog::logger& ndisc() const { return *ndisc_; }
     spdlog::logger& netlink() const { return *netlink_; }
+    spdlog::logger& ipvs() const { return *ipvs_; }
     target where() const noexcept { return where_; }
 
     /// Logs `message` through `logger`; with the journal target, as one entry carrying `fields`
@@ -50,7 +51,7 @@ class log_set {
 
   private:
     target where_;
-    std::shared_ptr<spdlog::logger> daemon_, vrrp_, pkt_, arp_, ndisc_, netlink_;
+    std::shared_ptr<spdlog::logger> daemon_, vrrp_, pkt_, arp_, ndisc_, netlink_, ipvs_;
 };
 
 }  // namespace vipd::logging

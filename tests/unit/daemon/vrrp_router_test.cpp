@@ -210,6 +210,36 @@ TEST_F(RouterTest, RecreatedInterfaceGetsAFreshSocket) {
     EXPECT_FALSE(channel().batches.empty());
 }
 
+/// Records role changes together with what the address port had seen at that moment.
+class recording_roles final : public role_listener {
+  public:
+    explicit recording_roles(const fakes::fake_address_port& addresses) : addresses_(addresses) {}
+    void entering_master(const std::string& instance) override {
+        events.push_back("enter " + instance +
+                         " vips=" + std::to_string(addresses_.present.size()));
+    }
+    void left_master(const std::string& instance) override {
+        events.push_back("leave " + instance +
+                         " vips=" + std::to_string(addresses_.present.size()));
+    }
+    std::vector<std::string> events;
+
+  private:
+    const fakes::fake_address_port& addresses_;
+};
+
+TEST_F(RouterTest, ServicesGoInBeforeTheVipsAndComeOutAfterThem) {
+    links_.links["eth0"] = eth0_up();
+    recording_roles roles(addresses_);
+    config_.vrrp = {make_instance("web", 51, 255, {"10.0.0.100/24"})};
+    router_ = std::make_unique<vrrp_router>(
+        config_, router_ports{addresses_, frames_, links_, channels_, &roles}, logs_,
+        [this] { return now_; }, [] {});
+    router_->start();
+    router_->shutdown();
+    EXPECT_EQ(roles.events, (std::vector<std::string>{"enter web vips=0", "leave web vips=0"}));
+}
+
 TEST_F(RouterTest, SocketThatCannotOpenMeansFaultNotACrash) {
     links_.links["eth0"] = eth0_up();
     channels_.refuse.insert("eth0");

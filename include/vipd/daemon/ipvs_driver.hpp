@@ -1,0 +1,59 @@
+#pragma once
+/// Keeps the kernel's IPVS table converged to what the current VRRP roles call for: on every
+/// role change and every resync it builds the desired table, dumps the kernel's, and applies
+/// the reconciler's diff in one batch. Repairs drift such as `ipvsadm -C` on the next resync.
+
+#include <cstdint>
+#include <functional>
+#include <set>
+#include <string>
+
+#include "vipd/daemon/role_listener.hpp"
+#include "vipd/ipvs/model.hpp"
+#include "vipd/ipvs/port.hpp"
+#include "vipd/logging/logging.hpp"
+
+namespace vipd::daemon {
+
+struct ipvs_driver_stats {
+    std::uint64_t reconciles = 0;
+    std::uint64_t operations = 0;  // applied successfully
+    std::uint64_t errors = 0;      // failed operations and failed dumps
+};
+
+class ipvs_driver final : public role_listener {
+  public:
+    /// The desired table given the instances that are MASTER now.
+    using desired_function = std::function<ipvs::table(const std::set<std::string>& masters)>;
+
+    /// `managed`: every service key the configuration names; only these are ever touched.
+    /// When the kernel has no IPVS, says so once and does nothing afterwards (VRRP goes on).
+    ipvs_driver(ipvs::ipvs_port& port, desired_function desired,
+                std::set<ipvs::service_key> managed, const logging::log_set& logs);
+
+    void entering_master(const std::string& instance) override;
+    void left_master(const std::string& instance) override;
+
+    /// Re-reads the kernel table and repairs any drift.
+    void resync();
+    /// Removes every managed service (graceful shutdown).
+    void withdraw();
+
+    bool active() const noexcept { return available_; }
+    const ipvs_driver_stats& stats() const noexcept { return stats_; }
+
+  private:
+    enum class trigger { became_master, left_master, resync, shutdown };
+    static const char* to_string(trigger t) noexcept;
+    void converge(const ipvs::table& desired, trigger why);
+
+    ipvs::ipvs_port& port_;
+    desired_function desired_;
+    std::set<ipvs::service_key> managed_;
+    const logging::log_set& logs_;
+    std::set<std::string> masters_;
+    bool available_ = false;
+    ipvs_driver_stats stats_;
+};
+
+}  // namespace vipd::daemon

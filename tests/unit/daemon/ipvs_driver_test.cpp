@@ -1,0 +1,120 @@
+#include "vipd/daemon/ipvs_driver.hpp"
+
+#include <gtest/gtest.h>
+
+#include "fakes/fake_ipvs_port.hpp"
+
+namespace vipd::daemon {
+namespace {
+
+ipvs::service_key tcp(const char* vip, std::uint16_t port) {
+    return ipvs::endpoint_key{ipvs::protocol::tcp, *ip_address::parse(vip), port};
+}
+
+ipvs::service two_reals(const char* a, const char* b) {
+    ipvs::service svc;
+    svc.settings.scheduler = "rr";
+    svc.destinations[{*ip_address::parse(a), 80}] = ipvs::destination_settings{};
+    svc.destinations[{*ip_address::parse(b), 80}] = ipvs::destination_settings{};
+    return svc;
+}
+
+/// Two instances, each gating one service; a foreign service that someone else configured.
+class IpvsDriverTest : public ::testing::Test {
+  protected:
+    IpvsDriverTest() { port_.kernel[foreign_] = two_reals("10.0.9.1", "10.0.9.2"); }
+
+    std::unique_ptr<ipvs_driver> make() {
+        auto desired = [this](const std::set<std::string>& masters) {
+            ipvs::table t;
+            if (masters.count("web") > 0) {
+                t[web_] = two_reals("10.0.0.40", "10.0.0.50");
+            }
+            if (masters.count("db") > 0) {
+                t[db_] = two_reals("10.0.1.40", "10.0.1.50");
+            }
+            return t;
+        };
+        return std::make_unique<ipvs_driver>(port_, desired, std::set<ipvs::service_key>{web_, db_},
+                                             logs_);
+    }
+
+    ipvs::service_key web_ = tcp("10.0.0.210", 80);
+    ipvs::service_key db_ = tcp("10.0.0.211", 5432);
+    ipvs::service_key foreign_ = tcp("10.0.0.99", 80);
+    fakes::fake_ipvs_port port_;
+    logging::log_set logs_{logging::target::stderr_stream, spdlog::level::off};
+};
+
+TEST_F(IpvsDriverTest, ServicesFollowMastershipAndForeignOnesAreLeftAlone) {
+    auto driver = make();
+    EXPECT_TRUE(driver->active());
+    driver->entering_master("web");
+    EXPECT_EQ(port_.kernel.count(web_), 1u);
+    EXPECT_EQ(port_.kernel.at(web_).destinations.size(), 2u);
+    EXPECT_EQ(port_.kernel.count(db_), 0u);
+    driver->entering_master("db");
+    EXPECT_EQ(port_.kernel.count(db_), 1u);
+    driver->left_master("web");
+    EXPECT_EQ(port_.kernel.count(web_), 0u);
+    EXPECT_EQ(port_.kernel.count(db_), 1u);
+    EXPECT_EQ(port_.kernel.at(foreign_), two_reals("10.0.9.1", "10.0.9.2"));
+}
+
+TEST_F(IpvsDriverTest, ResyncRepairsAFlushAndADeletedRealWithMinimalOperations) {
+    auto driver = make();
+    driver->entering_master("web");
+    port_.kernel.clear();  // ipvsadm -C
+    driver->resync();
+    EXPECT_EQ(port_.kernel.at(web_), two_reals("10.0.0.40", "10.0.0.50"));
+
+    port_.kernel.at(web_).destinations.erase({*ip_address::parse("10.0.0.50"), 80});
+    const auto before = port_.applied.size();
+    driver->resync();
+    ASSERT_EQ(port_.applied.size(), before + 1);  // exactly the missing real, nothing flushed
+    EXPECT_TRUE(std::holds_alternative<ipvs::add_destination>(port_.applied.back()));
+    EXPECT_EQ(port_.kernel.at(web_), two_reals("10.0.0.40", "10.0.0.50"));
+
+    const auto settled = port_.applied.size();
+    driver->resync();  // converged: a resync changes nothing
+    EXPECT_EQ(port_.applied.size(), settled);
+}
+
+TEST_F(IpvsDriverTest, WithdrawRemovesEveryManagedServiceOnly) {
+    auto driver = make();
+    driver->entering_master("web");
+    driver->entering_master("db");
+    driver->withdraw();
+    EXPECT_EQ(port_.kernel.size(), 1u);
+    EXPECT_EQ(port_.kernel.count(foreign_), 1u);
+}
+
+TEST_F(IpvsDriverTest, AFailedOperationIsCountedAndTheRestStillApplied) {
+    auto driver = make();
+    port_.inject = [](const ipvs::operation& op) -> std::error_code {
+        if (const auto* add = std::get_if<ipvs::add_destination>(&op);
+            add != nullptr && add->destination.address == *ip_address::parse("10.0.0.40")) {
+            return std::make_error_code(std::errc::not_enough_memory);
+        }
+        return {};
+    };
+    driver->entering_master("web");
+    EXPECT_EQ(driver->stats().errors, 1u);
+    EXPECT_EQ(port_.kernel.at(web_).destinations.size(), 1u);
+    port_.inject = nullptr;
+    driver->resync();  // the next resync heals it
+    EXPECT_EQ(port_.kernel.at(web_).destinations.size(), 2u);
+}
+
+TEST_F(IpvsDriverTest, WithoutIpvsItStaysQuietAndTouchesNothing) {
+    port_.has_ipvs = false;
+    auto driver = make();
+    EXPECT_FALSE(driver->active());
+    driver->entering_master("web");
+    driver->resync();
+    EXPECT_EQ(port_.dump_calls, 0);
+    EXPECT_EQ(port_.apply_calls, 0);
+}
+
+}  // namespace
+}  // namespace vipd::daemon
