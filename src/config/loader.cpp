@@ -10,26 +10,30 @@
 #include <toml++/toml.h>
 
 #include "diagnostics.hpp"
+#include "ipvs_section.hpp"
 #include "table_reader.hpp"
 #include "vrrp_section.hpp"
 
 namespace vipd::config {
 namespace {
 
-constexpr std::array<std::string_view, 2> k_top_keys{"global", "vrrp"};
-constexpr std::array<std::string_view, 1> k_global_keys{"router_id"};
+constexpr std::array<std::string_view, 4> k_top_keys{"global", "vrrp", "virtual_server", "ipvs"};
+constexpr std::array<std::string_view, 2> k_global_keys{"router_id", "static_vips"};
 
-void read_global(const toml::table& root, detail::diagnostics& diag, global_settings& global) {
+/// Reads [global] into `global`; returns its static VIPs for the cross checks.
+std::vector<detail::static_vip_draft> read_global(const toml::table& root,
+                                                  detail::diagnostics& diag,
+                                                  global_settings& global) {
     const toml::node* node = root.get("global");
     if (node == nullptr) {
-        return;
+        return {};
     }
     const auto* table = node->as_table();
     if (table == nullptr) {
         diag.report(node->source(), "global",
                     "global must be a table: write [global] on its own line, got " +
                         std::string(detail::describe(node->type())));
-        return;
+        return {};
     }
     const detail::table_reader reader(*table, "global", k_global_keys, diag);
     if (auto id = reader.string("router_id", "a non-empty string such as \"dir1\"")) {
@@ -41,7 +45,38 @@ void read_global(const toml::table& root, detail::diagnostics& diag, global_sett
             global.router_id = *id;
         }
     }
+    auto statics = detail::read_static_vips(reader);
     reader.report_unknown_keys();
+    return statics;
+}
+
+std::vector<detail::virtual_server_draft> read_virtual_servers(const toml::table& root,
+                                                               detail::diagnostics& diag) {
+    std::vector<detail::virtual_server_draft> drafts;
+    const toml::node* node = root.get("virtual_server");
+    if (node == nullptr) {
+        return drafts;
+    }
+    const auto* array = node->as_array();
+    if (array == nullptr) {
+        diag.report(node->source(), "virtual_server",
+                    "virtual_server must be an array of tables: write each service under "
+                    "[[virtual_server]] (double brackets), got " +
+                        std::string(detail::describe(node->type())));
+        return drafts;
+    }
+    for (std::size_t i = 0; i < array->size(); ++i) {
+        const toml::node& element = *array->get(i);
+        if (const auto* table = element.as_table()) {
+            drafts.push_back(detail::read_virtual_server(*table, i, diag));
+        } else {
+            diag.report(element.source(), "virtual_server[" + std::to_string(i) + "]",
+                        "each virtual_server entry must be a table (write [[virtual_server]]), "
+                        "got " +
+                            std::string(detail::describe(element.type())));
+        }
+    }
+    return drafts;
 }
 
 std::vector<detail::instance_draft> read_instances(const toml::table& root,
@@ -101,9 +136,13 @@ load_result load_string(std::string_view text, const std::string& file_name,
     daemon_config config;
     config.file = file_name;
     config.global.router_id = default_router_id;
-    read_global(root, diag, config.global);
+    const auto statics = read_global(root, diag, config.global);
     auto drafts = read_instances(root, diag);
     detail::check_across_instances(drafts, diag);
+    detail::check_static_vips(statics, drafts, diag);
+    config.ipvs = detail::read_ipvs_settings(root, diag);
+    auto servers = read_virtual_servers(root, diag);
+    detail::check_virtual_servers(servers, drafts, config.ipvs, diag);
     detail::table_reader(root, "", k_top_keys, diag).report_unknown_keys();
 
     if (!diag.empty()) {
@@ -112,6 +151,13 @@ load_result load_string(std::string_view text, const std::string& file_name,
     config.vrrp.reserve(drafts.size());
     for (auto& d : drafts) {
         config.vrrp.push_back(std::move(d.value));
+    }
+    for (const auto& s : statics) {
+        config.static_vips.push_back(s.value);
+    }
+    config.virtual_servers.reserve(servers.size());
+    for (auto& s : servers) {
+        config.virtual_servers.push_back(std::move(s.value));
     }
     return load_result{std::move(config), {}};
 }

@@ -31,12 +31,12 @@ std::vector<std::string_view> split_words(std::string_view text) {
     return words;
 }
 
+}  // namespace
+
 bool is_unspecified(const ip_address& address) {
     const auto bytes = address.bytes();
     return std::all_of(bytes.begin(), bytes.end(), [](std::uint8_t b) { return b == 0; });
 }
-
-}  // namespace
 
 std::string_view family_name(address_family family) noexcept {
     return family == address_family::ipv4 ? "IPv4" : "IPv6";
@@ -60,8 +60,44 @@ std::optional<std::string> interface_name_problem(std::string_view name) {
     return std::nullopt;
 }
 
+parsed_vip parse_vip(const toml::node& element) {
+    auto fail = [](std::string problem) { return parsed_vip{std::nullopt, std::move(problem)}; };
+    const auto* text = element.as_string();
+    if (text == nullptr) {
+        return fail("each VIP must be a string " + std::string(k_vip_form) + ", got " +
+                    std::string(describe(element.type())));
+    }
+    const auto words = split_words(text->get());
+    const bool plain = words.size() == 1;
+    const bool with_dev = words.size() == 3 && words[1] == "dev";
+    if (!plain && !with_dev) {
+        return fail("a VIP must be " + std::string(k_vip_form) + ", got " + show(element));
+    }
+    const auto prefix = ip_prefix::parse(words[0]);
+    if (!prefix) {
+        return fail("\"" + std::string(words[0]) +
+                    "\" is not an IPv4 or IPv6 address with an optional /LEN (IPv4 1..32, IPv6 "
+                    "1..128)");
+    }
+    if (prefix->length == 0) {
+        return fail("the prefix length of a VIP must be at least 1, got \"" +
+                    std::string(words[0]) + "\"");
+    }
+    if (prefix->address.is_multicast() || is_unspecified(prefix->address)) {
+        return fail(prefix->address.to_string() + " cannot be a VIP: it must be a unicast address");
+    }
+    std::optional<std::string> device;
+    if (with_dev) {
+        if (auto problem = interface_name_problem(words[2])) {
+            return fail("dev \"" + std::string(words[2]) + "\": an interface name " + *problem);
+        }
+        device = std::string(words[2]);
+    }
+    return parsed_vip{vip{*prefix, std::move(device)}, {}};
+}
+
 void read_vips(const table_reader& reader, instance_draft& draft) {
-    constexpr std::string_view k_form = "\"ADDR/LEN\" or \"ADDR/LEN dev IFNAME\"";
+    constexpr std::string_view k_form = k_vip_form;
     const toml::node* node = reader.find("vips");
     if (node == nullptr) {
         reader.report_missing("vips", "a non-empty array of " + std::string(k_form) + " strings");
@@ -87,49 +123,18 @@ void read_vips(const table_reader& reader, instance_draft& draft) {
             reader.diag().report(element.source(), key, std::move(message));
             all_ok = false;
         };
-        const auto* text = element.as_string();
-        if (text == nullptr) {
-            fail("each VIP must be a string " + std::string(k_form) + ", got " +
-                 std::string(describe(element.type())));
+        auto parsed = parse_vip(element);
+        if (!parsed.value) {
+            fail(std::move(parsed.problem));
             continue;
         }
-        const auto words = split_words(text->get());
-        const bool plain = words.size() == 1;
-        const bool with_dev = words.size() == 3 && words[1] == "dev";
-        if (!plain && !with_dev) {
-            fail("a VIP must be " + std::string(k_form) + ", got " + show(element));
-            continue;
-        }
-        const auto prefix = ip_prefix::parse(words[0]);
-        if (!prefix) {
-            fail("\"" + std::string(words[0]) +
-                 "\" is not an IPv4 or IPv6 address with an optional /LEN (IPv4 1..32, IPv6 "
-                 "1..128)");
-            continue;
-        }
-        if (prefix->length == 0) {
-            fail("the prefix length of a VIP must be at least 1, got \"" + std::string(words[0]) +
-                 "\"");
-            continue;
-        }
-        if (prefix->address.is_multicast() || is_unspecified(prefix->address)) {
-            fail(prefix->address.to_string() + " cannot be a VIP: it must be a unicast address");
-            continue;
-        }
-        std::optional<std::string> device;
-        if (with_dev) {
-            if (auto problem = interface_name_problem(words[2])) {
-                fail("dev \"" + std::string(words[2]) + "\": an interface name " + *problem);
-                continue;
-            }
-            device = std::string(words[2]);
-        }
+        const auto& prefix = parsed.value->prefix;
         if (!family) {
-            family = prefix->address.family();
+            family = prefix.address.family();
             first_index = i;
-        } else if (*family != prefix->address.family()) {
-            fail(prefix->address.to_string() + " is " +
-                 std::string(family_name(prefix->address.family())) + " but vips[" +
+        } else if (*family != prefix.address.family()) {
+            fail(prefix.address.to_string() + " is " +
+                 std::string(family_name(prefix.address.family())) + " but vips[" +
                  std::to_string(first_index) + "] is " + std::string(family_name(*family)) +
                  "; one instance carries one address family, use a separate [[vrrp]] for the "
                  "other");
@@ -137,15 +142,15 @@ void read_vips(const table_reader& reader, instance_draft& draft) {
         }
         const auto duplicate =
             std::find_if(draft.value.vips.begin(), draft.value.vips.end(),
-                         [&](const vip& v) { return v.prefix.address == prefix->address; });
+                         [&](const vip& v) { return v.prefix.address == prefix.address; });
         if (duplicate != draft.value.vips.end()) {
             const auto& at =
                 draft.vip_at[static_cast<std::size_t>(duplicate - draft.value.vips.begin())];
-            fail(prefix->address.to_string() + " is listed twice in vips (first at line " +
+            fail(prefix.address.to_string() + " is listed twice in vips (first at line " +
                  std::to_string(at.line) + ")");
             continue;
         }
-        draft.value.vips.push_back(vip{*prefix, std::move(device)});
+        draft.value.vips.push_back(std::move(*parsed.value));
         draft.vip_at.push_back(reader.diag().position_of(element.source()));
         draft.vip_index.push_back(i);
     }

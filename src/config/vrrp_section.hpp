@@ -41,6 +41,20 @@ std::optional<std::string> interface_name_problem(std::string_view name);
 /// "IPv4" / "IPv6", as users write it.
 std::string_view family_name(address_family family) noexcept;
 
+/// How a VIP entry is written, for messages.
+inline constexpr std::string_view k_vip_form = "\"ADDR/LEN\" or \"ADDR/LEN dev IFNAME\"";
+
+/// One VIP entry parsed: `value` set, or `problem` says why not (a message for that entry).
+struct parsed_vip {
+    std::optional<vip> value;
+    std::string problem;
+};
+/// Parses one "ADDR/LEN [dev IFNAME]" array element (shared by vips and static_vips).
+parsed_vip parse_vip(const toml::node& element);
+
+/// All-zero address (0.0.0.0, ::): never a usable VIP or real server.
+bool is_unspecified(const ip_address& address);
+
 /// Reads `vips` into `draft` (value.vips, vip_at, vip_index, vips_ok); reports each bad entry.
 void read_vips(const table_reader& reader, instance_draft& draft);
 

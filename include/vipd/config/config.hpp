@@ -9,6 +9,7 @@
 
 #include "vipd/core/address.hpp"
 #include "vipd/core/time.hpp"
+#include "vipd/ipvs/model.hpp"
 #include "vipd/vrrp/instance.hpp"
 #include "vipd/vrrp/packet.hpp"
 
@@ -58,10 +59,60 @@ struct global_settings {
     friend bool operator==(const global_settings&, const global_settings&) = default;
 };
 
+/// One [[virtual_server.real]]: `key.port` is already resolved (the service port for DR/TUN,
+/// 0 for DR/TUN reals of fwmark services) and `settings` has the service's forwarding and
+/// tunnel defaults applied.
+struct real_server {
+    ipvs::destination_key key;
+    ipvs::destination_settings settings;
+    source_position position;  // of the [[virtual_server.real]] table
+    friend bool operator==(const real_server&, const real_server&) = default;
+};
+
+/// One [[virtual_server]].
+struct virtual_server {
+    std::optional<std::string> name;  // for logs; unique when given
+    ipvs::service_key key;
+    ipvs::service_settings settings;
+    std::vector<real_server> reals;  // unique keys; may be empty (the service still exists)
+    /// The instance whose MASTER state gates the service: the one named by `vrrp`, else the
+    /// one owning the service address. nullopt = always pushed (no instance owns the VIP, or a
+    /// fwmark service that names none).
+    std::optional<std::string> vrrp;
+    source_position position;  // of the [[virtual_server]] table
+    friend bool operator==(const virtual_server&, const virtual_server&) = default;
+};
+
+/// When the gated services are in the kernel.
+enum class ipvs_mode : std::uint8_t {
+    master,  ///< only while the gating instance is MASTER (the default)
+    always,  ///< on every director, whatever the VRRP state (keepalived's behaviour)
+};
+
+/// [ipvs.sync]: the kernel's connection synchronisation daemons.
+struct ipvs_sync_settings {
+    std::string interface;
+    std::uint8_t sync_id = 0;
+    friend bool operator==(const ipvs_sync_settings&, const ipvs_sync_settings&) = default;
+};
+
+struct ipvs_settings {
+    ipvs_mode mode = ipvs_mode::master;
+    /// How often the kernel table is dumped and drift repaired.
+    microseconds resync_interval{5'000'000};
+    std::optional<ipvs_sync_settings> sync;
+    friend bool operator==(const ipvs_settings&, const ipvs_settings&) = default;
+};
+
 struct daemon_config {
     std::string file;  // the main file it was loaded from
     global_settings global;
     std::vector<vrrp_instance> vrrp;
+    std::vector<virtual_server> virtual_servers;  // service keys unique
+    ipvs_settings ipvs;
+    /// [global] static_vips: held always, no VRRP. Each has a device (required there, since no
+    /// instance interface exists to default to); none is also an instance VIP.
+    std::vector<vip> static_vips;
     friend bool operator==(const daemon_config&, const daemon_config&) = default;
 };
 

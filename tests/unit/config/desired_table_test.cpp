@@ -1,0 +1,154 @@
+// desired_table: which services the daemon pushes for a given set of MASTER instances.
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <set>
+#include <string>
+
+#include "vipd/config/desired_table.hpp"
+#include "vipd/config/loader.hpp"
+
+namespace vipd::config {
+namespace {
+
+ip_address addr(std::string_view text) {
+    return ip_address::parse(text).value_or(ip_address{});
+}
+
+ipvs::service_key tcp(std::string_view address, std::uint16_t port) {
+    return ipvs::endpoint_key{ipvs::protocol::tcp, addr(address), port};
+}
+
+// Two instances, a service gated by each, one on a static VIP and one fwmark service that names
+// no instance: the last two are always pushed.
+constexpr std::string_view k_config = R"([global]
+static_vips = ["192.168.100.1/32 dev dummy1"]
+[[vrrp]]
+name = "a"
+interface = "eth1"
+vrid = 1
+vips = ["10.0.0.1/24"]
+[[vrrp]]
+name = "b"
+interface = "eth1"
+vrid = 2
+vips = ["10.0.0.2/24"]
+[[virtual_server]]
+address = "10.0.0.1"
+port = 80
+scheduler = "rr"
+  [[virtual_server.real]]
+  address = "10.0.0.40"
+  weight = 2
+  [[virtual_server.real]]
+  address = "10.0.0.50"
+[[virtual_server]]
+address = "10.0.0.2"
+port = 80
+[[virtual_server]]
+address = "192.168.100.1"
+port = 80
+forwarding = "nat"
+  [[virtual_server.real]]
+  address = "127.0.0.1"
+  port = 8081
+[[virtual_server]]
+fwmark = 9
+)";
+
+daemon_config config(std::string_view extra = "") {
+    auto result = load_string(std::string(k_config) + std::string(extra), "t.toml");
+    EXPECT_TRUE(result.ok()) << (result.errors.empty() ? "" : result.errors[0].to_string());
+    return result.config.value_or(daemon_config{});
+}
+
+master_predicate masters(std::set<std::string> names) {
+    return [names = std::move(names)](std::string_view name) {
+        return names.contains(std::string(name));
+    };
+}
+
+std::set<ipvs::service_key> keys(const ipvs::table& table) {
+    std::set<ipvs::service_key> out;
+    for (const auto& [key, service] : table) {
+        out.insert(key);
+    }
+    return out;
+}
+
+struct gating_row {
+    std::string_view description;
+    std::set<std::string> masters;
+    std::set<ipvs::service_key> expected;
+};
+
+class desired_table_gating : public ::testing::TestWithParam<gating_row> {};
+
+TEST_P(desired_table_gating, holds_the_services_of_master_instances_and_ungated_ones) {
+    const auto& row = GetParam();
+    EXPECT_EQ(keys(desired_table(config(), masters(row.masters))), row.expected);
+}
+
+const ipvs::service_key k_fwmark = ipvs::fwmark_key{9, address_family::ipv4};
+
+INSTANTIATE_TEST_SUITE_P(
+    rows, desired_table_gating,
+    ::testing::Values(
+        gating_row{"backup everywhere", {}, {tcp("192.168.100.1", 80), k_fwmark}},
+        gating_row{"master of a", {"a"}, {tcp("10.0.0.1", 80), tcp("192.168.100.1", 80), k_fwmark}},
+        gating_row{"master of b", {"b"}, {tcp("10.0.0.2", 80), tcp("192.168.100.1", 80), k_fwmark}},
+        gating_row{"master of both",
+                   {"a", "b"},
+                   {tcp("10.0.0.1", 80), tcp("10.0.0.2", 80), tcp("192.168.100.1", 80), k_fwmark}}),
+    [](const auto& param_info) {
+        std::string name(param_info.param.description);
+        std::replace(name.begin(), name.end(), ' ', '_');
+        return name;
+    });
+
+TEST(desired_table, carries_settings_and_reals) {
+    const auto table = desired_table(config(), masters({"a"}));
+    const auto& web = table.at(tcp("10.0.0.1", 80));
+    EXPECT_EQ(web.settings.scheduler, "rr");
+    ASSERT_EQ(web.destinations.size(), 2u);
+    EXPECT_EQ(web.destinations.at(ipvs::destination_key{addr("10.0.0.40"), 80}).weight, 2u);
+    EXPECT_EQ(web.destinations.at(ipvs::destination_key{addr("10.0.0.50"), 80}),
+              ipvs::destination_settings{});
+    const auto& single = table.at(tcp("192.168.100.1", 80));
+    ASSERT_EQ(single.destinations.size(), 1u);
+    EXPECT_EQ(single.destinations.begin()->first, (ipvs::destination_key{addr("127.0.0.1"), 8081}));
+    EXPECT_EQ(single.destinations.begin()->second.forwarding, ipvs::forwarding::nat);
+    EXPECT_TRUE(table.at(k_fwmark).destinations.empty());
+}
+
+TEST(desired_table, mode_always_pushes_everything_and_asks_nobody) {
+    const auto c = config("[ipvs]\nmode = \"always\"\n");
+    bool asked = false;
+    const auto table = desired_table(c, [&](std::string_view) {
+        asked = true;
+        return false;
+    });
+    EXPECT_EQ(table.size(), 4u);
+    EXPECT_FALSE(asked);
+}
+
+TEST(desired_table, asks_only_about_gating_instances) {
+    std::set<std::string> asked;
+    desired_table(config(), [&](std::string_view name) {
+        asked.insert(std::string(name));
+        return true;
+    });
+    EXPECT_EQ(asked, (std::set<std::string>{"a", "b"}));
+}
+
+TEST(desired_table, empty_config_gives_an_empty_table) {
+    EXPECT_TRUE(desired_table(daemon_config{}, masters({"a"})).empty());
+}
+
+TEST(gating_instances, lists_each_gating_instance_once) {
+    EXPECT_EQ(gating_instances(config()), (std::vector<std::string>{"a", "b"}));
+    EXPECT_TRUE(gating_instances(daemon_config{}).empty());
+}
+
+}  // namespace
+}  // namespace vipd::config
