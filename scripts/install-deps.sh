@@ -14,34 +14,48 @@ build_packages=(
 test_packages=(
   iproute2 procps iputils-ping curl python3 psmisc
   keepalived tshark ipvsadm
+  # vm tier (integration/vm/): qemu boots a Debian kernel with a busybox initramfs.
+  qemu-system-x86 busybox-static cpio kmod
 )
 
 missing=()
 for p in "${build_packages[@]}" "${test_packages[@]}"; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
 done
+install_missing() {
+  if [ "$(id -u)" -ne 0 ]; then
+    echo "install-deps: must run as root to install: ${missing[*]}" >&2
+    exit 1
+  fi
+
+  export DEBIAN_FRONTEND=noninteractive
+  # Packages such as keepalived must not start a service on this host's network during install.
+  policy=/usr/sbin/policy-rc.d
+  created_policy=0
+  if [ ! -e "$policy" ]; then
+    printf '#!/bin/sh\nexit 101\n' >"$policy"
+    chmod 755 "$policy"
+    created_policy=1
+  fi
+  trap '[ "$created_policy" = 1 ] && rm -f "$policy"' EXIT
+
+  echo "wireshark-common wireshark-common/install-setuid boolean false" | debconf-set-selections
+  apt-get update -qq
+  apt-get install -y -qq --no-install-recommends "${missing[@]}"
+  echo "install-deps: installed ${missing[*]}"
+}
+
 if [ ${#missing[@]} -eq 0 ]; then
-  echo "install-deps: everything is installed"
-  exit 0
+  echo "install-deps: every package is installed"
+else
+  install_missing
 fi
 
-if [ "$(id -u)" -ne 0 ]; then
-  echo "install-deps: must run as root to install: ${missing[*]}" >&2
+# The vm tier's kernel: the Debian 12 generic kernel package, unpacked under
+# integration/vm/cache/ (never installed on this host). Needs network access to the apt mirror.
+repo=$(cd "$(dirname "$0")/.." && pwd)
+if ! "$repo/integration/vm/prepare.sh"; then
+  echo "install-deps: integration/vm/prepare.sh failed: the vm test tier (ctest -L vm) cannot run" \
+       "(it needs apt access to fetch linux-image-amd64's kernel package)" >&2
   exit 1
 fi
-
-export DEBIAN_FRONTEND=noninteractive
-# Packages such as keepalived must not start a service on this host's network during install.
-policy=/usr/sbin/policy-rc.d
-created_policy=0
-if [ ! -e "$policy" ]; then
-  printf '#!/bin/sh\nexit 101\n' >"$policy"
-  chmod 755 "$policy"
-  created_policy=1
-fi
-trap '[ "$created_policy" = 1 ] && rm -f "$policy"' EXIT
-
-echo "wireshark-common wireshark-common/install-setuid boolean false" | debconf-set-selections
-apt-get update -qq
-apt-get install -y -qq --no-install-recommends "${missing[@]}"
-echo "install-deps: installed ${missing[*]}"

@@ -1,0 +1,42 @@
+# The vm tier (label `vm`): scenarios that need a real kernel feature this host may lack (IPVS,
+# the dummy driver). Each test boots the Debian 12 kernel unpacked by integration/vm/prepare.sh
+# under qemu (software emulation) via run-in-vm.py, which shares the host root read-only and
+# returns the scenario's exit status. A missing qemu or kernel cache makes the test skip (77);
+# scripts/install-deps.sh provides both, so in CI they run. Tests run serially: a TCG guest
+# wants both of the machine's cores.
+
+set(vipd_vm_dir ${CMAKE_CURRENT_LIST_DIR})
+# run-in-vm's own bound (boot + scenario + power-off) stays below CTest's, so that it always
+# gets to kill qemu itself and say why.
+set(vipd_vm_timeout 180)
+set(vipd_vm_deadline 150)
+
+# vipd_add_vm_test(NAME [LOAD modules,...] COMMAND argv...)
+#   LOAD: modules loaded before the scenario, comma separated, or `none` (the kernel then loads
+#   what it needs on demand); without LOAD, run-in-vm's default set (IPVS, dummy, veth).
+function(vipd_add_vm_test name)
+  cmake_parse_arguments(ARG "" "LOAD" "COMMAND" ${ARGN})
+  set(load_args)
+  if(ARG_LOAD STREQUAL "none")
+    set(load_args "--load=")
+  elseif(ARG_LOAD)
+    set(load_args "--load=${ARG_LOAD}")
+  endif()
+  add_test(NAME vm.${name}
+           COMMAND ${vipd_python} ${vipd_vm_dir}/run-in-vm.py --timeout ${vipd_vm_deadline}
+                   ${load_args} -- ${ARG_COMMAND})
+  set_tests_properties(vm.${name} PROPERTIES
+    LABELS vm
+    SKIP_RETURN_CODE 77
+    TIMEOUT ${vipd_vm_timeout}
+    RUN_SERIAL TRUE)
+endfunction()
+
+# The VM itself: IPVS, a scheduler and dummy load, ipvsadm programs and lists a service.
+vipd_add_vm_test(smoke LOAD none COMMAND sh ${vipd_vm_dir}/test_smoke.sh)
+
+if(TARGET vipd)
+  # dummy1 is created by vipd; the dummy and veth drivers are loaded on demand by the kernel.
+  vipd_add_vm_test(dummy_vip LOAD none
+                   COMMAND ${vipd_python} ${vipd_vm_dir}/test_dummy_vip.py --vipd $<TARGET_FILE:vipd>)
+endif()
