@@ -1,5 +1,6 @@
 #include "vipd/daemon/ipvs_driver.hpp"
 
+#include <algorithm>
 #include <utility>
 
 #include "vipd/ipvs/reconciler.hpp"
@@ -7,9 +8,14 @@
 namespace vipd::daemon {
 
 ipvs_driver::ipvs_driver(ipvs::ipvs_port& port, desired_function desired,
-                         std::set<ipvs::service_key> managed, const logging::log_set& logs)
-    : port_(port), desired_(std::move(desired)), managed_(std::move(managed)), logs_(logs) {
-    if (managed_.empty()) {
+                         std::set<ipvs::service_key> managed, const logging::log_set& logs,
+                         std::optional<sync_plan> sync)
+    : port_(port),
+      desired_(std::move(desired)),
+      managed_(std::move(managed)),
+      logs_(logs),
+      sync_(std::move(sync)) {
+    if (managed_.empty() && !sync_) {
         return;  // no virtual servers configured: IPVS is not our business
     }
     available_ = port_.available();
@@ -19,17 +25,52 @@ ipvs_driver::ipvs_driver(ipvs::ipvs_port& port, desired_function desired,
             "module "
             "available?): {} virtual service(s) will not be programmed; VRRP carries on",
             managed_.size());
+        return;
     }
+    if (sync_) {
+        set_sync(ipvs::sync_role::backup, true);
+    }
+}
+
+void ipvs_driver::set_sync(ipvs::sync_role role, bool running) {
+    bool& state = role == ipvs::sync_role::master ? master_sync_running_ : backup_sync_running_;
+    if (state == running) {
+        return;
+    }
+    const char* name = role == ipvs::sync_role::master ? "master" : "backup";
+    auto error =
+        running ? port_.start_sync(role, sync_->interface, sync_->sync_id) : port_.stop_sync(role);
+    if (error) {
+        ++stats_.errors;
+        logs_.ipvs().error("cannot {} the {} connection sync daemon on {}: {}",
+                           running ? "start" : "stop", name, sync_->interface, error.message());
+        return;
+    }
+    state = running;
+    logs_.ipvs().info("{} the {} connection sync daemon (interface {}, sync id {})",
+                      running ? "started" : "stopped", name, sync_->interface, sync_->sync_id);
+}
+
+void ipvs_driver::update_master_sync() {
+    if (!sync_ || !available_) {
+        return;
+    }
+    const bool any = std::any_of(masters_.begin(), masters_.end(), [this](const std::string& name) {
+        return sync_->gating_instances.count(name) > 0;
+    });
+    set_sync(ipvs::sync_role::master, any);
 }
 
 void ipvs_driver::entering_master(const std::string& instance) {
     masters_.insert(instance);
     converge(desired_(masters_), trigger::became_master);
+    update_master_sync();
 }
 
 void ipvs_driver::left_master(const std::string& instance) {
     masters_.erase(instance);
     converge(desired_(masters_), trigger::left_master);
+    update_master_sync();
 }
 
 void ipvs_driver::resync() {
@@ -38,6 +79,10 @@ void ipvs_driver::resync() {
 
 void ipvs_driver::withdraw() {
     converge(ipvs::table{}, trigger::shutdown);
+    if (sync_ && available_) {
+        set_sync(ipvs::sync_role::master, false);
+        set_sync(ipvs::sync_role::backup, false);
+    }
 }
 
 const char* ipvs_driver::to_string(trigger t) noexcept {

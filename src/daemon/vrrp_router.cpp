@@ -65,7 +65,8 @@ vrrp_router::vrrp_router(const config::daemon_config& config, router_ports ports
     : ports_(ports),
       logs_(logs),
       clock_(std::move(clock)),
-      deadlines_changed_(std::move(deadlines_changed)) {
+      deadlines_changed_(std::move(deadlines_changed)),
+      static_vips_(config.static_vips) {
     for (const auto& instance : config.vrrp) {
         slots_.push_back(std::make_unique<instance_slot>(instance));
     }
@@ -84,6 +85,11 @@ void vrrp_router::start() {
             logs_.netlink().info("removed leftover {} on {}", leftover.prefix.to_string(),
                                  leftover.interface);
         }
+    }
+
+    // Static VIPs are held for as long as vipd runs, whatever the VRRP roles (single director).
+    for (const auto& vip : static_vips_) {
+        add_address("static", *vip.device, vip.prefix);
     }
 
     std::vector<std::string> watched;
@@ -233,6 +239,9 @@ void vrrp_router::shutdown() {
         execute(*slot, slot->fsm.shutdown(now));
     }
     flush_adverts();
+    for (const auto& vip : static_vips_) {
+        remove_address("static", *vip.device, vip.prefix);
+    }
 }
 
 std::vector<instance_status> vrrp_router::status() const {
@@ -332,29 +341,37 @@ void vrrp_router::count_drop(vrrp::drop_reason reason, const std::string& contex
                      vrrp::to_string(reason), drops_[reason], suppressed);
 }
 
+void vrrp_router::add_address(const std::string& owner, const std::string& device,
+                              const ip_prefix& prefix) {
+    if (device.starts_with("dummy")) {
+        if (auto error = ports_.addresses.ensure_dummy(device)) {
+            logs_.netlink().error("{}: cannot create dummy interface {}: {}", owner, device,
+                                  error.message());
+        }
+    }
+    if (auto error = ports_.addresses.add(device, prefix)) {
+        logs_.netlink().error("{}: cannot add {} on {}: {}", owner, prefix.to_string(), device,
+                              error.message());
+    }
+}
+
+void vrrp_router::remove_address(const std::string& owner, const std::string& device,
+                                 const ip_prefix& prefix) {
+    if (auto error = ports_.addresses.remove(device, prefix)) {
+        logs_.netlink().error("{}: cannot remove {} from {}: {}", owner, prefix.to_string(), device,
+                              error.message());
+    }
+}
+
 void vrrp_router::add_vips(instance_slot& slot) {
     for (const auto& vip : slot.cfg.vips) {
-        const auto& device = slot.cfg.device_of(vip);
-        if (device.starts_with("dummy")) {
-            if (auto error = ports_.addresses.ensure_dummy(device)) {
-                logs_.netlink().error("{}: cannot create dummy interface {}: {}", slot.cfg.name,
-                                      device, error.message());
-            }
-        }
-        if (auto error = ports_.addresses.add(device, vip.prefix)) {
-            logs_.netlink().error("{}: cannot add {} on {}: {}", slot.cfg.name,
-                                  vip.prefix.to_string(), device, error.message());
-        }
+        add_address(slot.cfg.name, slot.cfg.device_of(vip), vip.prefix);
     }
 }
 
 void vrrp_router::remove_vips(instance_slot& slot) {
     for (const auto& vip : slot.cfg.vips) {
-        const auto& device = slot.cfg.device_of(vip);
-        if (auto error = ports_.addresses.remove(device, vip.prefix)) {
-            logs_.netlink().error("{}: cannot remove {} from {}: {}", slot.cfg.name,
-                                  vip.prefix.to_string(), device, error.message());
-        }
+        remove_address(slot.cfg.name, slot.cfg.device_of(vip), vip.prefix);
     }
 }
 

@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <set>
 #include <string>
 
@@ -21,6 +22,15 @@ struct ipvs_driver_stats {
     std::uint64_t errors = 0;      // failed operations and failed dumps
 };
 
+/// `[ipvs.sync]`: the kernel's backup sync daemon runs on every director, its master sync daemon
+/// while this director is MASTER of at least one gating instance (both at once in
+/// active-active), so established connections survive a failover.
+struct sync_plan {
+    std::string interface;
+    std::uint8_t sync_id = 0;
+    std::set<std::string> gating_instances;
+};
+
 class ipvs_driver final : public role_listener {
   public:
     /// The desired table given the instances that are MASTER now.
@@ -28,15 +38,17 @@ class ipvs_driver final : public role_listener {
 
     /// `managed`: every service key the configuration names; only these are ever touched.
     /// When the kernel has no IPVS, says so once and does nothing afterwards (VRRP goes on).
+    /// `sync`: run the connection sync daemons as `sync_plan` describes.
     ipvs_driver(ipvs::ipvs_port& port, desired_function desired,
-                std::set<ipvs::service_key> managed, const logging::log_set& logs);
+                std::set<ipvs::service_key> managed, const logging::log_set& logs,
+                std::optional<sync_plan> sync = std::nullopt);
 
     void entering_master(const std::string& instance) override;
     void left_master(const std::string& instance) override;
 
     /// Re-reads the kernel table and repairs any drift.
     void resync();
-    /// Removes every managed service (graceful shutdown).
+    /// Removes every managed service and stops the sync daemons (graceful shutdown).
     void withdraw();
 
     bool active() const noexcept { return available_; }
@@ -46,12 +58,17 @@ class ipvs_driver final : public role_listener {
     enum class trigger { became_master, left_master, resync, shutdown };
     static const char* to_string(trigger t) noexcept;
     void converge(const ipvs::table& desired, trigger why);
+    void update_master_sync();
+    void set_sync(ipvs::sync_role role, bool running);
 
     ipvs::ipvs_port& port_;
     desired_function desired_;
     std::set<ipvs::service_key> managed_;
     const logging::log_set& logs_;
     std::set<std::string> masters_;
+    std::optional<sync_plan> sync_;
+    bool master_sync_running_ = false;
+    bool backup_sync_running_ = false;
     bool available_ = false;
     ipvs_driver_stats stats_;
 };

@@ -57,8 +57,8 @@ class vrrp_router {
     vrrp_router(const vrrp_router&) = delete;
     vrrp_router& operator=(const vrrp_router&) = delete;
 
-    /// Removes leftovers of an earlier run (every address carrying vipd's tag), opens channels,
-    /// watches links and starts every instance.
+    /// Removes leftovers of an earlier run (every address carrying vipd's tag), adds the static
+    /// VIPs, opens channels, watches links and starts every instance.
     void start();
 
     /// Runs every instance timer that is due at `now`; adverts due together leave in one batch
@@ -68,7 +68,7 @@ class vrrp_router {
     /// The earliest instance deadline, nullopt when none is armed.
     std::optional<time_point> next_deadline() const;
 
-    /// Graceful stop: Masters resign with priority 0 and remove their VIPs.
+    /// Graceful stop: Masters resign with priority 0 and remove their VIPs; static VIPs go too.
     void shutdown();
 
     std::vector<instance_status> status() const;
@@ -89,6 +89,9 @@ class vrrp_router {
     const std::vector<std::uint8_t>& encoded_advert(instance_slot& slot, std::uint8_t priority);
     void count_drop(vrrp::drop_reason reason, const std::string& context, const ip_address& source);
     bool usable(const instance_slot& slot, const net::link_status* status) const;
+    void add_address(const std::string& owner, const std::string& device, const ip_prefix& prefix);
+    void remove_address(const std::string& owner, const std::string& device,
+                        const ip_prefix& prefix);
     void add_vips(instance_slot& slot);
     void remove_vips(instance_slot& slot);
     void send_garp(instance_slot& slot);
@@ -99,6 +102,7 @@ class vrrp_router {
     clock_function clock_;
     std::function<void()> deadlines_changed_;
     std::vector<std::unique_ptr<instance_slot>> slots_;
+    std::vector<config::vip> static_vips_;  // each with its device (validated)
     std::map<std::pair<std::string, address_family>, std::unique_ptr<channel>> channels_;
     vrrp::drop_counters drops_;
     rate_limiter drop_log_limit_{10, std::chrono::seconds(10)};

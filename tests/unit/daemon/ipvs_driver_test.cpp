@@ -116,5 +116,25 @@ TEST_F(IpvsDriverTest, WithoutIpvsItStaysQuietAndTouchesNothing) {
     EXPECT_EQ(port_.apply_calls, 0);
 }
 
+TEST_F(IpvsDriverTest, SyncDaemonsBackupAlwaysMasterWhileMasterOfAGatingInstance) {
+    auto desired = [](const std::set<std::string>&) { return ipvs::table{}; };
+    ipvs_driver driver(port_, desired, {web_}, logs_, sync_plan{"eth1", 7, {"web"}});
+    using role = ipvs::sync_role;
+    ASSERT_EQ(port_.sync_daemons.count(role::backup), 1u);
+    EXPECT_EQ(port_.sync_daemons.at(role::backup).interface, "eth1");
+    EXPECT_EQ(port_.sync_daemons.at(role::backup).sync_id, 7);
+    EXPECT_EQ(port_.sync_daemons.count(role::master), 0u);
+    driver.entering_master("other");  // gates no service: no master sync
+    EXPECT_EQ(port_.sync_daemons.count(role::master), 0u);
+    driver.entering_master("web");
+    EXPECT_EQ(port_.sync_daemons.count(role::master), 1u);
+    driver.left_master("web");
+    EXPECT_EQ(port_.sync_daemons.count(role::master), 0u);
+    EXPECT_EQ(port_.sync_daemons.count(role::backup), 1u);  // both at once is fine: active-active
+    driver.entering_master("web");
+    driver.withdraw();
+    EXPECT_TRUE(port_.sync_daemons.empty());
+}
+
 }  // namespace
 }  // namespace vipd::daemon

@@ -240,6 +240,17 @@ TEST_F(RouterTest, ServicesGoInBeforeTheVipsAndComeOutAfterThem) {
     EXPECT_EQ(roles.events, (std::vector<std::string>{"enter web vips=0", "leave web vips=0"}));
 }
 
+TEST_F(RouterTest, StaticVipsAreHeldWhileRunningWithoutAnyInstance) {
+    config_.static_vips = {{*ip_prefix::parse("192.168.100.1/32"), std::string("dummy1")}};
+    build({});
+    router_->start();
+    EXPECT_TRUE(addresses_.has("dummy1", "192.168.100.1/32"));
+    EXPECT_NE(std::find(addresses_.calls.begin(), addresses_.calls.end(), "ensure_dummy dummy1"),
+              addresses_.calls.end());
+    router_->shutdown();
+    EXPECT_FALSE(addresses_.has("dummy1", "192.168.100.1/32"));
+}
+
 TEST_F(RouterTest, SocketThatCannotOpenMeansFaultNotACrash) {
     links_.links["eth0"] = eth0_up();
     channels_.refuse.insert("eth0");
