@@ -1,0 +1,708 @@
+#include "vipd/ipvs/linux/genl_client.hpp"
+
+#include <algorithm>
+#include <array>
+#include <cerrno>
+#include <cstring>
+#include <functional>
+#include <utility>
+#include <variant>
+
+#include <linux/ip_vs.h>
+#include <linux/netlink.h>
+#include <netlink/attr.h>
+#include <netlink/errno.h>
+#include <netlink/genl/ctrl.h>
+#include <netlink/genl/genl.h>
+#include <netlink/msg.h>
+#include <netlink/netlink.h>
+#include <netlink/socket.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+
+#include "vipd/ipvs/linux/genl_translate.hpp"
+
+namespace vipd::ipvs::linux {
+
+namespace {
+
+class genl_category_impl final : public std::error_category {
+  public:
+    const char* name() const noexcept override { return "ipvs.genl"; }
+    std::string message(int value) const override {
+        switch (static_cast<genl_errc>(value)) {
+            case genl_errc::family_not_found:
+                return "the IPVS generic netlink family is not registered: the ip_vs kernel "
+                       "module is not loaded (try `modprobe ip_vs`) or this kernel has no IPVS";
+            case genl_errc::replies_lost:
+                return "IPVS netlink replies were lost (receive buffer overrun or timeout); "
+                       "the outcome is unknown";
+            case genl_errc::malformed_reply:
+                return "malformed IPVS netlink reply";
+            case genl_errc::invalid_operation:
+                return "the IPVS request could not be built";
+        }
+        return "unknown IPVS netlink error";
+    }
+};
+
+// Generous enough that a batch's acknowledgements (about 1 KiB of skb each) never overrun it;
+// SO_RCVBUFFORCE needs CAP_NET_ADMIN, which every IPVS command needs anyway.
+constexpr int k_receive_buffer = 4 * 1024 * 1024;
+// Below the default send buffer (net.core.wmem_default, 208 KiB): netlink refuses a sendmsg
+// larger than the socket's send buffer.
+constexpr std::size_t k_max_batch_bytes = 64 * 1024;
+// A netlink dump skb is at most 32 KiB; twice that leaves room.
+constexpr std::size_t k_receive_chunk = 64 * 1024;
+// The kernel answers inside sendmsg, so a missing reply is a lost one, not a slow one.
+constexpr int k_receive_timeout_seconds = 10;
+
+struct nl_msg_deleter {
+    void operator()(nl_msg* msg) const noexcept { nlmsg_free(msg); }
+};
+using nl_msg_ptr = std::unique_ptr<nl_msg, nl_msg_deleter>;
+
+std::error_code errno_code(int value) {
+    return {value, std::system_category()};
+}
+
+// libnl folds errno values into its own codes where it did the I/O itself (connect, resolve).
+std::error_code from_libnl(int libnl_error) {
+    switch (libnl_error < 0 ? -libnl_error : libnl_error) {
+        case NLE_PERM:
+            return errno_code(EPERM);
+        case NLE_NOACCESS:
+            return errno_code(EACCES);
+        case NLE_NOMEM:
+            return errno_code(ENOMEM);
+        case NLE_OBJ_NOTFOUND:
+            return genl_errc::family_not_found;
+        case NLE_AF_NOSUPPORT:
+        case NLE_PROTO_MISMATCH:
+            return errno_code(EPROTONOSUPPORT);
+        default:
+            return errno_code(EIO);
+    }
+}
+
+// ---- building requests ----
+
+nl_msg_ptr new_request(int family, std::uint8_t command, int flags) {
+    nl_msg_ptr msg{nlmsg_alloc_size(1024)};
+    if (!msg) {
+        return nullptr;
+    }
+    if (genlmsg_put(msg.get(), NL_AUTO_PORT, NL_AUTO_SEQ, family, 0, NLM_F_REQUEST | flags, command,
+                    IPVS_GENL_VERSION) == nullptr) {
+        return nullptr;
+    }
+    return msg;
+}
+
+bool put_service(nl_msg* msg, const service_attrs& attrs, bool full_entry) {
+    nlattr* nest = nla_nest_start(msg, IPVS_CMD_ATTR_SERVICE);
+    if (nest == nullptr || nla_put_u16(msg, IPVS_SVC_ATTR_AF, attrs.af) < 0) {
+        return false;
+    }
+    if (attrs.fwmark != 0) {
+        if (nla_put_u32(msg, IPVS_SVC_ATTR_FWMARK, attrs.fwmark) < 0) {
+            return false;
+        }
+    } else {
+        const auto family = family_from_af(attrs.af);
+        const int address_size = family == address_family::ipv4 ? 4 : 16;
+        if (nla_put_u16(msg, IPVS_SVC_ATTR_PROTOCOL, attrs.protocol) < 0 ||
+            nla_put(msg, IPVS_SVC_ATTR_ADDR, address_size, attrs.address.data()) < 0 ||
+            nla_put_u16(msg, IPVS_SVC_ATTR_PORT, attrs.port) < 0) {
+            return false;
+        }
+    }
+    if (full_entry) {
+        const ip_vs_flags flags{attrs.flags, attrs.flags_mask};
+        if (nla_put_string(msg, IPVS_SVC_ATTR_SCHED_NAME, attrs.scheduler.c_str()) < 0 ||
+            nla_put(msg, IPVS_SVC_ATTR_FLAGS, sizeof flags, &flags) < 0 ||
+            nla_put_u32(msg, IPVS_SVC_ATTR_TIMEOUT, attrs.timeout) < 0 ||
+            nla_put_u32(msg, IPVS_SVC_ATTR_NETMASK, attrs.netmask) < 0) {
+            return false;
+        }
+    }
+    return nla_nest_end(msg, nest) >= 0;
+}
+
+bool put_destination(nl_msg* msg, const destination_attrs& attrs, bool full_entry) {
+    nlattr* nest = nla_nest_start(msg, IPVS_CMD_ATTR_DEST);
+    const int address_size = family_from_af(attrs.af) == address_family::ipv4 ? 4 : 16;
+    if (nest == nullptr || nla_put_u16(msg, IPVS_DEST_ATTR_ADDR_FAMILY, attrs.af) < 0 ||
+        nla_put(msg, IPVS_DEST_ATTR_ADDR, address_size, attrs.address.data()) < 0 ||
+        nla_put_u16(msg, IPVS_DEST_ATTR_PORT, attrs.port) < 0) {
+        return false;
+    }
+    if (full_entry) {
+        if (nla_put_u32(msg, IPVS_DEST_ATTR_FWD_METHOD, attrs.fwd_method) < 0 ||
+            nla_put_u32(msg, IPVS_DEST_ATTR_WEIGHT, attrs.weight) < 0 ||
+            nla_put_u32(msg, IPVS_DEST_ATTR_U_THRESH, attrs.upper_threshold) < 0 ||
+            nla_put_u32(msg, IPVS_DEST_ATTR_L_THRESH, attrs.lower_threshold) < 0 ||
+            nla_put_u8(msg, IPVS_DEST_ATTR_TUN_TYPE, attrs.tunnel_type) < 0 ||
+            nla_put_u16(msg, IPVS_DEST_ATTR_TUN_PORT, attrs.tunnel_port) < 0 ||
+            nla_put_u16(msg, IPVS_DEST_ATTR_TUN_FLAGS, attrs.tunnel_flags) < 0) {
+            return false;
+        }
+    }
+    return nla_nest_end(msg, nest) >= 0;
+}
+
+// One operation as a request (sequence number filled in when it is queued).
+nl_msg_ptr build_operation(int family, const operation& op) {
+    struct builder {
+        int family;
+        nl_msg_ptr operator()(const add_service& o) const {
+            return service_request(IPVS_CMD_NEW_SERVICE, encode_service(o.key, o.settings), true);
+        }
+        nl_msg_ptr operator()(const edit_service& o) const {
+            return service_request(IPVS_CMD_SET_SERVICE, encode_service(o.key, o.settings), true);
+        }
+        nl_msg_ptr operator()(const delete_service& o) const {
+            return service_request(IPVS_CMD_DEL_SERVICE, encode_service_key(o.key), false);
+        }
+        nl_msg_ptr operator()(const add_destination& o) const {
+            return destination_request(IPVS_CMD_NEW_DEST, o.service,
+                                       encode_destination(o.destination, o.settings), true);
+        }
+        nl_msg_ptr operator()(const edit_destination& o) const {
+            return destination_request(IPVS_CMD_SET_DEST, o.service,
+                                       encode_destination(o.destination, o.settings), true);
+        }
+        nl_msg_ptr operator()(const delete_destination& o) const {
+            return destination_request(IPVS_CMD_DEL_DEST, o.service,
+                                       encode_destination(o.destination, {}), false);
+        }
+
+        nl_msg_ptr service_request(std::uint8_t command, const service_attrs& attrs,
+                                   bool full) const {
+            nl_msg_ptr msg = new_request(family, command, NLM_F_ACK);
+            if (!msg || !put_service(msg.get(), attrs, full)) {
+                return nullptr;
+            }
+            return msg;
+        }
+        nl_msg_ptr destination_request(std::uint8_t command, const service_key& key,
+                                       const destination_attrs& attrs, bool full) const {
+            nl_msg_ptr msg = new_request(family, command, NLM_F_ACK);
+            if (!msg || !put_service(msg.get(), encode_service_key(key), false) ||
+                !put_destination(msg.get(), attrs, full)) {
+                return nullptr;
+            }
+            return msg;
+        }
+    };
+    return std::visit(builder{family}, op);
+}
+
+// ---- parsing replies ----
+
+// libnl policies: they check each attribute's minimum length before we read it.
+struct policies {
+    std::array<nla_policy, IPVS_CMD_ATTR_MAX + 1> command{};
+    std::array<nla_policy, IPVS_SVC_ATTR_MAX + 1> service{};
+    std::array<nla_policy, IPVS_DEST_ATTR_MAX + 1> destination{};
+
+    policies() {
+        command[IPVS_CMD_ATTR_SERVICE].type = NLA_NESTED;
+        command[IPVS_CMD_ATTR_DEST].type = NLA_NESTED;
+        service[IPVS_SVC_ATTR_AF].type = NLA_U16;
+        service[IPVS_SVC_ATTR_PROTOCOL].type = NLA_U16;
+        service[IPVS_SVC_ATTR_ADDR].minlen = 4;
+        service[IPVS_SVC_ATTR_PORT].type = NLA_U16;
+        service[IPVS_SVC_ATTR_FWMARK].type = NLA_U32;
+        service[IPVS_SVC_ATTR_SCHED_NAME].type = NLA_STRING;
+        service[IPVS_SVC_ATTR_FLAGS].minlen = sizeof(ip_vs_flags);
+        service[IPVS_SVC_ATTR_TIMEOUT].type = NLA_U32;
+        service[IPVS_SVC_ATTR_NETMASK].type = NLA_U32;
+        destination[IPVS_DEST_ATTR_ADDR].minlen = 4;
+        destination[IPVS_DEST_ATTR_PORT].type = NLA_U16;
+        destination[IPVS_DEST_ATTR_FWD_METHOD].type = NLA_U32;
+        destination[IPVS_DEST_ATTR_WEIGHT].type = NLA_U32;
+        destination[IPVS_DEST_ATTR_U_THRESH].type = NLA_U32;
+        destination[IPVS_DEST_ATTR_L_THRESH].type = NLA_U32;
+        destination[IPVS_DEST_ATTR_ADDR_FAMILY].type = NLA_U16;
+        destination[IPVS_DEST_ATTR_TUN_TYPE].type = NLA_U8;
+        destination[IPVS_DEST_ATTR_TUN_PORT].type = NLA_U16;
+        destination[IPVS_DEST_ATTR_TUN_FLAGS].type = NLA_U16;
+    }
+};
+
+const policies& policy_tables() {
+    static const policies tables;
+    return tables;
+}
+
+void copy_address(const nlattr* attr, std::array<std::uint8_t, 16>& out) {
+    const auto size = std::min<std::size_t>(static_cast<std::size_t>(nla_len(attr)), out.size());
+    std::memcpy(out.data(), nla_data(attr), size);
+}
+
+// The top-level attribute `type` of a generic netlink message, or null.
+nlattr* command_attribute(const nlmsghdr& header, int type) {
+    auto* mutable_header = const_cast<nlmsghdr*>(&header);  // libnl's API is not const-correct
+    std::array<nlattr*, IPVS_CMD_ATTR_MAX + 1> tb{};
+    if (genlmsg_parse(mutable_header, 0, tb.data(), IPVS_CMD_ATTR_MAX,
+                      const_cast<nla_policy*>(policy_tables().command.data())) < 0) {
+        return nullptr;
+    }
+    return tb[static_cast<std::size_t>(type)];
+}
+
+bool parse_service(const nlmsghdr& header, service_attrs& out) {
+    nlattr* nested = command_attribute(header, IPVS_CMD_ATTR_SERVICE);
+    std::array<nlattr*, IPVS_SVC_ATTR_MAX + 1> tb{};
+    if (nested == nullptr ||
+        nla_parse_nested(tb.data(), IPVS_SVC_ATTR_MAX, nested,
+                         const_cast<nla_policy*>(policy_tables().service.data())) < 0) {
+        return false;
+    }
+    if (tb[IPVS_SVC_ATTR_AF] == nullptr || tb[IPVS_SVC_ATTR_SCHED_NAME] == nullptr ||
+        tb[IPVS_SVC_ATTR_FLAGS] == nullptr || tb[IPVS_SVC_ATTR_TIMEOUT] == nullptr ||
+        tb[IPVS_SVC_ATTR_NETMASK] == nullptr) {
+        return false;
+    }
+    out = {};
+    out.af = nla_get_u16(tb[IPVS_SVC_ATTR_AF]);
+    if (tb[IPVS_SVC_ATTR_FWMARK] != nullptr) {
+        out.fwmark = nla_get_u32(tb[IPVS_SVC_ATTR_FWMARK]);
+    }
+    if (out.fwmark == 0) {
+        if (tb[IPVS_SVC_ATTR_PROTOCOL] == nullptr || tb[IPVS_SVC_ATTR_ADDR] == nullptr ||
+            tb[IPVS_SVC_ATTR_PORT] == nullptr) {
+            return false;
+        }
+        out.protocol = nla_get_u16(tb[IPVS_SVC_ATTR_PROTOCOL]);
+        copy_address(tb[IPVS_SVC_ATTR_ADDR], out.address);
+        out.port = nla_get_u16(tb[IPVS_SVC_ATTR_PORT]);
+    }
+    const char* name = nla_get_string(tb[IPVS_SVC_ATTR_SCHED_NAME]);
+    out.scheduler.assign(name, strnlen(name, IP_VS_SCHEDNAME_MAXLEN));
+    ip_vs_flags flags{};
+    std::memcpy(&flags, nla_data(tb[IPVS_SVC_ATTR_FLAGS]), sizeof flags);
+    out.flags = flags.flags;
+    out.flags_mask = flags.mask;
+    out.timeout = nla_get_u32(tb[IPVS_SVC_ATTR_TIMEOUT]);
+    out.netmask = nla_get_u32(tb[IPVS_SVC_ATTR_NETMASK]);
+    return true;
+}
+
+bool parse_destination(const nlmsghdr& header, destination_attrs& out) {
+    nlattr* nested = command_attribute(header, IPVS_CMD_ATTR_DEST);
+    std::array<nlattr*, IPVS_DEST_ATTR_MAX + 1> tb{};
+    if (nested == nullptr ||
+        nla_parse_nested(tb.data(), IPVS_DEST_ATTR_MAX, nested,
+                         const_cast<nla_policy*>(policy_tables().destination.data())) < 0) {
+        return false;
+    }
+    if (tb[IPVS_DEST_ATTR_ADDR] == nullptr || tb[IPVS_DEST_ATTR_PORT] == nullptr ||
+        tb[IPVS_DEST_ATTR_FWD_METHOD] == nullptr || tb[IPVS_DEST_ATTR_WEIGHT] == nullptr ||
+        tb[IPVS_DEST_ATTR_U_THRESH] == nullptr || tb[IPVS_DEST_ATTR_L_THRESH] == nullptr) {
+        return false;
+    }
+    out = {};
+    copy_address(tb[IPVS_DEST_ATTR_ADDR], out.address);
+    out.port = nla_get_u16(tb[IPVS_DEST_ATTR_PORT]);
+    out.fwd_method = nla_get_u32(tb[IPVS_DEST_ATTR_FWD_METHOD]);
+    out.weight = nla_get_u32(tb[IPVS_DEST_ATTR_WEIGHT]);
+    out.upper_threshold = nla_get_u32(tb[IPVS_DEST_ATTR_U_THRESH]);
+    out.lower_threshold = nla_get_u32(tb[IPVS_DEST_ATTR_L_THRESH]);
+    // Absent before Linux 4.2 (family) and 5.2 / 5.3 (tunnel fields): zero means "default".
+    if (tb[IPVS_DEST_ATTR_ADDR_FAMILY] != nullptr) {
+        out.af = nla_get_u16(tb[IPVS_DEST_ATTR_ADDR_FAMILY]);
+    }
+    if (tb[IPVS_DEST_ATTR_TUN_TYPE] != nullptr) {
+        out.tunnel_type = nla_get_u8(tb[IPVS_DEST_ATTR_TUN_TYPE]);
+    }
+    if (tb[IPVS_DEST_ATTR_TUN_PORT] != nullptr) {
+        out.tunnel_port = nla_get_u16(tb[IPVS_DEST_ATTR_TUN_PORT]);
+    }
+    if (tb[IPVS_DEST_ATTR_TUN_FLAGS] != nullptr) {
+        out.tunnel_flags = nla_get_u16(tb[IPVS_DEST_ATTR_TUN_FLAGS]);
+    }
+    return true;
+}
+
+// ---- the socket's I/O, below libnl: batches need several messages per sendmsg ----
+
+std::error_code send_bytes(int fd, const std::vector<std::byte>& bytes) {
+    sockaddr_nl kernel{};
+    kernel.nl_family = AF_NETLINK;
+    for (;;) {
+        const ssize_t sent = ::sendto(fd, bytes.data(), bytes.size(), 0,
+                                      reinterpret_cast<const sockaddr*>(&kernel), sizeof kernel);
+        if (sent >= 0) {
+            return {};
+        }
+        if (errno != EINTR) {
+            return errno_code(errno);
+        }
+    }
+}
+
+// Reads one datagram and hands every netlink message in it to `on_message`.
+// With MSG_DONTWAIT, an empty queue reads as replies_lost too.
+std::error_code receive_once(int fd, std::vector<std::byte>& buffer,
+                             const std::function<void(const nlmsghdr&)>& on_message,
+                             int flags = 0) {
+    ssize_t received = -1;
+    for (;;) {
+        received = ::recv(fd, buffer.data(), buffer.size(), flags);
+        if (received >= 0) {
+            break;
+        }
+        if (errno == EAGAIN || errno == EWOULDBLOCK || errno == ENOBUFS) {
+            return genl_errc::replies_lost;
+        }
+        if (errno != EINTR) {
+            return errno_code(errno);
+        }
+    }
+    auto remaining = static_cast<int>(received);
+    for (auto* header = reinterpret_cast<const nlmsghdr*>(buffer.data());
+         NLMSG_OK(header, remaining); header = NLMSG_NEXT(header, remaining)) {
+        on_message(*header);
+    }
+    return {};
+}
+
+// Drops whatever is still queued after a failed exchange, so the next one starts clean.
+void drain(int fd, std::vector<std::byte>& buffer) {
+    while (::recv(fd, buffer.data(), buffer.size(), MSG_DONTWAIT) > 0) {
+    }
+}
+
+int ack_error(const nlmsghdr& header) {
+    if (header.nlmsg_len < NLMSG_LENGTH(sizeof(nlmsgerr))) {
+        return EBADMSG;
+    }
+    const auto* err = static_cast<const nlmsgerr*>(NLMSG_DATA(&header));
+    return -err->error;
+}
+
+// One request with NLM_F_ACK and its acknowledgement.
+std::error_code request_ack(int fd, std::uint32_t port, std::uint32_t seq, nl_msg* msg) {
+    nlmsghdr* header = nlmsg_hdr(msg);
+    header->nlmsg_seq = seq;
+    header->nlmsg_pid = port;
+    const auto* bytes = reinterpret_cast<const std::byte*>(header);
+    const std::vector<std::byte> request(bytes, bytes + header->nlmsg_len);
+    if (const auto ec = send_bytes(fd, request)) {
+        return ec;
+    }
+    std::vector<std::byte> buffer(k_receive_chunk);
+    bool answered = false;
+    std::error_code result;
+    while (!answered) {
+        const auto ec = receive_once(fd, buffer, [&](const nlmsghdr& reply) {
+            if (reply.nlmsg_type == NLMSG_ERROR && reply.nlmsg_seq == seq && !answered) {
+                answered = true;
+                if (const int error = ack_error(reply); error != 0) {
+                    result = errno_code(error);
+                }
+            }
+        });
+        if (ec) {
+            drain(fd, buffer);
+            return ec;
+        }
+    }
+    return result;
+}
+
+}  // namespace
+
+const std::error_category& genl_category() noexcept {
+    static const genl_category_impl category;
+    return category;
+}
+
+std::error_code make_error_code(genl_errc e) noexcept {
+    return {static_cast<int>(e), genl_category()};
+}
+
+namespace detail {
+void nl_sock_deleter::operator()(nl_sock* sock) const noexcept {
+    nl_socket_free(sock);
+}
+}  // namespace detail
+
+genl_client::genl_client() {
+    open_error_ = open();
+}
+
+genl_client::~genl_client() = default;
+
+std::error_code genl_client::open() {
+    family_ = -1;
+    sock_.reset(nl_socket_alloc());
+    if (!sock_) {
+        return errno_code(ENOMEM);
+    }
+    // Sequence numbers are ours (apply matches them); libnl's check would reject a batch.
+    nl_socket_disable_seq_check(sock_.get());
+    if (const int err = genl_connect(sock_.get()); err < 0) {
+        sock_.reset();
+        return from_libnl(err);
+    }
+    const int fd = nl_socket_get_fd(sock_.get());
+    // Error ACKs carry only the header, not the whole request back: smaller replies per batch.
+    const int one = 1;
+    (void)::setsockopt(fd, SOL_NETLINK, NETLINK_CAP_ACK, &one, sizeof one);
+    if (::setsockopt(fd, SOL_SOCKET, SO_RCVBUFFORCE, &k_receive_buffer, sizeof k_receive_buffer) <
+        0) {
+        (void)::setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &k_receive_buffer, sizeof k_receive_buffer);
+    }
+    const timeval timeout{k_receive_timeout_seconds, 0};
+    (void)::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
+
+    const int family = genl_ctrl_resolve(sock_.get(), IPVS_GENL_NAME);
+    if (family < 0) {
+        return from_libnl(family);
+    }
+    family_ = family;
+    return {};
+}
+
+std::error_code genl_client::ensure_open() {
+    if (sock_ && family_ >= 0) {
+        return {};
+    }
+    open_error_ = open();
+    return open_error_;
+}
+
+bool genl_client::available() {
+    return !ensure_open();
+}
+
+std::vector<operation_result> genl_client::apply(std::span<const operation> ops) {
+    std::vector<operation_result> results;
+    results.reserve(ops.size());
+    for (const auto& op : ops) {
+        results.push_back({op, {}});
+    }
+    if (const auto ec = ensure_open()) {
+        for (auto& result : results) {
+            result.error = ec;
+        }
+        return results;
+    }
+    const int fd = nl_socket_get_fd(sock_.get());
+    const std::uint32_t port = nl_socket_get_local_port(sock_.get());
+    std::vector<std::byte> batch;
+    batch.reserve(k_max_batch_bytes + 4096);
+    std::vector<std::byte> buffer(k_receive_chunk);
+    std::vector<std::size_t> index_of;  // sequence - first_seq -> operation index
+    std::vector<bool> answered;
+
+    std::size_t next = 0;
+    while (next < ops.size()) {
+        batch.clear();
+        index_of.clear();
+        const std::uint32_t first_seq = next_seq_;
+        while (next < ops.size() && index_of.size() < batch_limit_ &&
+               batch.size() < k_max_batch_bytes) {
+            nl_msg_ptr msg = build_operation(family_, ops[next]);
+            if (!msg) {
+                results[next].error = genl_errc::invalid_operation;
+                ++next;
+                continue;
+            }
+            nlmsghdr* header = nlmsg_hdr(msg.get());
+            header->nlmsg_seq = next_seq();
+            header->nlmsg_pid = port;
+            const auto* bytes = reinterpret_cast<const std::byte*>(header);
+            batch.insert(batch.end(), bytes, bytes + NLMSG_ALIGN(header->nlmsg_len));
+            index_of.push_back(next);
+            ++next;
+        }
+        if (index_of.empty()) {
+            continue;
+        }
+        // The kernel runs every message of the datagram before sendmsg returns, acknowledging
+        // each one (NLM_F_ACK) and going on after a failure.
+        if (const auto ec = send_bytes(fd, batch)) {
+            for (const std::size_t i : index_of) {
+                results[i].error = ec;
+            }
+            continue;
+        }
+        answered.assign(index_of.size(), false);
+        std::size_t pending = index_of.size();
+        const auto on_ack = [&](const nlmsghdr& header) {
+            if (header.nlmsg_type != NLMSG_ERROR) {
+                return;
+            }
+            const std::uint32_t offset = header.nlmsg_seq - first_seq;
+            if (offset >= index_of.size() || answered[offset]) {
+                return;
+            }
+            answered[offset] = true;
+            --pending;
+            if (const int error = ack_error(header); error != 0) {
+                results[index_of[offset]].error = errno_code(error);
+            }
+        };
+        while (pending > 0) {
+            const auto ec = receive_once(fd, buffer, on_ack);
+            if (ec) {
+                // An overrun loses some acknowledgements, not the ones queued after it: take
+                // those, and only the rest is unknown.
+                while (pending > 0 && !receive_once(fd, buffer, on_ack, MSG_DONTWAIT)) {
+                }
+                for (std::size_t k = 0; k < index_of.size(); ++k) {
+                    if (!answered[k]) {
+                        results[index_of[k]].error = ec;
+                    }
+                }
+                drain(fd, buffer);
+                break;
+            }
+        }
+    }
+    return results;
+}
+
+std::error_code genl_client::dump(table& out) {
+    out.clear();
+    if (const auto ec = ensure_open()) {
+        return ec;
+    }
+    const int fd = nl_socket_get_fd(sock_.get());
+    const std::uint32_t port = nl_socket_get_local_port(sock_.get());
+    std::vector<std::byte> buffer(k_receive_chunk);
+    std::vector<std::byte> request;
+
+    // One dump at a time per socket (the kernel answers EBUSY to a second one), so this is a
+    // request and then every reply until NLMSG_DONE.
+    auto run_dump = [&](nl_msg* msg, const std::function<bool(const nlmsghdr&)>& on_entry) {
+        nlmsghdr* header = nlmsg_hdr(msg);
+        const std::uint32_t seq = next_seq();
+        header->nlmsg_seq = seq;
+        header->nlmsg_pid = port;
+        const auto* bytes = reinterpret_cast<const std::byte*>(header);
+        request.assign(bytes, bytes + header->nlmsg_len);
+        if (const auto ec = send_bytes(fd, request)) {
+            return ec;
+        }
+        bool done = false;
+        std::error_code result;
+        while (!done) {
+            const auto ec = receive_once(fd, buffer, [&](const nlmsghdr& reply) {
+                if (reply.nlmsg_seq != seq || done) {
+                    return;
+                }
+                if (reply.nlmsg_type == NLMSG_DONE) {
+                    done = true;
+                } else if (reply.nlmsg_type == NLMSG_ERROR) {
+                    done = true;
+                    if (const int error = ack_error(reply); error != 0) {
+                        result = errno_code(error);
+                    }
+                } else if (!result && !on_entry(reply)) {
+                    result = genl_errc::malformed_reply;
+                }
+            });
+            if (ec) {
+                drain(fd, buffer);
+                return ec;
+            }
+        }
+        return result;
+    };
+
+    std::vector<service_attrs> services;
+    nl_msg_ptr services_request = new_request(family_, IPVS_CMD_GET_SERVICE, NLM_F_DUMP);
+    if (!services_request) {
+        return genl_errc::invalid_operation;
+    }
+    if (const auto ec = run_dump(services_request.get(), [&](const nlmsghdr& reply) {
+            service_attrs attrs;
+            if (!parse_service(reply, attrs)) {
+                return false;
+            }
+            services.push_back(std::move(attrs));
+            return true;
+        })) {
+        return ec;
+    }
+
+    for (const auto& attrs : services) {
+        const auto decoded = decode_service(attrs);
+        if (!decoded) {
+            continue;  // not representable in the model, hence never vipd's
+        }
+        const auto& [key, settings] = *decoded;
+        service& entry = out[key];
+        entry.settings = settings;
+        nl_msg_ptr dests_request = new_request(family_, IPVS_CMD_GET_DEST, NLM_F_DUMP);
+        if (!dests_request || !put_service(dests_request.get(), attrs, false)) {
+            return genl_errc::invalid_operation;
+        }
+        const address_family family = family_of(key);
+        const auto ec = run_dump(dests_request.get(), [&](const nlmsghdr& reply) {
+            destination_attrs dest;
+            if (!parse_destination(reply, dest)) {
+                return false;
+            }
+            if (const auto real = decode_destination(dest, family)) {
+                entry.destinations.insert_or_assign(real->first, real->second);
+            }
+            return true;
+        });
+        // A service deleted between the two dumps is simply gone.
+        if (ec == std::errc::no_such_process || ec == std::errc::no_such_file_or_directory) {
+            out.erase(key);
+            continue;
+        }
+        if (ec) {
+            return ec;
+        }
+    }
+    return {};
+}
+
+std::error_code genl_client::start_sync(sync_role role, const std::string& interface,
+                                        std::uint8_t sync_id) {
+    if (const auto ec = ensure_open()) {
+        return ec;
+    }
+    nl_msg_ptr msg = new_request(family_, IPVS_CMD_NEW_DAEMON, NLM_F_ACK);
+    if (!msg) {
+        return genl_errc::invalid_operation;
+    }
+    nlattr* nest = nla_nest_start(msg.get(), IPVS_CMD_ATTR_DAEMON);
+    const std::uint32_t state = role == sync_role::master ? IP_VS_STATE_MASTER : IP_VS_STATE_BACKUP;
+    if (nest == nullptr || nla_put_u32(msg.get(), IPVS_DAEMON_ATTR_STATE, state) < 0 ||
+        nla_put_string(msg.get(), IPVS_DAEMON_ATTR_MCAST_IFN, interface.c_str()) < 0 ||
+        nla_put_u32(msg.get(), IPVS_DAEMON_ATTR_SYNC_ID, sync_id) < 0 ||
+        nla_nest_end(msg.get(), nest) < 0) {
+        return genl_errc::invalid_operation;
+    }
+    return request_ack(nl_socket_get_fd(sock_.get()), nl_socket_get_local_port(sock_.get()),
+                       next_seq(), msg.get());
+}
+
+std::error_code genl_client::stop_sync(sync_role role) {
+    if (const auto ec = ensure_open()) {
+        return ec;
+    }
+    nl_msg_ptr msg = new_request(family_, IPVS_CMD_DEL_DAEMON, NLM_F_ACK);
+    if (!msg) {
+        return genl_errc::invalid_operation;
+    }
+    nlattr* nest = nla_nest_start(msg.get(), IPVS_CMD_ATTR_DAEMON);
+    const std::uint32_t state = role == sync_role::master ? IP_VS_STATE_MASTER : IP_VS_STATE_BACKUP;
+    if (nest == nullptr || nla_put_u32(msg.get(), IPVS_DAEMON_ATTR_STATE, state) < 0 ||
+        nla_nest_end(msg.get(), nest) < 0) {
+        return genl_errc::invalid_operation;
+    }
+    return request_ack(nl_socket_get_fd(sock_.get()), nl_socket_get_local_port(sock_.get()),
+                       next_seq(), msg.get());
+}
+
+}  // namespace vipd::ipvs::linux
