@@ -11,11 +11,16 @@ set(vipd_vm_dir ${CMAKE_CURRENT_LIST_DIR})
 set(vipd_vm_timeout 180)
 set(vipd_vm_deadline 150)
 
-# vipd_add_vm_test(NAME [LOAD modules,...] COMMAND argv...)
+# vipd_add_vm_test(NAME [LOAD modules,...] [DEADLINE seconds] COMMAND argv...)
 #   LOAD: modules loaded before the scenario, comma separated, or `none` (the kernel then loads
 #   what it needs on demand); without LOAD, run-in-vm's default set (IPVS, dummy, veth).
 function(vipd_add_vm_test name)
-  cmake_parse_arguments(ARG "" "LOAD" "COMMAND" ${ARGN})
+  cmake_parse_arguments(ARG "" "LOAD;DEADLINE" "COMMAND" ${ARGN})
+  set(deadline ${vipd_vm_deadline})
+  if(ARG_DEADLINE)
+    set(deadline ${ARG_DEADLINE})
+  endif()
+  math(EXPR ctest_timeout "${deadline} + 30")
   set(load_args)
   if(ARG_LOAD STREQUAL "none")
     set(load_args "--load=")
@@ -23,12 +28,12 @@ function(vipd_add_vm_test name)
     set(load_args "--load=${ARG_LOAD}")
   endif()
   add_test(NAME vm.${name}
-           COMMAND ${vipd_python} ${vipd_vm_dir}/run-in-vm.py --timeout ${vipd_vm_deadline}
+           COMMAND ${vipd_python} ${vipd_vm_dir}/run-in-vm.py --timeout ${deadline}
                    ${load_args} -- ${ARG_COMMAND})
   set_tests_properties(vm.${name} PROPERTIES
     LABELS vm
     SKIP_RETURN_CODE 77
-    TIMEOUT ${vipd_vm_timeout}
+    TIMEOUT ${ctest_timeout}
     RUN_SERIAL TRUE)
 endfunction()
 
@@ -39,4 +44,15 @@ if(TARGET vipd)
   # dummy1 is created by vipd; the dummy and veth drivers are loaded on demand by the kernel.
   vipd_add_vm_test(dummy_vip LOAD none
                    COMMAND ${vipd_python} ${vipd_vm_dir}/test_dummy_vip.py --vipd $<TARGET_FILE:vipd>)
+endif()
+
+if(TARGET vipd)
+  # The one-host lab: static VIP on dummy1, NAT round robin to two loopback backends.
+  vipd_add_vm_test(single_host_nat
+                   COMMAND ${vipd_python} ${vipd_vm_dir}/test_single_host_nat.py --vipd $<TARGET_FILE:vipd>)
+endif()
+
+if(TARGET vipd_ipvs_genl_kernel_tests)
+  # Every IPVS knob through the generic netlink client, read back with dump() and ipvsadm.
+  vipd_add_vm_test(ipvs_genl_kernel DEADLINE 400 COMMAND $<TARGET_FILE:vipd_ipvs_genl_kernel_tests>)
 endif()

@@ -9,7 +9,10 @@
 
 #include <fmt/format.h>
 
+#include "vipd/config/desired_table.hpp"
 #include "vipd/config/loader.hpp"
+#include "vipd/daemon/ipvs_driver.hpp"
+#include "vipd/ipvs/linux/genl_client.hpp"
 #include "vipd/daemon/vrrp_router.hpp"
 #include "vipd/logging/logging.hpp"
 #include "vipd/net/linux/asio.hpp"
@@ -61,6 +64,24 @@ class socket_channel_factory final : public channel_factory {
     asio::io_context& io_;
 };
 
+/// Every service key the configuration names: the only ones vipd ever touches.
+std::set<ipvs::service_key> configured_services(const config::daemon_config& config) {
+    std::set<ipvs::service_key> keys;
+    for (const auto& server : config.virtual_servers) {
+        keys.insert(server.key);
+    }
+    return keys;
+}
+
+std::optional<sync_plan> sync_plan_of(const config::daemon_config& config) {
+    if (!config.ipvs.sync) {
+        return std::nullopt;
+    }
+    const auto gating = config::gating_instances(config);
+    return sync_plan{config.ipvs.sync->interface, config.ipvs.sync->sync_id,
+                     std::set<std::string>(gating.begin(), gating.end())};
+}
+
 }  // namespace
 
 std::vector<std::string> host_warnings(const config::daemon_config& config) {
@@ -81,6 +102,20 @@ std::vector<std::string> host_warnings(const config::daemon_config& config) {
                 missing(device, "VIP " + vip.prefix.to_string() + " of " + instance.name +
                                     " cannot be added");
             }
+        }
+    }
+    for (const auto& vip : config.static_vips) {
+        if (!vip.device->starts_with("dummy")) {
+            missing(*vip.device, "static VIP " + vip.prefix.to_string() + " cannot be added");
+        }
+    }
+    if (!config.virtual_servers.empty() || config.ipvs.sync) {
+        ipvs::linux::genl_client client;
+        if (!client.available()) {
+            warnings.push_back(fmt::format(
+                "{} virtual server(s) configured but IPVS is unavailable: {}; VRRP would run "
+                "without them",
+                config.virtual_servers.size(), client.open_error().message()));
         }
     }
     return warnings;
@@ -130,6 +165,33 @@ int run(const options& opts) {
     }
     socket_channel_factory channels(io);
 
+    ipvs::linux::genl_client ipvs_client;
+    ipvs_driver ipvs(
+        ipvs_client,
+        [&config](const std::set<std::string>& masters) {
+            return config::desired_table(config, [&masters](std::string_view instance) {
+                return masters.count(std::string(instance)) > 0;
+            });
+        },
+        configured_services(config), logs, sync_plan_of(config));
+    // Services that no instance gates (static VIPs, mode "always") go in before any VIP, and
+    // leftovers of an earlier run that no instance is MASTER for yet come out.
+    ipvs.start();
+    asio::steady_timer resync_timer(io);
+    std::function<void()> schedule_resync = [&] {
+        resync_timer.expires_after(config.ipvs.resync_interval);
+        resync_timer.async_wait([&](const boost::system::error_code& error) {
+            if (error) {
+                return;
+            }
+            ipvs.resync();
+            schedule_resync();
+        });
+    };
+    if (ipvs.active()) {
+        schedule_resync();
+    }
+
     // The router asks for the timer to be re-armed after every event; one timer serves every
     // instance, so adverts that fall due together leave in one batch.
     std::unique_ptr<vrrp_router> router;
@@ -149,7 +211,7 @@ int run(const options& opts) {
         });
     };
     router = std::make_unique<vrrp_router>(
-        config, router_ports{*addresses, *frames, *links, channels}, logs,
+        config, router_ports{*addresses, *frames, *links, channels, &ipvs}, logs,
         [] { return steady_clock::now(); }, [&] { arm(); });
 
     asio::signal_set stop_signals(io, SIGTERM, SIGINT);
@@ -157,8 +219,10 @@ int run(const options& opts) {
         if (error) {
             return;
         }
-        logs.daemon().info("signal {}: resigning and removing VIPs", signal_number);
-        router->shutdown();
+        logs.daemon().info("signal {}: resigning, removing VIPs and virtual services",
+                           signal_number);
+        router->shutdown();  // VIPs first (gated services follow each instance out)...
+        ipvs.withdraw();     // ...then every service vipd manages
         io.stop();
     });
     asio::signal_set reload_signal(io, SIGHUP);

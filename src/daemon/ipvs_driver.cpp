@@ -73,6 +73,10 @@ void ipvs_driver::left_master(const std::string& instance) {
     update_master_sync();
 }
 
+void ipvs_driver::start() {
+    converge(desired_(masters_), trigger::startup);
+}
+
 void ipvs_driver::resync() {
     converge(desired_(masters_), trigger::resync);
 }
@@ -87,6 +91,8 @@ void ipvs_driver::withdraw() {
 
 const char* ipvs_driver::to_string(trigger t) noexcept {
     switch (t) {
+        case trigger::startup:
+            return "startup";
         case trigger::became_master:
             return "became master";
         case trigger::left_master:

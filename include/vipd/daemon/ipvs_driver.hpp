@@ -46,6 +46,9 @@ class ipvs_driver final : public role_listener {
     void entering_master(const std::string& instance) override;
     void left_master(const std::string& instance) override;
 
+    /// First convergence at start: pushes the services no instance gates and removes managed
+    /// ones left by an earlier run.
+    void start();
     /// Re-reads the kernel table and repairs any drift.
     void resync();
     /// Removes every managed service and stops the sync daemons (graceful shutdown).
@@ -55,7 +58,7 @@ class ipvs_driver final : public role_listener {
     const ipvs_driver_stats& stats() const noexcept { return stats_; }
 
   private:
-    enum class trigger { became_master, left_master, resync, shutdown };
+    enum class trigger { startup, became_master, left_master, resync, shutdown };
     static const char* to_string(trigger t) noexcept;
     void converge(const ipvs::table& desired, trigger why);
     void update_master_sync();
