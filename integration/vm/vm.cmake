@@ -56,3 +56,10 @@ if(TARGET vipd_ipvs_genl_kernel_tests)
   # Every IPVS knob through the generic netlink client, read back with dump() and ipvsadm.
   vipd_add_vm_test(ipvs_genl_kernel DEADLINE 400 COMMAND $<TARGET_FILE:vipd_ipvs_genl_kernel_tests>)
 endif()
+
+if(TARGET vipd)
+  # The seed lab: two directors, VRRPv2 PASS, DR round robin to two reals; master dies.
+  vipd_add_vm_test(dr_pair DEADLINE 240
+                   COMMAND ${vipd_python} ${vipd_vm_dir}/test_dr_pair.py --vipd $<TARGET_FILE:vipd>
+                           --deadline 220)
+endif()
