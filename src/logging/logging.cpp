@@ -36,8 +36,9 @@ int syslog_priority(spdlog::level::level_enum level) {
 
 }  // namespace
 
-std::vector<std::string> journal_entries(std::string_view subsystem, spdlog::level::level_enum level,
-                                         std::string_view message, const std::vector<field>& fields) {
+std::vector<std::string> journal_entries(std::string_view subsystem,
+                                         spdlog::level::level_enum level, std::string_view message,
+                                         const std::vector<field>& fields) {
     std::vector<std::string> entries;
     entries.reserve(fields.size() + 4);
     entries.push_back("MESSAGE=" + std::string(message));

@@ -89,15 +89,41 @@ struct service {
 using table = std::map<service_key, service>;
 
 // ---- changes, as data ----
-struct add_service { service_key key; service_settings settings; friend bool operator==(const add_service&, const add_service&) = default; };
-struct edit_service { service_key key; service_settings settings; friend bool operator==(const edit_service&, const edit_service&) = default; };
-struct delete_service { service_key key; friend bool operator==(const delete_service&, const delete_service&) = default; };
-struct add_destination { service_key service; destination_key destination; destination_settings settings; friend bool operator==(const add_destination&, const add_destination&) = default; };
-struct edit_destination { service_key service; destination_key destination; destination_settings settings; friend bool operator==(const edit_destination&, const edit_destination&) = default; };
-struct delete_destination { service_key service; destination_key destination; friend bool operator==(const delete_destination&, const delete_destination&) = default; };
+struct add_service {
+    service_key key;
+    service_settings settings;
+    friend bool operator==(const add_service&, const add_service&) = default;
+};
+struct edit_service {
+    service_key key;
+    service_settings settings;
+    friend bool operator==(const edit_service&, const edit_service&) = default;
+};
+struct delete_service {
+    service_key key;
+    friend bool operator==(const delete_service&, const delete_service&) = default;
+};
+struct add_destination {
+    service_key service;
+    destination_key destination;
+    destination_settings settings;
+    friend bool operator==(const add_destination&, const add_destination&) = default;
+};
+struct edit_destination {
+    service_key service;
+    destination_key destination;
+    destination_settings settings;
+    friend bool operator==(const edit_destination&, const edit_destination&) = default;
+};
+struct delete_destination {
+    service_key service;
+    destination_key destination;
+    friend bool operator==(const delete_destination&, const delete_destination&) = default;
+};
 
 using operation = std::variant<add_service, edit_service, delete_service, add_destination,
                                edit_destination, delete_destination>;
-std::string to_string(const operation& op);  // for logs: "add tcp 10.0.0.1:80 -> 10.0.0.40:80 dr w1"
+std::string to_string(
+    const operation& op);  // for logs: "add tcp 10.0.0.1:80 -> 10.0.0.40:80 dr w1"
 
 }  // namespace vipd::ipvs

@@ -21,7 +21,7 @@ struct operation_result {
 enum class sync_role : std::uint8_t { master, backup };
 
 class ipvs_port {
-public:
+  public:
     virtual ~ipvs_port() = default;
     /// Whether the kernel has IPVS (the "IPVS" generic netlink family resolves).
     virtual bool available() = 0;
@@ -31,7 +31,8 @@ public:
     /// operation does not stop the ones after it.
     virtual std::vector<operation_result> apply(std::span<const operation> ops) = 0;
     /// Starts or stops the kernel's connection sync daemon of one role.
-    virtual std::error_code start_sync(sync_role role, const std::string& interface, std::uint8_t sync_id) = 0;
+    virtual std::error_code start_sync(sync_role role, const std::string& interface,
+                                       std::uint8_t sync_id) = 0;
     virtual std::error_code stop_sync(sync_role role) = 0;
 };
 

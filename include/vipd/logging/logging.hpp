@@ -27,8 +27,9 @@ using field = std::pair<std::string, std::string>;
 
 /// The "NAME=value" entries of one journal record: MESSAGE, PRIORITY (syslog level),
 /// SYSLOG_IDENTIFIER=vipd, VIPD_SUBSYSTEM, then `fields` in order.
-std::vector<std::string> journal_entries(std::string_view subsystem, spdlog::level::level_enum level,
-                                         std::string_view message, const std::vector<field>& fields);
+std::vector<std::string> journal_entries(std::string_view subsystem,
+                                         spdlog::level::level_enum level, std::string_view message,
+                                         const std::vector<field>& fields);
 
 /// The loggers of one daemon; built once at start and passed to components (no global registry).
 class log_set {
