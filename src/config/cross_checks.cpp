@@ -4,7 +4,6 @@
 #include "vrrp_section.hpp"
 
 namespace vipd::config::detail {
-namespace {
 
 std::string describe_instance(const instance_draft& d) {
     std::string out = d.path;
@@ -13,8 +12,6 @@ std::string describe_instance(const instance_draft& d) {
     }
     return out + " (line " + std::to_string(d.value.position.line) + ")";
 }
-
-}  // namespace
 
 void check_across_instances(const std::vector<instance_draft>& drafts, diagnostics& diag) {
     std::map<std::string, const instance_draft*> names;

@@ -6,14 +6,6 @@
 namespace vipd::config::detail {
 namespace {
 
-std::string describe_instance(const instance_draft& d) {
-    std::string out = d.path;
-    if (d.name_ok) {
-        out += " \"" + d.value.name + "\"";
-    }
-    return out + " (line " + std::to_string(d.value.position.line) + ")";
-}
-
 std::string describe_server(const virtual_server_draft& d) {
     std::string out = d.path;
     if (d.name_ok) {

@@ -35,6 +35,9 @@ instance_draft read_vrrp_instance(const toml::table& table, std::size_t index, d
 /// Names unique; (interface, family, vrid) unique; no address a VIP of two instances.
 void check_across_instances(const std::vector<instance_draft>& drafts, diagnostics& diag);
 
+/// "vrrp[1] \"web\" (line 12)": how messages about one instance name it.
+std::string describe_instance(const instance_draft& d);
+
 /// Why `name` is not a usable Linux interface name, or nullopt if it is.
 std::optional<std::string> interface_name_problem(std::string_view name);
 
