@@ -17,7 +17,9 @@ import sys
 import tempfile
 import time
 
-K_NS = f"vh-vm-dummy-{os.getpid()}"
+from vmscenario import Namespace, sh, wait_until
+
+K_NS_NAME = f"vh-vm-dummy-{os.getpid()}"
 K_VIP = "192.168.100.1"
 K_CONFIG = """[global]
 router_id = "vm-dummy"
@@ -32,24 +34,11 @@ vips = ["192.168.100.1/32 dev dummy1"]
 """
 
 
-def sh(*argv, check=True):
-    r = subprocess.run(argv, capture_output=True, text=True, timeout=30)
-    if check and r.returncode != 0:
-        raise AssertionError(f"{' '.join(argv)}: exit {r.returncode}: {r.stderr.strip()}")
-    return r.stdout
 
 
-def in_ns(*argv, check=True):
-    return sh("ip", "netns", "exec", K_NS, *argv, check=check)
 
-
-def wait_until(what, predicate, timeout):
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        if predicate():
-            return
-        time.sleep(0.05)
-    raise AssertionError(f"timed out after {timeout}s waiting for {what}")
+NS = Namespace(K_NS_NAME)
+in_ns = NS.run
 
 
 def dummy1_is_dummy():
@@ -63,8 +52,7 @@ def vip_on_dummy1():
 
 
 def run(vipd, tmp):
-    sh("ip", "netns", "add", K_NS)
-    in_ns("ip", "link", "set", "lo", "up")
+    NS.create()
     # The instance's interface: one end of a veth pair, both ends in the namespace, so adverts
     # go nowhere else.
     in_ns("ip", "link", "add", "veth0", "type", "veth", "peer", "name", "veth1")
@@ -81,7 +69,7 @@ def run(vipd, tmp):
     log_path = os.path.join(tmp, "vipd.log")
     with open(log_path, "wb") as log:
         start = time.monotonic()
-        proc = subprocess.Popen(["ip", "netns", "exec", K_NS, vipd, "--config", conf,
+        proc = subprocess.Popen(["ip", "netns", "exec", NS.name, vipd, "--config", conf,
                                  "--log", "stderr", "--log-level", "debug"],
                                 stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT)
     try:
@@ -129,7 +117,7 @@ def main():
             print(f"FAIL: {e}")
             return 1
         finally:
-            sh("ip", "netns", "del", K_NS, check=False)
+            NS.delete()
     print("PASS dummy_vip")
     return 0
 

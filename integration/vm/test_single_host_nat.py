@@ -19,9 +19,11 @@ import sys
 import tempfile
 import time
 
+from vmscenario import Namespace, sh, wait_until
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 RESPONDER = os.path.join(HERE, "..", "lib", "vipdtest", "http_responder.py")
-K_NS = f"vh-vm-nat-{os.getpid()}"
+K_NS_NAME = f"vh-vm-nat-{os.getpid()}"
 K_CONFIG = """[global]
 router_id = "single"
 static_vips = ["192.168.100.1/32 dev dummy1"]
@@ -43,24 +45,11 @@ forwarding = "nat"
 """
 
 
-def sh(*argv, check=True, timeout=30):
-    r = subprocess.run(argv, capture_output=True, text=True, timeout=timeout)
-    if check and r.returncode != 0:
-        raise AssertionError(f"{' '.join(argv)}: exit {r.returncode}: {r.stderr.strip()}")
-    return r.stdout
 
 
-def in_ns(*argv, check=True):
-    return sh("ip", "netns", "exec", K_NS, *argv, check=check)
 
-
-def wait_until(what, predicate, timeout):
-    end = time.monotonic() + timeout
-    while time.monotonic() < end:
-        if predicate():
-            return
-        time.sleep(0.05)
-    raise AssertionError(f"timed out after {timeout}s waiting for {what}")
+NS = Namespace(K_NS_NAME)
+in_ns = NS.run
 
 
 def service_listed():
@@ -74,12 +63,11 @@ def vip_present():
 
 
 def run(vipd, tmp):
-    sh("ip", "netns", "add", K_NS)
-    in_ns("ip", "link", "set", "lo", "up")
+    NS.create()
     procs = []
     try:
         for name, port in (("backend1", 8081), ("backend2", 8082)):
-            procs.append(subprocess.Popen(["ip", "netns", "exec", K_NS, sys.executable, RESPONDER,
+            procs.append(subprocess.Popen(["ip", "netns", "exec", NS.name, sys.executable, RESPONDER,
                                            "--name", name, "--port", str(port)],
                                           stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
         wait_until("both backends answering", lambda: all(
@@ -93,7 +81,7 @@ def run(vipd, tmp):
         log_path = os.path.join(tmp, "vipd.log")
         log = open(log_path, "wb")
         start = time.monotonic()
-        vipd_proc = subprocess.Popen(["ip", "netns", "exec", K_NS, vipd, "--config", conf,
+        vipd_proc = subprocess.Popen(["ip", "netns", "exec", NS.name, vipd, "--config", conf,
                                       "--log", "stderr", "--log-level", "debug"],
                                      stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT)
         procs.append(vipd_proc)
@@ -157,7 +145,7 @@ def main():
             print(f"FAIL: {e}")
             return 1
         finally:
-            sh("ip", "netns", "del", K_NS, check=False)
+            NS.delete()
     print("PASS single_host_nat")
     return 0
 
