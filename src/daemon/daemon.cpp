@@ -8,6 +8,7 @@
 #include <set>
 
 #include <fmt/format.h>
+#include <systemd/sd-daemon.h>
 
 #include "vipd/config/desired_table.hpp"
 #include "vipd/config/loader.hpp"
@@ -221,6 +222,7 @@ int run(const options& opts) {
         }
         logs.daemon().info("signal {}: resigning, removing VIPs and virtual services",
                            signal_number);
+        sd_notify(0, "STOPPING=1");
         router->shutdown();  // VIPs first (gated services follow each instance out)...
         ipvs.withdraw();     // ...then every service vipd manages
         io.stop();
@@ -239,6 +241,26 @@ int run(const options& opts) {
     wait_reload();
 
     router->start();
+    // Type=notify: ready once the first reconcile is done (leftovers removed, always-pushed
+    // services and static VIPs in place, every instance started). No-op outside systemd.
+    sd_notify(0, fmt::format("READY=1\nSTATUS={} VRRP instance(s), {} virtual server(s)",
+                             config.vrrp.size(), config.virtual_servers.size())
+                     .c_str());
+    // WatchdogSec=: keep-alives come from the event loop itself, so a stuck loop is restarted.
+    asio::steady_timer watchdog(io);
+    std::uint64_t watchdog_usec = 0;
+    std::function<void()> keep_alive = [&] {
+        sd_notify(0, "WATCHDOG=1");
+        watchdog.expires_after(microseconds(watchdog_usec / 2));
+        watchdog.async_wait([&](const boost::system::error_code& error) {
+            if (!error) {
+                keep_alive();
+            }
+        });
+    };
+    if (sd_watchdog_enabled(0, &watchdog_usec) > 0 && watchdog_usec > 0) {
+        keep_alive();
+    }
     io.run();
     logs.daemon().info("stopped");
     return 0;
