@@ -13,6 +13,7 @@
 #include "vipd/config/desired_table.hpp"
 #include "vipd/config/loader.hpp"
 #include "vipd/daemon/ipvs_driver.hpp"
+#include "vipd/daemon/periodic_timer.hpp"
 #include "vipd/ipvs/linux/genl_client.hpp"
 #include "vipd/daemon/vrrp_router.hpp"
 #include "vipd/logging/logging.hpp"
@@ -110,15 +111,6 @@ std::vector<std::string> host_warnings(const config::daemon_config& config) {
             missing(*vip.device, "static VIP " + vip.prefix.to_string() + " cannot be added");
         }
     }
-    if (!config.virtual_servers.empty() || config.ipvs.sync) {
-        ipvs::linux::genl_client client;
-        if (!client.available()) {
-            warnings.push_back(fmt::format(
-                "{} virtual server(s) configured but IPVS is unavailable: {}; VRRP would run "
-                "without them",
-                config.virtual_servers.size(), client.open_error().message()));
-        }
-    }
     return warnings;
 }
 
@@ -128,7 +120,19 @@ int check(const options& opts) {
         std::fprintf(stderr, "%s: %zu error(s)\n", opts.config_file.c_str(), result.errors.size());
         return 1;
     }
-    for (const auto& warning : host_warnings(*result.config)) {
+    auto warnings = host_warnings(*result.config);
+    const auto& config = *result.config;
+    // Only --check probes IPVS here: a running daemon's IPVS driver reports it once itself.
+    if (!config.virtual_servers.empty() || config.ipvs.sync) {
+        ipvs::linux::genl_client client;
+        if (!client.available()) {
+            warnings.push_back(fmt::format(
+                "{} virtual server(s) configured but IPVS is unavailable: {}; VRRP would run "
+                "without them",
+                config.virtual_servers.size(), client.open_error().message()));
+        }
+    }
+    for (const auto& warning : warnings) {
         std::fprintf(stderr, "warning: %s\n", warning.c_str());
     }
     std::printf("%s: configuration is valid (%zu VRRP instance(s))\n", opts.config_file.c_str(),
@@ -178,19 +182,9 @@ int run(const options& opts) {
     // Services that no instance gates (static VIPs, mode "always") go in before any VIP, and
     // leftovers of an earlier run that no instance is MASTER for yet come out.
     ipvs.start();
-    asio::steady_timer resync_timer(io);
-    std::function<void()> schedule_resync = [&] {
-        resync_timer.expires_after(config.ipvs.resync_interval);
-        resync_timer.async_wait([&](const boost::system::error_code& error) {
-            if (error) {
-                return;
-            }
-            ipvs.resync();
-            schedule_resync();
-        });
-    };
+    periodic_timer resync(io, config.ipvs.resync_interval, [&ipvs] { ipvs.resync(); });
     if (ipvs.active()) {
-        schedule_resync();
+        resync.start();
     }
 
     // The router asks for the timer to be re-armed after every event; one timer serves every
@@ -247,19 +241,13 @@ int run(const options& opts) {
                              config.vrrp.size(), config.virtual_servers.size())
                      .c_str());
     // WatchdogSec=: keep-alives come from the event loop itself, so a stuck loop is restarted.
-    asio::steady_timer watchdog(io);
     std::uint64_t watchdog_usec = 0;
-    std::function<void()> keep_alive = [&] {
+    const bool watchdog_on = sd_watchdog_enabled(0, &watchdog_usec) > 0 && watchdog_usec > 0;
+    periodic_timer keep_alive(io, microseconds(watchdog_usec / 2),
+                              [] { sd_notify(0, "WATCHDOG=1"); });
+    if (watchdog_on) {
         sd_notify(0, "WATCHDOG=1");
-        watchdog.expires_after(microseconds(watchdog_usec / 2));
-        watchdog.async_wait([&](const boost::system::error_code& error) {
-            if (!error) {
-                keep_alive();
-            }
-        });
-    };
-    if (sd_watchdog_enabled(0, &watchdog_usec) > 0 && watchdog_usec > 0) {
-        keep_alive();
+        keep_alive.start();
     }
     io.run();
     logs.daemon().info("stopped");

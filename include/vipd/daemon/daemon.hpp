@@ -15,10 +15,10 @@ namespace vipd::daemon {
 int run(const options& opts);
 
 /// `vipd --check`: validates the configuration and prints problems of this host that would not
-/// stop it from starting (a missing interface). Returns 0 (valid) or 1 (errors).
+/// stop it from starting (a missing interface, no IPVS). Returns 0 (valid) or 1 (errors).
 int check(const options& opts);
 
-/// Host problems for a valid configuration, one human-readable line each.
+/// Interfaces a valid configuration names that this host lacks, one human-readable line each.
 std::vector<std::string> host_warnings(const config::daemon_config& config);
 
 }  // namespace vipd::daemon
