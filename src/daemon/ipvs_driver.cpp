@@ -6,6 +6,12 @@
 #include "vipd/ipvs/reconciler.hpp"
 
 namespace vipd::daemon {
+namespace {
+
+/// Up to this many operations in one reconcile are logged one line each at info level.
+constexpr std::size_t k_itemized_operations = 16;
+
+}  // namespace
 
 ipvs_driver::ipvs_driver(ipvs::ipvs_port& port, desired_function desired,
                          std::set<ipvs::service_key> managed, const logging::log_set& logs,
@@ -122,17 +128,26 @@ void ipvs_driver::converge(const ipvs::table& desired, trigger why) {
     }
     // Drift found by a periodic resync is news (someone ran ipvsadm); role changes are expected.
     const bool drift = why == trigger::resync;
+    const auto level = drift ? spdlog::level::warn : spdlog::level::info;
+    // A handful of changes is worth a line each; a bulk load (thousands of reals at start) gets
+    // one summary line, its operations at debug level. Failures are always logged one by one.
+    const bool itemize = ops.size() <= k_itemized_operations;
+    std::size_t applied = 0;
     for (const auto& result : port_.apply(ops)) {
         if (result.error) {
             ++stats_.errors;
             logs_.ipvs().error("{}: {} failed: {}", to_string(why), ipvs::to_string(result.op),
                                result.error.message());
-        } else {
-            ++stats_.operations;
-            logs_.ipvs().log(drift ? spdlog::level::warn : spdlog::level::info, "{}: {}{}",
-                             to_string(why), ipvs::to_string(result.op),
-                             drift ? " (repairing drift)" : "");
+            continue;
         }
+        ++stats_.operations;
+        ++applied;
+        logs_.ipvs().log(itemize ? level : spdlog::level::debug, "{}: {}{}", to_string(why),
+                         ipvs::to_string(result.op), drift ? " (repairing drift)" : "");
+    }
+    if (!itemize) {
+        logs_.ipvs().log(level, "{}: {} of {} IPVS operations applied{}", to_string(why), applied,
+                         ops.size(), drift ? " (repairing drift)" : "");
     }
 }
 
