@@ -63,3 +63,25 @@ if(TARGET vipd)
                    COMMAND ${vipd_python} ${vipd_vm_dir}/test_dr_pair.py --vipd $<TARGET_FILE:vipd>
                            --deadline 220)
 endif()
+
+if(TARGET vipd)
+  # Issue 3 scenario 3: the trio, six VIPs, one DR service each; every director's IPVS table
+  # holds exactly the services of the VIPs it is Master for, before and after one dies.
+  vipd_add_vm_test(trio_ipvs DEADLINE 200
+                   COMMAND ${vipd_python} ${vipd_vm_dir}/test_trio_ipvs.py --vipd $<TARGET_FILE:vipd>
+                           --deadline 180)
+  # Issue 3 connection synchronisation: one long-lived TCP connection through the VIP keeps
+  # getting echoes after the master dies (the backup learnt it from the sync daemon).
+  vipd_add_vm_test(ipvs_sync DEADLINE 200
+                   COMMAND ${vipd_python} ${vipd_vm_dir}/test_ipvs_sync.py --vipd $<TARGET_FILE:vipd>
+                           --deadline 180)
+endif()
+
+if(TARGET vipd)
+  # Issue 3 scenario 4: every IPVS knob through vipd's config (one [[virtual_server]] per row),
+  # read back with ipvsadm -Ln / --persistent-conn / --thresholds / --tun-info; then ipvsadm -C,
+  # -d and -D are repaired within resync_interval + slack. Every scheduler of the 6.1 kernel.
+  vipd_add_vm_test(ipvs_knobs DEADLINE 240
+                   LOAD ip_vs,ip_vs_rr,ip_vs_wrr,ip_vs_lc,ip_vs_wlc,ip_vs_lblc,ip_vs_lblcr,ip_vs_dh,ip_vs_sh,ip_vs_sed,ip_vs_nq,ip_vs_fo,ip_vs_ovf,ip_vs_mh,dummy
+                   COMMAND ${vipd_python} ${vipd_vm_dir}/test_ipvs_knobs.py --vipd $<TARGET_FILE:vipd>)
+endif()
