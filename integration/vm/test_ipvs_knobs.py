@@ -240,7 +240,8 @@ ROWS = [sched_row(i + 1, s) for i, s in enumerate(SCHEDULERS)] + [
         "description": "tun gre + checksum set on the service, per-real dr override",
         "toml": vs('address = "10.10.6.2"\nport = 80\nscheduler = "rr"\nforwarding = "tun"\n'
                    'tunnel_type = "gre"\ntunnel_checksum = true',
-                   real('address = "10.20.6.5"') + real('address = "10.20.6.6"\nforwarding = "dr"')),
+                   real('address = "10.20.6.5"')
+                   + real('address = "10.20.6.6"\nforwarding = "dr"')),
         "service": "TCP  10.10.6.2:80",
         "reals": 2,
         "expect": [(TI, r"-> 10\.20\.6\.5:80\s+Tunnel\s+gre:\+c\s"),
@@ -283,8 +284,9 @@ TWOS = {
 # Each listing's column header, so a format change in ipvsadm fails loudly, not silently.
 LISTINGS = {
     "": r"-> RemoteAddress:Port\s+Forward Weight ActiveConn InActConn",
-    "--persistent-conn": r"-> RemoteAddress:Port\s+Weight\s+PersistConn ActiveConn InActConn",
-    "--thresholds": r"-> RemoteAddress:Port\s+Uthreshold Lthreshold ActiveConn InActConn",
+    # These two put their columns on the "Prot" line, for services and reals alike.
+    "--persistent-conn": r"Prot LocalAddress:Port\s+Weight\s+PersistConn ActiveConn InActConn",
+    "--thresholds": r"Prot LocalAddress:Port\s+Uthreshold Lthreshold ActiveConn InActConn",
     "--tun-info": r"-> RemoteAddress:Port\s+Forward TunnelInfo\s+Weight ActiveConn InActConn",
 }
 
