@@ -133,22 +133,32 @@ void ipvs_driver::converge(const ipvs::table& desired, trigger why) {
     // one summary line, its operations at debug level. Failures are always logged one by one.
     const bool itemize = ops.size() <= k_itemized_operations;
     std::size_t applied = 0;
+    std::set<std::string> failing;
     for (const auto& result : port_.apply(ops)) {
+        const auto text = ipvs::to_string(result.op);
         if (result.error) {
             ++stats_.errors;
-            logs_.ipvs().error("{}: {} failed: {}", to_string(why), ipvs::to_string(result.op),
-                               result.error.message());
+            // Every resync retries a failing operation (e.g. a scheduler this kernel lacks):
+            // say it once, then only at debug level while it keeps failing the same way.
+            auto line = text + ": " + result.error.message();
+            const bool known = failing_.count(line) > 0;
+            logs_.ipvs().log(
+                known ? spdlog::level::debug : spdlog::level::err, "{}: {} failed: {}{}",
+                to_string(why), text, result.error.message(),
+                known ? "" : " (retried every resync; logged again only if it changes)");
+            failing.insert(std::move(line));
             continue;
         }
         ++stats_.operations;
         ++applied;
-        logs_.ipvs().log(itemize ? level : spdlog::level::debug, "{}: {}{}", to_string(why),
-                         ipvs::to_string(result.op), drift ? " (repairing drift)" : "");
+        logs_.ipvs().log(itemize ? level : spdlog::level::debug, "{}: {}{}", to_string(why), text,
+                         drift ? " (repairing drift)" : "");
     }
     if (!itemize) {
         logs_.ipvs().log(level, "{}: {} of {} IPVS operations applied{}", to_string(why), applied,
                          ops.size(), drift ? " (repairing drift)" : "");
     }
+    failing_ = std::move(failing);
 }
 
 }  // namespace vipd::daemon

@@ -2,6 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include <spdlog/sinks/ostream_sink.h>
+
+#include <sstream>
+
 #include "fakes/fake_ipvs_port.hpp"
 
 namespace vipd::daemon {
@@ -44,6 +48,7 @@ class IpvsDriverTest : public ::testing::Test {
     ipvs::service_key foreign_ = tcp("10.0.0.99", 80);
     fakes::fake_ipvs_port port_;
     logging::log_set logs_{logging::target::stderr_stream, spdlog::level::off};
+    std::ostringstream log_text_;
 };
 
 TEST_F(IpvsDriverTest, ServicesFollowMastershipAndForeignOnesAreLeftAlone) {
@@ -104,6 +109,25 @@ TEST_F(IpvsDriverTest, AFailedOperationIsCountedAndTheRestStillApplied) {
     port_.inject = nullptr;
     driver->resync();  // the next resync heals it
     EXPECT_EQ(port_.kernel.at(web_).destinations.size(), 2u);
+}
+
+TEST_F(IpvsDriverTest, APersistentFailureIsLoggedOnceNotOnEveryResync) {
+    auto sink = std::make_shared<spdlog::sinks::ostream_sink_st>(log_text_);
+    logs_.ipvs().sinks().push_back(sink);
+    logs_.ipvs().set_level(spdlog::level::info);
+    port_.schedulers.erase("rr");  // like "twos" on a 6.1 kernel: the add always fails
+    auto driver = make();
+    driver->entering_master("web");
+    driver->resync();
+    driver->resync();
+    const auto text = log_text_.str();
+    std::size_t errors = 0;
+    for (auto at = text.find("add tcp 10.0.0.210:80 rr failed"); at != std::string::npos;
+         at = text.find("add tcp 10.0.0.210:80 rr failed", at + 1)) {
+        ++errors;
+    }
+    EXPECT_EQ(errors, 1u) << text;
+    EXPECT_EQ(driver->stats().errors, 9u);  // still counted: 3 converges x (service + 2 reals)
 }
 
 TEST_F(IpvsDriverTest, WithoutIpvsItStaysQuietAndTouchesNothing) {
