@@ -44,7 +44,8 @@ mkdir -p $n/dev/pts $n/dev/shm
 mount -t devpts -o newinstance,ptmxmode=0666 devpts $n/dev/pts
 mount -t tmpfs -o mode=1777 tmpfs $n/dev/shm
 mount -t tmpfs -o mode=0755 tmpfs $n/run
-mount -t tmpfs -o mode=1777 tmpfs $n/tmp
+# /tmp stays the overlay's (RAM-backed, writable): a tmpfs there would hide a checkout
+# that lives under the host's /tmp, which the guest must see to run the tests from it.
 mkdir -p $n/run/vipd-job $n/usr/lib/modules/$vm_kver
 mount --bind /job $n/run/vipd-job
 mount -o bind,ro "/lower$vm_modules_dir" $n/usr/lib/modules/$vm_kver ||
