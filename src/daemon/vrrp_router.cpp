@@ -168,7 +168,8 @@ void vrrp_router::on_packet(channel& ch, const net::received_packet& packet) {
                    fmt::format("{} vrid {}", ch.interface, ad.vrid), packet.source);
         return;
     }
-    execute(*found->second, found->second->fsm.on_advert(clock_(), ad, packet.source));
+    execute(*found->second, found->second->fsm.on_advert(clock_(), ad, packet.source),
+            &packet.source);
     flush_adverts();
     deadlines_changed_();
 }
@@ -254,7 +255,8 @@ std::vector<instance_status> vrrp_router::status() const {
     return out;
 }
 
-void vrrp_router::execute(instance_slot& slot, const vrrp::actions& actions) {
+void vrrp_router::execute(instance_slot& slot, const vrrp::actions& actions,
+                          const ip_address* sender) {
     for (const auto& action : actions) {
         std::visit(
             [&](const auto& a) {
@@ -281,7 +283,7 @@ void vrrp_router::execute(instance_slot& slot, const vrrp::actions& actions) {
                 } else if constexpr (std::is_same_v<type, vrrp::send_garp>) {
                     send_garp(slot);
                 } else if constexpr (std::is_same_v<type, vrrp::advert_dropped>) {
-                    count_drop(a.reason, slot.cfg.name, ip_address{});
+                    count_drop(a.reason, slot.cfg.name, sender != nullptr ? *sender : ip_address{});
                 }
             },
             action);

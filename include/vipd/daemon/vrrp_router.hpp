@@ -84,7 +84,10 @@ class vrrp_router {
     /// Closes channels bound to an interface that vanished or was re-created (new ifindex).
     void close_stale_channels(const net::link_status& status);
     void open_channel_if_needed(instance_slot& slot);
-    void execute(instance_slot& slot, const vrrp::actions& actions);
+    /// `sender`: the advert's source when the actions answer a received packet (names it in
+    /// drop logs); null for timer and link events, which never drop packets.
+    void execute(instance_slot& slot, const vrrp::actions& actions,
+                 const ip_address* sender = nullptr);
     void flush_adverts();
     const std::vector<std::uint8_t>& encoded_advert(instance_slot& slot, std::uint8_t priority);
     void count_drop(vrrp::drop_reason reason, const std::string& context, const ip_address& source);

@@ -2,6 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include <spdlog/sinks/ostream_sink.h>
+
+#include <sstream>
+
 #include "fakes/fake_ports.hpp"
 #include "vipd/vrrp/packet.hpp"
 
@@ -152,6 +156,26 @@ TEST_F(RouterTest, RejectedPacketsAreCountedByReasonAndChangeNothing) {
     EXPECT_EQ(router_->drops().total(), 3u);
     run_until(now_ + 4s);  // none of them counted as a master: it still times out
     EXPECT_EQ(router_->status().at(0).state, vrrp::state::master);
+}
+
+TEST_F(RouterTest, AnInstanceLevelDropNamesTheSender) {
+    std::ostringstream text;
+    logs_.pkt().sinks().push_back(std::make_shared<spdlog::sinks::ostream_sink_st>(text));
+    logs_.pkt().set_level(spdlog::level::warn);
+    links_.links["eth0"] = eth0_up();
+    build({make_instance("web", 51, 100, {"10.0.0.100/24"})});
+    router_->start();
+    vrrp::advert v2;  // our instance is v3: a version mismatch, decided by the instance
+    v2.version = vrrp::version::v2;
+    v2.vrid = 51;
+    v2.priority = 200;
+    v2.addresses = {*ip_address::parse("10.0.0.100")};
+    deliver(
+        vrrp::encode(v2, *ip_address::parse("10.0.0.2"), vrrp::advert_group(address_family::ipv4)),
+        "10.0.0.2");
+    EXPECT_EQ(router_->drops()[vrrp::drop_reason::version_mismatch], 1u);
+    EXPECT_NE(text.str().find("dropped advert from 10.0.0.2: version_mismatch"), std::string::npos)
+        << text.str();
 }
 
 TEST_F(RouterTest, AdvertsDueTogetherLeaveInOneBatch) {
