@@ -2,9 +2,27 @@
 
 #include <algorithm>
 
-namespace vipd::config {
+#include "vipd/health/policy.hpp"
 
-ipvs::table desired_table(const daemon_config& config, const master_predicate& is_master) {
+namespace vipd::config {
+namespace {
+
+std::vector<health::real_health> reals_with_health(const virtual_server& server,
+                                                   const health_predicate& is_up) {
+    std::vector<health::real_health> reals;
+    reals.reserve(server.reals.size());
+    for (const auto& real : server.reals) {
+        const bool up = !real.check || !is_up || is_up(server.key, real.key);
+        reals.push_back(
+            {real.key, real.settings, up ? health::health_state::up : health::health_state::down});
+    }
+    return reals;
+}
+
+}  // namespace
+
+ipvs::table desired_table(const daemon_config& config, const master_predicate& is_master,
+                          const health_predicate& is_up) {
     ipvs::table table;
     for (const auto& server : config.virtual_servers) {
         const bool wanted =
@@ -14,11 +32,20 @@ ipvs::table desired_table(const daemon_config& config, const master_predicate& i
         }
         ipvs::service& service = table[server.key];
         service.settings = server.settings;
-        for (const auto& real : server.reals) {
-            service.destinations.emplace(real.key, real.settings);
+        health::service_health_policy policy;
+        policy.quiescent = server.quiescent;
+        policy.quorum = server.quorum;
+        if (server.fallback) {
+            policy.fallback = std::make_pair(server.fallback->key, server.fallback->settings);
         }
+        service.destinations =
+            health::healthy_destinations(reals_with_health(server, is_up), policy);
     }
     return table;
+}
+
+bool has_quorum(const virtual_server& server, const health_predicate& is_up) {
+    return health::has_quorum(reals_with_health(server, is_up), server.quorum);
 }
 
 std::vector<std::string> gating_instances(const daemon_config& config) {

@@ -57,6 +57,11 @@ void check_virtual_servers(std::vector<virtual_server_draft>& servers,
                            const std::vector<instance_draft>& instances, const ipvs_settings& ipvs,
                            diagnostics& diag);
 
+/// Every track_virtual_servers entry names a [[virtual_server]] by its `name`.
+void check_tracked_virtual_servers(const std::vector<instance_draft>& instances,
+                                   const std::vector<virtual_server_draft>& servers,
+                                   diagnostics& diag);
+
 /// Letters, digits, '_', '.', '-' and not empty: instance and service names.
 bool is_valid_name(std::string_view name);
 

@@ -143,6 +143,7 @@ load_result load_string(std::string_view text, const std::string& file_name,
     config.ipvs = detail::read_ipvs_settings(root, diag);
     auto servers = read_virtual_servers(root, diag);
     detail::check_virtual_servers(servers, drafts, config.ipvs, diag);
+    detail::check_tracked_virtual_servers(drafts, servers, diag);
     detail::table_reader(root, "", k_top_keys, diag).report_unknown_keys();
 
     if (!diag.empty()) {

@@ -3,14 +3,13 @@
 #include <bit>
 #include <limits>
 
+#include "health_section.hpp"
 #include "ipvs_section.hpp"
 
 namespace vipd::config::detail {
 namespace {
 
-// Health checking (issue 4) will append quiescent, fallback, quorum and check to these lists and
-// read them into new fields; nothing here depends on the lists being complete.
-constexpr std::array<std::string_view, 20> k_server_keys{"name",        "address",
+constexpr std::array<std::string_view, 24> k_server_keys{"name",        "address",
                                                          "port",        "protocol",
                                                          "fwmark",      "family",
                                                          "scheduler",   "sh_port",
@@ -19,14 +18,19 @@ constexpr std::array<std::string_view, 20> k_server_keys{"name",        "address
                                                          "forwarding",  "tunnel_type",
                                                          "tunnel_port", "tunnel_checksum",
                                                          "persistence", "persistence_netmask",
-                                                         "vrrp",        "real"};
-constexpr std::array<std::string_view, 9> k_real_keys{
-    "address",        "port",        "weight",          "forwarding",
-    "tunnel_type",    "tunnel_port", "tunnel_checksum", "upper_threshold",
-    "lower_threshold"};
+                                                         "vrrp",        "real",
+                                                         "quiescent",   "quorum",
+                                                         "fallback",    "check"};
+constexpr std::array<std::string_view, 10> k_real_keys{
+    "address",         "port",        "weight",          "forwarding",
+    "tunnel_type",     "tunnel_port", "tunnel_checksum", "upper_threshold",
+    "lower_threshold", "check"};
 
 // keepalived.conf and ipvsadm words people will type.
-constexpr std::array<foreign_key_hint, 12> k_server_hints{{
+constexpr std::array<foreign_key_hint, 15> k_server_hints{{
+    {"sorry_server", "keepalived's sorry_server is fallback here: \"ADDR:PORT\""},
+    {"inhibit_on_failure", "keepalived's inhibit_on_failure is quiescent = true here"},
+    {"checktype", "write the check as a [virtual_server.check] table with type = ..."},
     {"lb_algo", "keepalived's lb_algo is scheduler here"},
     {"lvs_sched", "keepalived's lvs_sched is scheduler here"},
     {"lb_kind", "keepalived's lb_kind is forwarding here: \"nat\", \"dr\" or \"tun\""},
@@ -189,6 +193,7 @@ struct service_context {
     std::optional<ipvs::forwarding> forwarding;
     bool forwarding_ok = true;
     ipvs::destination_settings defaults;
+    std::optional<health::check_spec> check;  // the default for its reals
 };
 
 struct real_outcome {
@@ -307,6 +312,12 @@ real_outcome read_real(const table_reader& reader, const service_context& servic
     }
 
     read_tunnel(reader, fwd, "this real", real.settings);
+    if (reader.has("check")) {
+        real.check = read_check(reader, service.check);
+        ok = ok && real.check.has_value();
+    } else {
+        real.check = service.check;
+    }
     reader.report_unknown_keys();
     if (ok) {
         outcome.value = std::move(real);
@@ -351,6 +362,75 @@ std::optional<std::uint8_t> read_persistence_netmask(const table_reader& reader,
                        "such as 64, got " +
                            show(*node));
     return std::nullopt;
+}
+
+/// fallback = "ADDR", "ADDR:PORT" or "[V6ADDR]:PORT": a real put in while quorum is lost, with
+/// the service's forwarding and weight 1.
+std::optional<real_server> read_fallback(const table_reader& reader,
+                                         const service_context& service) {
+    const auto text = reader.string("fallback", "a server such as \"10.0.0.9:80\"");
+    if (!text || !service.key || !service.forwarding_ok) {
+        return std::nullopt;
+    }
+    std::string_view host = *text;
+    std::optional<std::uint16_t> port;
+    auto port_of = [&](std::string_view digits) -> bool {
+        if (digits.empty() || digits.size() > 5 ||
+            !std::all_of(digits.begin(), digits.end(),
+                         [](char c) { return c >= '0' && c <= '9'; })) {
+            return false;
+        }
+        const auto value = std::stoul(std::string(digits));
+        if (value == 0 || value > 65535) {
+            return false;
+        }
+        port = static_cast<std::uint16_t>(value);
+        return true;
+    };
+    bool ok = true;
+    if (host.starts_with('[')) {
+        const auto close = host.find("]:");
+        ok = close != std::string_view::npos && port_of(host.substr(close + 2));
+        host = ok ? host.substr(1, close - 1) : host;
+    } else if (std::count(host.begin(), host.end(), ':') == 1) {
+        const auto colon = host.find(':');
+        ok = port_of(host.substr(colon + 1));
+        host = host.substr(0, colon);
+    }
+    const auto address = ok ? ip_address::parse(host) : std::nullopt;
+    if (!address || address->is_multicast() || is_unspecified(*address)) {
+        reader.report("fallback",
+                      "fallback must be a unicast \"ADDR\", \"ADDR:PORT\" or "
+                      "\"[IPV6]:PORT\", got " +
+                          show(*reader.find("fallback")));
+        return std::nullopt;
+    }
+    real_server fallback;
+    fallback.position = reader.diag().position_of(reader.find("fallback")->source());
+    fallback.settings = service.defaults;
+    fallback.settings.weight = 1;
+    fallback.key.address = *address;
+    const auto forwarding = service.forwarding.value_or(ipvs::forwarding::direct);
+    const auto family = ipvs::family_of(*service.key);
+    if (address->family() != family && forwarding != ipvs::forwarding::tunnel) {
+        reader.report("fallback", address->to_string() + " is " +
+                                      std::string(family_name(address->family())) +
+                                      " but the service is " + std::string(family_name(family)));
+        return std::nullopt;
+    }
+    const auto* endpoint = std::get_if<ipvs::endpoint_key>(&*service.key);
+    const std::uint16_t service_port = endpoint != nullptr ? endpoint->port : 0;
+    fallback.key.port = port.value_or(service_port);
+    if (forwarding != ipvs::forwarding::nat && port && *port != service_port) {
+        reader.report("fallback",
+                      "forwarding = " + quoted(forwarding_name(forwarding)) +
+                          " cannot map ports: the fallback must use the service "
+                          "port" +
+                          (service_port != 0 ? " " + std::to_string(service_port) : "") +
+                          " (leave the port out, or use forwarding = \"nat\")");
+        return std::nullopt;
+    }
+    return fallback;
 }
 
 void read_key(const table_reader& reader, virtual_server_draft& draft) {
@@ -570,6 +650,14 @@ virtual_server_draft read_virtual_server(const toml::table& table, std::size_t i
     if (draft.key_ok) {
         context.key = draft.value.key;
     }
+    context.check = read_check(reader, std::nullopt);
+    if (auto quiescent = reader.boolean("quiescent")) {
+        draft.value.quiescent = *quiescent;
+    }
+    if (auto quorum = reader.integer("quorum", 0, k_max_threshold)) {
+        draft.value.quorum = static_cast<std::uint32_t>(*quorum);
+    }
+    draft.value.fallback = read_fallback(reader, context);
 
     if (auto vrrp = reader.string("vrrp", "the name of a [[vrrp]] instance such as \"web\"")) {
         draft.vrrp = *vrrp;

@@ -6,13 +6,28 @@
 namespace vipd::config::detail {
 namespace {
 
-constexpr std::array<std::string_view, 12> k_vrrp_keys{
-    "name",    "interface",     "vrid",      "priority", "version", "advert_interval",
-    "preempt", "preempt_delay", "auth_pass", "vips",     "garp",    "v3_checksum"};
+constexpr std::array<std::string_view, 15> k_vrrp_keys{"name",
+                                                       "interface",
+                                                       "vrid",
+                                                       "priority",
+                                                       "version",
+                                                       "advert_interval",
+                                                       "preempt",
+                                                       "preempt_delay",
+                                                       "auth_pass",
+                                                       "vips",
+                                                       "garp",
+                                                       "v3_checksum",
+                                                       "track_interfaces",
+                                                       "track_scripts",
+                                                       "track_virtual_servers"};
 constexpr std::array<std::string_view, 4> k_garp_keys{"delay", "repeat", "interval", "refresh"};
 
 // People arrive from keepalived.conf; point them at our names rather than at a generic list.
-constexpr std::array<foreign_key_hint, 7> k_keepalived_hints{{
+constexpr std::array<foreign_key_hint, 10> k_keepalived_hints{{
+    {"track_interface", "keepalived's track_interface is track_interfaces here"},
+    {"track_script", "keepalived's track_script is track_scripts here, a list of tables"},
+    {"track_process", "track processes with a track_scripts entry (e.g. pidof)"},
     {"virtual_router_id", "keepalived's virtual_router_id is vrid here"},
     {"advert_int", "keepalived's advert_int is advert_interval here, a duration such as \"1s\""},
     {"virtual_ipaddress", "keepalived's virtual_ipaddress is vips here"},
@@ -188,6 +203,7 @@ instance_draft read_vrrp_instance(const toml::table& table, std::size_t index, d
     }
 
     read_garp(reader, draft);
+    read_tracking(reader, draft);
 
     if (auto mode = reader.string("v3_checksum", "\"pseudo_header\" or \"rfc9568\"")) {
         if (*mode != "pseudo_header" && *mode != "rfc9568") {

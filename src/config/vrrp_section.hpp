@@ -5,6 +5,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <utility>
 #include <vector>
 
 #include <toml++/toml.h>
@@ -28,9 +29,14 @@ struct instance_draft {
     source_position vrid_at;
     std::vector<source_position> vip_at;  // parallel to value.vips
     std::vector<std::size_t> vip_index;   // parallel to value.vips: the index in the TOML array
+    /// Parallel to value.track_virtual_servers: where each name was written, and its key path.
+    std::vector<std::pair<source_position, std::string>> tracked_server_at;
 };
 
 instance_draft read_vrrp_instance(const toml::table& table, std::size_t index, diagnostics& diag);
+
+/// track_interfaces, track_scripts and track_virtual_servers into `draft.value`.
+void read_tracking(const table_reader& reader, instance_draft& draft);
 
 /// Names unique; (interface, family, vrid) unique; no address a VIP of two instances.
 void check_across_instances(const std::vector<instance_draft>& drafts, diagnostics& diag);

@@ -9,6 +9,7 @@
 
 #include "vipd/core/address.hpp"
 #include "vipd/core/time.hpp"
+#include "vipd/health/check.hpp"
 #include "vipd/ipvs/model.hpp"
 #include "vipd/vrrp/instance.hpp"
 #include "vipd/vrrp/packet.hpp"
@@ -31,6 +32,33 @@ struct vip {
     friend bool operator==(const vip&, const vip&) = default;
 };
 
+/// A tracker's weight is added to the priority while the tracked object is down (-254..-1),
+/// or 0: down means Fault. Positive weights (keepalived: added while up) are refused by config.
+using track_weight = std::int16_t;
+
+/// track_interfaces: the link of another interface (down, or gone).
+struct tracked_interface {
+    std::string name;
+    track_weight weight = 0;
+    friend bool operator==(const tracked_interface&, const tracked_interface&) = default;
+};
+
+/// track_scripts: a command run periodically with rise/fall; down while it fails.
+struct tracked_script {
+    std::string name;  // for logs: `name`, else the command's file name
+    health::script_check script;
+    health::check_timing timing;
+    track_weight weight = 0;
+    friend bool operator==(const tracked_script&, const tracked_script&) = default;
+};
+
+/// track_virtual_servers: down while the named virtual server has lost quorum.
+struct tracked_virtual_server {
+    std::string name;
+    track_weight weight = 0;
+    friend bool operator==(const tracked_virtual_server&, const tracked_virtual_server&) = default;
+};
+
 struct vrrp_instance {
     std::string name;
     std::string interface;
@@ -44,7 +72,10 @@ struct vrrp_instance {
     std::vector<vip> vips;                     // at least one; one family
     vrrp::garp_settings garp;
     vrrp::checksum_mode v3_checksum = vrrp::checksum_mode::pseudo_header;
-    source_position position;  // of the [[vrrp]] table
+    std::vector<tracked_interface> track_interfaces;
+    std::vector<tracked_script> track_scripts;
+    std::vector<tracked_virtual_server> track_virtual_servers;  // names of virtual servers
+    source_position position;                                   // of the [[vrrp]] table
 
     address_family family() const noexcept { return vips.front().prefix.address.family(); }
     /// The interface a VIP lives on.
@@ -65,6 +96,8 @@ struct global_settings {
 struct real_server {
     ipvs::destination_key key;
     ipvs::destination_settings settings;
+    /// Its own check, else the service's default; nullopt = never checked, always up.
+    std::optional<health::check_spec> check;
     source_position position;  // of the [[virtual_server.real]] table
     friend bool operator==(const real_server&, const real_server&) = default;
 };
@@ -75,6 +108,10 @@ struct virtual_server {
     ipvs::service_key key;
     ipvs::service_settings settings;
     std::vector<real_server> reals;  // unique keys; may be empty (the service still exists)
+    bool quiescent = false;          // a failed real gets weight 0 instead of leaving
+    std::uint32_t quorum = 1;        // minimum total weight of healthy reals
+    /// Put in while quorum is lost; the service's forwarding, weight 1.
+    std::optional<real_server> fallback;
     /// The instance whose MASTER state gates the service: the one named by `vrrp`, else the
     /// one owning the service address. nullopt = always pushed (no instance owns the VIP, or a
     /// fwmark service that names none).

@@ -16,10 +16,21 @@ namespace vipd::config {
 /// Whether the named VRRP instance is MASTER on this director right now.
 using master_predicate = std::function<bool(std::string_view instance_name)>;
 
+/// Whether a real of a service passes its health check now. Reals without a check are never
+/// asked about: they are always up.
+using health_predicate =
+    std::function<bool(const ipvs::service_key& service, const ipvs::destination_key& real)>;
+
 /// Every virtual server that should be in the kernel now, with its reals: with
 /// `ipvs.mode == always` all of them; otherwise those with no gating instance plus those whose
 /// gating instance `is_master`. `is_master` is called only with names of configured instances.
-ipvs::table desired_table(const daemon_config& config, const master_predicate& is_master);
+/// Reals that `is_up` says are down leave (or get weight 0 when the server is quiescent), and
+/// the fallback comes in while quorum is lost; without `is_up` every real is up.
+ipvs::table desired_table(const daemon_config& config, const master_predicate& is_master,
+                          const health_predicate& is_up = {});
+
+/// Whether the up reals of `server` reach its quorum (track_virtual_servers).
+bool has_quorum(const virtual_server& server, const health_predicate& is_up);
 
 /// The names of the instances that gate at least one virtual server (sorted, unique): the
 /// daemon runs the kernel's master sync daemon while any of them is MASTER.

@@ -1,0 +1,334 @@
+// Health checks, quorum, fallback and VRRP trackers as the loader reads them, and what they do
+// to the desired IPVS table.
+#include <gtest/gtest.h>
+
+#include <string>
+
+#include "vipd/config/desired_table.hpp"
+#include "vipd/config/loader.hpp"
+
+namespace vipd::config {
+namespace {
+
+daemon_config load_ok(std::string_view text) {
+    auto result = load_string(text, "t.toml");
+    std::string errors;
+    for (const auto& e : result.errors) {
+        errors += e.to_string() + "\n";
+    }
+    EXPECT_TRUE(result.ok()) << errors;
+    return result.ok() ? *result.config : daemon_config{};
+}
+
+ipvs::destination_key real_key(const char* address, std::uint16_t port) {
+    return {*ip_address::parse(address), port};
+}
+
+constexpr std::string_view k_http_service = R"(
+[[virtual_server]]
+name = "web-80"
+address = "172.28.128.210"
+port = 80
+quiescent = true
+quorum = 2
+fallback = "10.0.0.9"
+  [virtual_server.check]
+  type = "http"
+  path = "/test.html"
+  host = "www.example.com"
+  expect_status = [200, 204]
+  expect_body = "OK"
+  interval = "2s"
+  timeout = "1s"
+  rise = 2
+  fall = 3
+  initial = "down"
+  [[virtual_server.real]]
+  address = "172.28.128.40"
+  [[virtual_server.real]]
+  address = "172.28.128.41"
+    [virtual_server.real.check]
+    type = "tcp"
+    interval = "1s"
+  [[virtual_server.real]]
+  address = "172.28.128.42"
+    [virtual_server.real.check]
+    path = "/other"
+)";
+
+TEST(health_config, a_service_check_is_every_reals_default) {
+    const auto config = load_ok(k_http_service);
+    const auto& server = config.virtual_servers.at(0);
+    EXPECT_TRUE(server.quiescent);
+    EXPECT_EQ(server.quorum, 2U);
+    const auto& first = server.reals.at(0);
+    ASSERT_TRUE(first.check.has_value());
+    const auto& http = std::get<health::http_check>(first.check->kind);
+    EXPECT_FALSE(http.tls);
+    EXPECT_EQ(http.method, "GET");
+    EXPECT_EQ(http.path, "/test.html");
+    EXPECT_EQ(http.host, "www.example.com");
+    EXPECT_EQ(http.expect_status, (std::vector<std::uint16_t>{200, 204}));
+    EXPECT_EQ(http.expect_body, "OK");
+    EXPECT_EQ(first.check->timing.interval, microseconds{2'000'000});
+    EXPECT_EQ(first.check->timing.timeout, microseconds{1'000'000});
+    EXPECT_EQ(first.check->timing.rise, 2U);
+    EXPECT_EQ(first.check->timing.fall, 3U);
+    EXPECT_EQ(first.check->timing.initial, health::health_state::down);
+}
+
+TEST(health_config, a_real_of_another_type_keeps_only_the_timing) {
+    const auto config = load_ok(k_http_service);
+    const auto& check = *config.virtual_servers.at(0).reals.at(1).check;
+    EXPECT_TRUE(std::holds_alternative<health::tcp_check>(check.kind));
+    EXPECT_EQ(check.timing.interval, microseconds{1'000'000});
+    EXPECT_EQ(check.timing.fall, 3U);  // inherited
+    EXPECT_EQ(check.timing.initial, health::health_state::down);
+}
+
+TEST(health_config, a_real_of_the_same_type_overrides_single_keys) {
+    const auto config = load_ok(k_http_service);
+    const auto& check = *config.virtual_servers.at(0).reals.at(2).check;
+    const auto& http = std::get<health::http_check>(check.kind);
+    EXPECT_EQ(http.path, "/other");
+    EXPECT_EQ(http.host, "www.example.com");
+    EXPECT_EQ(http.expect_body, "OK");
+}
+
+TEST(health_config, fallback_takes_the_service_port_and_forwarding) {
+    const auto config = load_ok(k_http_service);
+    const auto& fallback = *config.virtual_servers.at(0).fallback;
+    EXPECT_EQ(fallback.key, real_key("10.0.0.9", 80));
+    EXPECT_EQ(fallback.settings.forwarding, ipvs::forwarding::direct);
+    EXPECT_EQ(fallback.settings.weight, 1U);
+}
+
+TEST(health_config, fallback_with_a_port_maps_it_under_nat) {
+    const auto config = load_ok(R"(
+[[virtual_server]]
+address = "192.168.100.1"
+port = 80
+forwarding = "nat"
+fallback = "127.0.0.1:8090"
+[[virtual_server]]
+address = "2001:db8::1"
+port = 443
+forwarding = "nat"
+fallback = "[2001:db8::9]:8443"
+)");
+    EXPECT_EQ(config.virtual_servers.at(0).fallback->key, real_key("127.0.0.1", 8090));
+    EXPECT_EQ(config.virtual_servers.at(0).fallback->settings.forwarding, ipvs::forwarding::nat);
+    EXPECT_EQ(config.virtual_servers.at(1).fallback->key, real_key("2001:db8::9", 8443));
+}
+
+TEST(health_config, defaults_are_keepalived_like) {
+    const auto config = load_ok(R"(
+[[virtual_server]]
+address = "10.0.0.1"
+port = 80
+  [virtual_server.check]
+  type = "tcp"
+  [[virtual_server.real]]
+  address = "10.0.0.2"
+[[virtual_server]]
+address = "10.0.0.1"
+port = 81
+  [virtual_server.check]
+  type = "tcp"
+  interval = "300ms"
+  [[virtual_server.real]]
+  address = "10.0.0.2"
+)");
+    const auto& server = config.virtual_servers.at(0);
+    EXPECT_FALSE(server.quiescent);
+    EXPECT_EQ(server.quorum, 1U);
+    EXPECT_FALSE(server.fallback.has_value());
+    const auto& timing = server.reals.at(0).check->timing;
+    EXPECT_EQ(timing.interval, microseconds{2'000'000});
+    EXPECT_EQ(timing.timeout, microseconds{1'000'000});
+    EXPECT_EQ(timing.rise, 1U);
+    EXPECT_EQ(timing.fall, 1U);
+    EXPECT_EQ(timing.initial, health::health_state::up);
+    // A short interval pulls the default timeout down with it.
+    EXPECT_EQ(config.virtual_servers.at(1).reals.at(0).check->timing.timeout,
+              microseconds{300'000});
+}
+
+TEST(health_config, every_check_type_reads_its_own_keys) {
+    const auto config = load_ok(R"(
+[[virtual_server]]
+address = "10.0.0.1"
+port = 443
+  [virtual_server.check]
+  type = "https"
+  method = "HEAD"
+  tls_verify = true
+  expect_body_regex = "^ok$"
+  port = 8443
+  [[virtual_server.real]]
+  address = "10.0.0.2"
+[[virtual_server]]
+address = "10.0.0.1"
+port = 53
+protocol = "udp"
+  [virtual_server.check]
+  type = "dns"
+  name = "www.example.com"
+  query_type = "AAAA"
+  [[virtual_server.real]]
+  address = "10.0.0.2"
+[[virtual_server]]
+address = "10.0.0.1"
+port = 5000
+protocol = "udp"
+  [virtual_server.check]
+  type = "udp"
+  payload = "ping"
+  expect = "pong"
+  [[virtual_server.real]]
+  address = "10.0.0.2"
+[[virtual_server]]
+address = "10.0.0.1"
+port = 25
+  [virtual_server.check]
+  type = "script"
+  command = ["/usr/local/bin/check-smtp", "--quick"]
+  user = "daemon"
+  [[virtual_server.real]]
+  address = "10.0.0.2"
+)");
+    const auto& https =
+        std::get<health::http_check>(config.virtual_servers[0].reals[0].check->kind);
+    EXPECT_TRUE(https.tls);
+    EXPECT_TRUE(https.tls_verify);
+    EXPECT_EQ(https.method, "HEAD");
+    EXPECT_EQ(https.expect_body_regex, "^ok$");
+    EXPECT_EQ(config.virtual_servers[0].reals[0].check->port, 8443);
+    const auto& dns = std::get<health::dns_check>(config.virtual_servers[1].reals[0].check->kind);
+    EXPECT_EQ(dns.name, "www.example.com");
+    EXPECT_EQ(dns.type, 28);
+    const auto& udp = std::get<health::udp_check>(config.virtual_servers[2].reals[0].check->kind);
+    EXPECT_EQ(udp.payload, "ping");
+    EXPECT_EQ(udp.expect, "pong");
+    const auto& script =
+        std::get<health::script_check>(config.virtual_servers[3].reals[0].check->kind);
+    EXPECT_EQ(script.command, (std::vector<std::string>{"/usr/local/bin/check-smtp", "--quick"}));
+    EXPECT_EQ(script.user, "daemon");
+}
+
+TEST(health_config, reals_without_a_check_have_none) {
+    const auto config = load_ok(R"(
+[[virtual_server]]
+address = "10.0.0.1"
+port = 80
+  [[virtual_server.real]]
+  address = "10.0.0.2"
+)");
+    EXPECT_FALSE(config.virtual_servers.at(0).reals.at(0).check.has_value());
+}
+
+TEST(health_config, trackers_of_an_instance) {
+    const auto config = load_ok(R"(
+[[vrrp]]
+name = "web"
+interface = "eth1"
+vrid = 51
+priority = 150
+vips = ["172.28.128.210/24"]
+track_interfaces = ["eth3", { name = "eth2", weight = -30 }]
+track_scripts = [{ command = ["/usr/local/bin/check-nginx", "-q"], interval = "2s", weight = -20, rise = 2, fall = 2 }]
+track_virtual_servers = [{ name = "web-80", weight = -50 }]
+[[virtual_server]]
+name = "web-80"
+address = "172.28.128.210"
+port = 80
+)");
+    const auto& instance = config.vrrp.at(0);
+    ASSERT_EQ(instance.track_interfaces.size(), 2U);
+    EXPECT_EQ(instance.track_interfaces[0], (tracked_interface{"eth3", 0}));
+    EXPECT_EQ(instance.track_interfaces[1], (tracked_interface{"eth2", -30}));
+    ASSERT_EQ(instance.track_scripts.size(), 1U);
+    const auto& script = instance.track_scripts[0];
+    EXPECT_EQ(script.name, "check-nginx");
+    EXPECT_EQ(script.script.command,
+              (std::vector<std::string>{"/usr/local/bin/check-nginx", "-q"}));
+    EXPECT_EQ(script.script.user, "nobody");
+    EXPECT_EQ(script.weight, -20);
+    EXPECT_EQ(script.timing.rise, 2U);
+    EXPECT_EQ(script.timing.interval, microseconds{2'000'000});
+    ASSERT_EQ(instance.track_virtual_servers.size(), 1U);
+    EXPECT_EQ(instance.track_virtual_servers[0], (tracked_virtual_server{"web-80", -50}));
+}
+
+daemon_config service_with_three_reals(bool quiescent, std::uint32_t quorum, bool fallback) {
+    std::string text = R"(
+[[virtual_server]]
+address = "10.0.0.1"
+port = 80
+)";
+    text += quiescent ? "quiescent = true\n" : "";
+    text += "quorum = " + std::to_string(quorum) + "\n";
+    text += fallback ? "fallback = \"10.0.0.9\"\n" : "";
+    text += R"(
+  [virtual_server.check]
+  type = "tcp"
+  [[virtual_server.real]]
+  address = "10.0.0.2"
+  weight = 2
+  [[virtual_server.real]]
+  address = "10.0.0.3"
+  [[virtual_server.real]]
+  address = "10.0.0.4"
+    [virtual_server.real.check]
+    type = "tcp"
+)";
+    return load_ok(text);
+}
+
+const master_predicate k_no_master = [](std::string_view) { return false; };
+
+TEST(health_desired_table, down_reals_leave_and_come_back) {
+    const auto config = service_with_three_reals(false, 1, false);
+    const auto down = real_key("10.0.0.3", 80);
+    const auto table = desired_table(
+        config, k_no_master,
+        [&](const ipvs::service_key&, const ipvs::destination_key& r) { return r != down; });
+    const auto& destinations = table.begin()->second.destinations;
+    EXPECT_EQ(destinations.size(), 2U);
+    EXPECT_EQ(destinations.count(down), 0U);
+    EXPECT_EQ(desired_table(config, k_no_master).begin()->second.destinations.size(), 3U);
+}
+
+TEST(health_desired_table, quiescent_reals_stay_at_weight_zero) {
+    const auto config = service_with_three_reals(true, 1, false);
+    const auto down = real_key("10.0.0.2", 80);
+    const auto table = desired_table(
+        config, k_no_master,
+        [&](const ipvs::service_key&, const ipvs::destination_key& r) { return r != down; });
+    const auto& destinations = table.begin()->second.destinations;
+    EXPECT_EQ(destinations.size(), 3U);
+    EXPECT_EQ(destinations.at(down).weight, 0U);
+    EXPECT_EQ(destinations.at(real_key("10.0.0.3", 80)).weight, 1U);
+}
+
+TEST(health_desired_table, fallback_while_quorum_is_lost) {
+    const auto config = service_with_three_reals(false, 3, true);
+    const auto& server = config.virtual_servers.at(0);
+    const health_predicate only_weight_two_down = [](const ipvs::service_key&,
+                                                     const ipvs::destination_key& r) {
+        return r != real_key("10.0.0.2", 80);
+    };
+    // 1 + 1 < 3: quorum lost, the fallback joins the two live reals.
+    EXPECT_FALSE(has_quorum(server, only_weight_two_down));
+    auto destinations =
+        desired_table(config, k_no_master, only_weight_two_down).begin()->second.destinations;
+    EXPECT_EQ(destinations.size(), 3U);
+    EXPECT_EQ(destinations.count(real_key("10.0.0.9", 80)), 1U);
+    // Everyone up: 4 >= 3, no fallback.
+    EXPECT_TRUE(has_quorum(server, {}));
+    destinations = desired_table(config, k_no_master).begin()->second.destinations;
+    EXPECT_EQ(destinations.count(real_key("10.0.0.9", 80)), 0U);
+}
+
+}  // namespace
+}  // namespace vipd::config
