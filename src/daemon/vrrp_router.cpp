@@ -8,6 +8,7 @@
 
 #include "vipd/net/frames/garp.hpp"
 #include "vipd/vrrp/packet.hpp"
+#include "vipd/vrrp/tracking.hpp"
 
 namespace vipd::daemon {
 
@@ -23,9 +24,27 @@ struct vrrp_router::channel {
 };
 
 struct vrrp_router::instance_slot {
-    instance_slot(config::vrrp_instance c) : cfg(std::move(c)), fsm(cfg.instance_config()) {}
+    struct tracker {
+        tracker_kind kind;
+        std::string name;
+        vrrp::tracker_state state;
+    };
+
+    instance_slot(config::vrrp_instance c) : cfg(std::move(c)), fsm(cfg.instance_config()) {
+        for (const auto& t : cfg.track_interfaces) {
+            trackers.push_back({tracker_kind::interface, t.name, {t.weight, false}});
+        }
+        for (const auto& t : cfg.track_scripts) {
+            trackers.push_back({tracker_kind::script, t.name, {t.weight, false}});
+        }
+        for (const auto& t : cfg.track_virtual_servers) {
+            trackers.push_back({tracker_kind::virtual_server, t.name, {t.weight, false}});
+        }
+    }
     config::vrrp_instance cfg;
     vrrp::instance fsm;
+    std::vector<tracker> trackers;
+    bool tracking_fault = false;  // a weight-0 tracker is down
     channel* ch = nullptr;
     std::optional<net::link_status> link;
     /// The last advert encoded, reused while priority and source stay the same: a Master sends
@@ -58,6 +77,18 @@ std::string peer_suffix(const vrrp::state_changed& change) {
 }
 
 }  // namespace
+
+std::string_view to_string(tracker_kind kind) noexcept {
+    switch (kind) {
+        case tracker_kind::interface:
+            return "interface";
+        case tracker_kind::script:
+            return "script";
+        case tracker_kind::virtual_server:
+            return "virtual server";
+    }
+    return "tracker";
+}
 
 vrrp_router::vrrp_router(const config::daemon_config& config, router_ports ports,
                          const logging::log_set& logs, clock_function clock,
@@ -100,9 +131,25 @@ void vrrp_router::start() {
             ports_.links.watch(name, [this](const net::link_status& status) { on_link(status); });
         }
     }
+    std::vector<std::string> tracked;
+    for (auto& slot : slots_) {
+        for (auto& t : slot->trackers) {
+            if (t.kind != tracker_kind::interface) {
+                continue;
+            }
+            const auto link = ports_.links.status(t.name);
+            t.state.down = !link || !link->up;
+            if (std::find(tracked.begin(), tracked.end(), t.name) == tracked.end()) {
+                tracked.push_back(t.name);
+                ports_.links.watch(
+                    t.name, [this](const net::link_status& status) { on_tracked_link(status); });
+            }
+        }
+    }
 
     const auto now = clock_();
     for (auto& slot : slots_) {
+        apply_tracking(*slot, now, "start");
         slot->link = ports_.links.status(slot->cfg.interface);
         if (!slot->link) {
             logs_.vrrp().warn("{}: interface {} does not exist", slot->cfg.name,
@@ -121,8 +168,77 @@ void vrrp_router::start() {
 }
 
 bool vrrp_router::usable(const instance_slot& slot, const net::link_status* status) const {
-    return status != nullptr && status->up && slot.ch != nullptr &&
+    return !slot.tracking_fault && status != nullptr && status->up && slot.ch != nullptr &&
            advert_source(slot.cfg.family(), *status).has_value();
+}
+
+void vrrp_router::on_tracked_link(const net::link_status& status) {
+    const auto now = clock_();
+    for (auto& slot : slots_) {
+        bool changed = false;
+        for (auto& t : slot->trackers) {
+            if (t.kind == tracker_kind::interface && t.name == status.name &&
+                t.state.down == status.up) {
+                t.state.down = !status.up;
+                changed = true;
+            }
+        }
+        if (changed) {
+            apply_tracking(*slot, now,
+                           fmt::format("interface {} {}", status.name, status.up ? "up" : "down"));
+        }
+    }
+    flush_adverts();
+    deadlines_changed_();
+}
+
+void vrrp_router::set_tracked(const std::string& instance, tracker_kind kind,
+                              const std::string& name, bool down) {
+    const auto now = clock_();
+    for (auto& slot : slots_) {
+        if (slot->cfg.name != instance) {
+            continue;
+        }
+        bool changed = false;
+        for (auto& t : slot->trackers) {
+            if (t.kind == kind && t.name == name && t.state.down != down) {
+                t.state.down = down;
+                changed = true;
+            }
+        }
+        if (changed) {
+            apply_tracking(*slot, now,
+                           fmt::format("{} {} {}", to_string(kind), name, down ? "down" : "up"));
+        }
+    }
+    flush_adverts();
+    deadlines_changed_();
+}
+
+void vrrp_router::apply_tracking(instance_slot& slot, time_point now, std::string_view why) {
+    std::vector<vrrp::tracker_state> states;
+    states.reserve(slot.trackers.size());
+    for (const auto& t : slot.trackers) {
+        states.push_back(t.state);
+    }
+    const auto tracked = vrrp::apply_trackers(slot.cfg.priority, states);
+    const bool started = slot.fsm.current_state() != vrrp::state::initialize;
+    if (tracked.priority != slot.fsm.priority()) {
+        logs_.vrrp().info("{}: priority {} -> {} ({})", slot.cfg.name, slot.fsm.priority(),
+                          tracked.priority, why);
+        execute(slot, slot.fsm.set_priority(now, tracked.priority));
+    }
+    if (tracked.fault != slot.tracking_fault) {
+        slot.tracking_fault = tracked.fault;
+        logs_.vrrp().info("{}: {} ({})", slot.cfg.name,
+                          tracked.fault ? "a weight-0 tracker is down: Fault"
+                                        : "no weight-0 tracker is down any more",
+                          why);
+        if (started) {
+            execute(slot,
+                    slot.fsm.on_interface(now, usable(slot, slot.link ? &*slot.link : nullptr)));
+        }
+    }
 }
 
 void vrrp_router::open_channel_if_needed(instance_slot& slot) {

@@ -78,18 +78,20 @@ class fake_link_monitor : public net::link_monitor {
         return found->second;
     }
     void watch(const std::string& interface, handler on_change) override {
-        handlers[interface] = std::move(on_change);
+        handlers[interface].push_back(std::move(on_change));
     }
-    /// Changes a link as the kernel would and notifies the watcher.
+    /// Changes a link as the kernel would and notifies every watcher of it.
     void set(const net::link_status& link) {
         links[link.name] = link;
         if (auto h = handlers.find(link.name); h != handlers.end()) {
-            h->second(link);
+            for (const auto& notify : h->second) {
+                notify(link);
+            }
         }
     }
 
     std::map<std::string, net::link_status> links;
-    std::map<std::string, handler> handlers;
+    std::map<std::string, std::vector<handler>> handlers;
 };
 
 class fake_frame_port : public net::frame_port {

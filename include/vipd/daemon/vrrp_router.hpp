@@ -36,6 +36,10 @@ struct router_ports {
 
 using clock_function = std::function<time_point()>;
 
+/// What an instance can track (track_interfaces, track_scripts, track_virtual_servers).
+enum class tracker_kind : std::uint8_t { interface, script, virtual_server };
+std::string_view to_string(tracker_kind kind) noexcept;  // "interface", "script", ...
+
 /// A read-only view of one instance, for logs, status and tests.
 struct instance_status {
     std::string name;
@@ -68,6 +72,12 @@ class vrrp_router {
     /// The earliest instance deadline, nullopt when none is armed.
     std::optional<time_point> next_deadline() const;
 
+    /// A tracked script or virtual server went down or came back (the health driver reports
+    /// them; the router watches tracked interfaces itself). Recomputes the instance's priority
+    /// and Fault (vrrp/tracking.hpp). Unknown instance or tracker names are ignored.
+    void set_tracked(const std::string& instance, tracker_kind kind, const std::string& name,
+                     bool down);
+
     /// Graceful stop: Masters resign with priority 0 and remove their VIPs; static VIPs go too.
     void shutdown();
 
@@ -92,6 +102,9 @@ class vrrp_router {
     const std::vector<std::uint8_t>& encoded_advert(instance_slot& slot, std::uint8_t priority);
     void count_drop(vrrp::drop_reason reason, const std::string& context, const ip_address& source);
     bool usable(const instance_slot& slot, const net::link_status* status) const;
+    void on_tracked_link(const net::link_status& status);
+    /// Re-derives priority and Fault from the trackers and feeds changes to the instance.
+    void apply_tracking(instance_slot& slot, time_point now, std::string_view why);
     void add_address(const std::string& owner, const std::string& device, const ip_prefix& prefix);
     void remove_address(const std::string& owner, const std::string& device,
                         const ip_prefix& prefix);

@@ -234,6 +234,105 @@ TEST_F(RouterTest, RecreatedInterfaceGetsAFreshSocket) {
     EXPECT_FALSE(channel().batches.empty());
 }
 
+net::link_status link_named(const char* name, int index, bool up) {
+    net::link_status link;
+    link.name = name;
+    link.index = index;
+    link.up = up;
+    return link;
+}
+
+TEST_F(RouterTest, ATrackedInterfaceDownLowersThePriorityAndTheAdvertsCarryIt) {
+    links_.links["eth0"] = eth0_up();
+    links_.links["eth2"] = link_named("eth2", 3, true);
+    auto instance = make_instance("web", 51, 150, {"10.0.0.100/24"});
+    instance.track_interfaces = {{"eth2", -60}};
+    build({instance});
+    router_->start();
+    run_until(now_ + 4s);
+    ASSERT_EQ(router_->status().at(0).state, vrrp::state::master);
+    EXPECT_EQ(router_->status().at(0).priority, 150);
+    channel().batches.clear();
+    links_.set(link_named("eth2", 3, false));
+    EXPECT_EQ(router_->status().at(0).priority, 90);
+    // A Master that lowers its priority tells the backups at once.
+    ASSERT_FALSE(channel().batches.empty());
+    const auto sent =
+        vrrp::decode(channel().batches.back().messages.at(0),
+                     {*ip_address::parse("10.0.0.1"), *ip_address::parse("224.0.0.18"), 255});
+    EXPECT_EQ(std::get<vrrp::decoded_advert>(sent).advert.priority, 90);
+    links_.set(link_named("eth2", 3, true));
+    EXPECT_EQ(router_->status().at(0).priority, 150);
+}
+
+TEST_F(RouterTest, AWeightZeroTrackedInterfaceFaultsTheInstance) {
+    links_.links["eth0"] = eth0_up();
+    links_.links["eth2"] = link_named("eth2", 3, true);
+    auto instance = make_instance("web", 51, 255, {"10.0.0.100/24"});
+    instance.track_interfaces = {{"eth2", 0}};
+    build({instance});
+    router_->start();
+    ASSERT_EQ(router_->status().at(0).state, vrrp::state::master);
+    links_.set(link_named("eth2", 3, false));
+    EXPECT_EQ(router_->status().at(0).state, vrrp::state::fault);
+    EXPECT_FALSE(addresses_.has("eth0", "10.0.0.100/24"));
+    // eth0 flapping while eth2 is down must not bring it out of Fault.
+    auto down = eth0_up();
+    down.up = false;
+    links_.set(down);
+    links_.set(eth0_up());
+    EXPECT_EQ(router_->status().at(0).state, vrrp::state::fault);
+    links_.set(link_named("eth2", 3, true));
+    EXPECT_EQ(router_->status().at(0).state, vrrp::state::master);
+    EXPECT_TRUE(addresses_.has("eth0", "10.0.0.100/24"));
+}
+
+TEST_F(RouterTest, ATrackedInterfaceMissingAtStartCountsAsDown) {
+    links_.links["eth0"] = eth0_up();
+    auto instance = make_instance("web", 51, 150, {"10.0.0.100/24"});
+    instance.track_interfaces = {{"eth9", -100}};
+    build({instance});
+    router_->start();
+    EXPECT_EQ(router_->status().at(0).priority, 50);
+}
+
+TEST_F(RouterTest, ScriptAndVirtualServerTrackersReportedByTheHealthDriverAddUp) {
+    links_.links["eth0"] = eth0_up();
+    auto instance = make_instance("web", 51, 150, {"10.0.0.100/24"});
+    config::tracked_script script;
+    script.name = "check-nginx";
+    script.weight = -20;
+    instance.track_scripts = {script};
+    instance.track_virtual_servers = {{"web-80", -50}};
+    build({instance});
+    router_->start();
+    router_->set_tracked("web", tracker_kind::script, "check-nginx", true);
+    EXPECT_EQ(router_->status().at(0).priority, 130);
+    router_->set_tracked("web", tracker_kind::virtual_server, "web-80", true);
+    EXPECT_EQ(router_->status().at(0).priority, 80);
+    // Unknown names and kinds change nothing.
+    router_->set_tracked("web", tracker_kind::interface, "check-nginx", false);
+    router_->set_tracked("db", tracker_kind::script, "check-nginx", false);
+    EXPECT_EQ(router_->status().at(0).priority, 80);
+    router_->set_tracked("web", tracker_kind::script, "check-nginx", false);
+    EXPECT_EQ(router_->status().at(0).priority, 100);
+}
+
+TEST_F(RouterTest, ALoweredMasterHandsTheVipToAHigherBackup) {
+    links_.links["eth0"] = eth0_up();
+    auto instance = make_instance("web", 51, 150, {"10.0.0.100/24"});
+    instance.track_virtual_servers = {{"web-80", -100}};
+    build({instance});
+    router_->start();
+    run_until(now_ + 4s);
+    ASSERT_EQ(router_->status().at(0).state, vrrp::state::master);
+    router_->set_tracked("web", tracker_kind::virtual_server, "web-80", true);
+    // The peer (priority 100) now outranks our 50 and preempts.
+    deliver(advert_bytes(51, 100, "10.0.0.2", "10.0.0.100"), "10.0.0.2");
+    EXPECT_EQ(router_->status().at(0).state, vrrp::state::backup);
+    EXPECT_FALSE(addresses_.has("eth0", "10.0.0.100/24"));
+}
+
 /// Records role changes together with what the address port had seen at that moment.
 class recording_roles final : public role_listener {
   public:
