@@ -87,6 +87,10 @@ void ipvs_driver::resync() {
     converge(desired_(masters_), trigger::resync);
 }
 
+void ipvs_driver::health_changed() {
+    converge(desired_(masters_), trigger::health);
+}
+
 void ipvs_driver::withdraw() {
     converge(ipvs::table{}, trigger::shutdown);
     if (sync_ && available_) {
@@ -105,6 +109,8 @@ const char* ipvs_driver::to_string(trigger t) noexcept {
             return "left master";
         case trigger::resync:
             return "resync";
+        case trigger::health:
+            return "health";
         case trigger::shutdown:
             return "shutdown";
     }

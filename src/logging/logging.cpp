@@ -88,6 +88,7 @@ log_set::log_set(target where, spdlog::level::level_enum level) : where_(where) 
     ndisc_ = make("ndisc");
     netlink_ = make("netlink");
     ipvs_ = make("ipvs");
+    health_ = make("health");
 }
 
 void log_set::emit(spdlog::logger& logger, spdlog::level::level_enum level,

@@ -51,6 +51,8 @@ class ipvs_driver final : public role_listener {
     void start();
     /// Re-reads the kernel table and repairs any drift.
     void resync();
+    /// A real's health or a service's quorum changed: converge to the new desired table.
+    void health_changed();
     /// Removes every managed service and stops the sync daemons (graceful shutdown).
     void withdraw();
 
@@ -58,7 +60,7 @@ class ipvs_driver final : public role_listener {
     const ipvs_driver_stats& stats() const noexcept { return stats_; }
 
   private:
-    enum class trigger { startup, became_master, left_master, resync, shutdown };
+    enum class trigger { startup, became_master, left_master, resync, health, shutdown };
     static const char* to_string(trigger t) noexcept;
     void converge(const ipvs::table& desired, trigger why);
     void update_master_sync();

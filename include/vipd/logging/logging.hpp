@@ -43,6 +43,7 @@ class log_set {
     spdlog::logger& ndisc() const { return *ndisc_; }
     spdlog::logger& netlink() const { return *netlink_; }
     spdlog::logger& ipvs() const { return *ipvs_; }
+    spdlog::logger& health() const { return *health_; }
     target where() const noexcept { return where_; }
 
     /// Logs `message` through `logger`; with the journal target, as one entry carrying `fields`
@@ -52,7 +53,7 @@ class log_set {
 
   private:
     target where_;
-    std::shared_ptr<spdlog::logger> daemon_, vrrp_, pkt_, arp_, ndisc_, netlink_, ipvs_;
+    std::shared_ptr<spdlog::logger> daemon_, vrrp_, pkt_, arp_, ndisc_, netlink_, ipvs_, health_;
 };
 
 }  // namespace vipd::logging

@@ -1,0 +1,96 @@
+#pragma once
+/// Runs every health check of the configuration — the reals' checks and the instances'
+/// track_scripts — on the daemon's event loop, on every director whatever its VRRP role (a new
+/// Master starts with a warm view). Knows no Asio: probes come from an injected factory and the
+/// shell owns the one timer, asking `next_deadline()` after each event.
+
+#include <cstdint>
+#include <functional>
+#include <map>
+#include <memory>
+#include <optional>
+#include <string>
+#include <utility>
+#include <vector>
+
+#include "vipd/config/config.hpp"
+#include "vipd/core/time.hpp"
+#include "vipd/daemon/vrrp_router.hpp"
+#include "vipd/health/checkers/probe.hpp"
+#include "vipd/health/policy.hpp"
+#include "vipd/logging/logging.hpp"
+
+namespace vipd::daemon {
+
+using probe_factory = std::function<std::unique_ptr<health::checkers::probe>(
+    const health::check_spec& spec, const health::checkers::probe_target& target)>;
+
+/// What the rest of the daemon hears from the health driver.
+struct health_events {
+    /// A real went up or down, or a service's fallback came or went: the IPVS table changes.
+    std::function<void()> reals_changed;
+    /// A tracked script or tracked virtual server went down or came back.
+    std::function<void(const std::string& instance, tracker_kind kind, const std::string& name,
+                       bool down)>
+        tracker_changed;
+    /// Called after every event so the shell can re-arm its timer.
+    std::function<void()> deadlines_changed;
+};
+
+struct health_stats {
+    std::uint64_t probes = 0;
+    std::uint64_t failures = 0;
+    std::uint64_t transitions = 0;
+};
+
+/// One real's view, for status and tests.
+struct real_status {
+    std::string service;  // the virtual server's name, else its key as text
+    ipvs::destination_key real;
+    health::health_state state;
+    std::optional<health::checkers::probe_result> last;
+};
+
+class health_driver {
+  public:
+    health_driver(const config::daemon_config& config, probe_factory factory,
+                  const logging::log_set& logs, clock_function clock, health_events events);
+    ~health_driver();
+    health_driver(const health_driver&) = delete;
+    health_driver& operator=(const health_driver&) = delete;
+
+    /// Schedules every check, the first probes spread over each interval, and reports the
+    /// initial state of tracked virtual servers whose quorum starts lost (initial = "down").
+    void start();
+    /// Starts the probes that are due at `now`.
+    void on_timer(time_point now);
+    std::optional<time_point> next_deadline() const { return schedule_.next_deadline(); }
+
+    /// Whether a real passes its check now; reals without a check are always up.
+    bool is_up(const ipvs::service_key& service, const ipvs::destination_key& real) const;
+
+    std::size_t size() const noexcept { return targets_.size(); }
+    const health_stats& stats() const noexcept { return stats_; }
+    std::vector<real_status> reals() const;
+
+  private:
+    struct target;
+    void on_result(std::size_t index, time_point started,
+                   const health::checkers::probe_result& result);
+    /// Re-derives a service's quorum; reports a change (at start: only a lost quorum) in the log
+    /// and to the instances tracking the service.
+    void update_quorum(std::size_t server_index, bool initial);
+
+    const config::daemon_config& config_;
+    probe_factory factory_;
+    const logging::log_set& logs_;
+    clock_function clock_;
+    health_events events_;
+    health::schedule schedule_;
+    std::vector<std::unique_ptr<target>> targets_;  // by schedule index
+    std::map<std::pair<ipvs::service_key, ipvs::destination_key>, std::size_t> real_targets_;
+    std::vector<bool> quorum_;  // by virtual server index
+    health_stats stats_;
+};
+
+}  // namespace vipd::daemon

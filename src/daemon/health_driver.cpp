@@ -1,0 +1,220 @@
+#include "vipd/daemon/health_driver.hpp"
+
+#include <fmt/format.h>
+
+#include "vipd/config/desired_table.hpp"
+
+namespace vipd::daemon {
+namespace {
+
+std::string endpoint_text(const ipvs::destination_key& key) {
+    if (key.address.is_v6()) {
+        return fmt::format("[{}]:{}", key.address.to_string(), key.port);
+    }
+    return fmt::format("{}:{}", key.address.to_string(), key.port);
+}
+
+std::string service_text(const config::virtual_server& server) {
+    if (server.name) {
+        return *server.name;
+    }
+    if (const auto* endpoint = std::get_if<ipvs::endpoint_key>(&server.key)) {
+        return fmt::format("{} {}", ipvs::to_string(endpoint->protocol),
+                           endpoint_text({endpoint->address, endpoint->port}));
+    }
+    return fmt::format("fwmark {}", std::get<ipvs::fwmark_key>(server.key).mark);
+}
+
+std::string duration_text(microseconds d) {
+    if (d >= microseconds{1'000'000}) {
+        return fmt::format("{:.2f}s", static_cast<double>(d.count()) / 1e6);
+    }
+    return fmt::format("{:.1f}ms", static_cast<double>(d.count()) / 1e3);
+}
+
+}  // namespace
+
+/// One scheduled check: a real of a virtual server, or a track script of an instance.
+struct health_driver::target {
+    std::string label;  // "web-80 172.28.128.40:80" or "track script check-nginx of web"
+    std::unique_ptr<health::checkers::probe> probe;
+    std::optional<health::checkers::probe_result> last;
+    // A real:
+    std::optional<std::size_t> server;  // index in config.virtual_servers
+    ipvs::destination_key real;
+    // A track script:
+    std::string instance;
+    std::string script;
+};
+
+health_driver::health_driver(const config::daemon_config& config, probe_factory factory,
+                             const logging::log_set& logs, clock_function clock,
+                             health_events events)
+    : config_(config),
+      factory_(std::move(factory)),
+      logs_(logs),
+      clock_(std::move(clock)),
+      events_(std::move(events)) {}
+
+health_driver::~health_driver() = default;
+
+void health_driver::start() {
+    const auto now = clock_();
+    struct pending {
+        health::check_spec spec;
+        health::checkers::probe_target where;
+        std::unique_ptr<target> t;
+    };
+    std::vector<pending> all;
+    for (std::size_t s = 0; s < config_.virtual_servers.size(); ++s) {
+        const auto& server = config_.virtual_servers[s];
+        for (const auto& real : server.reals) {
+            if (!real.check) {
+                continue;
+            }
+            auto t = std::make_unique<target>();
+            t->label = service_text(server) + " " + endpoint_text(real.key);
+            t->server = s;
+            t->real = real.key;
+            const std::uint16_t port = real.check->port.value_or(real.key.port);
+            all.push_back({*real.check, {real.key.address, port}, std::move(t)});
+        }
+    }
+    for (const auto& instance : config_.vrrp) {
+        for (const auto& script : instance.track_scripts) {
+            auto t = std::make_unique<target>();
+            t->label = "track script " + script.name + " of " + instance.name;
+            t->instance = instance.name;
+            t->script = script.name;
+            all.push_back({health::check_spec{script.script, script.timing, std::nullopt},
+                           {ip_address{}, 0},
+                           std::move(t)});
+        }
+    }
+    // Checks sharing an interval are spread evenly over it, so thousands of reals do not fire
+    // in the same millisecond.
+    std::map<microseconds, std::size_t> per_interval;
+    for (const auto& p : all) {
+        ++per_interval[p.spec.timing.interval];
+    }
+    std::map<microseconds, std::size_t> placed;
+    for (auto& p : all) {
+        const auto interval = p.spec.timing.interval;
+        const auto offset =
+            health::first_probe_offset(placed[interval]++, per_interval[interval], interval);
+        const auto index = schedule_.add(p.spec.timing, now, offset);
+        p.t->probe = factory_(p.spec, p.where);
+        if (p.t->server) {
+            real_targets_[{config_.virtual_servers[*p.t->server].key, p.t->real}] = index;
+        }
+        targets_.push_back(std::move(p.t));
+    }
+
+    quorum_.assign(config_.virtual_servers.size(), true);
+    for (std::size_t s = 0; s < config_.virtual_servers.size(); ++s) {
+        update_quorum(s, true);
+    }
+    // A script tracker that starts down ("initial = down") counts from the start.
+    for (std::size_t i = 0; i < targets_.size(); ++i) {
+        const auto& t = *targets_[i];
+        if (!t.server && schedule_.state(i) == health::health_state::down) {
+            events_.tracker_changed(t.instance, tracker_kind::script, t.script, true);
+        }
+    }
+    logs_.health().info("{} health check(s) scheduled", targets_.size());
+    events_.deadlines_changed();
+}
+
+void health_driver::on_timer(time_point now) {
+    // Probes due within the next millisecond go now: one wake-up serves a burst of them.
+    for (const auto index : schedule_.take_due(now + milliseconds{1})) {
+        ++stats_.probes;
+        targets_[index]->probe->start(
+            [this, index, now](const health::checkers::probe_result& result) {
+                on_result(index, now, result);
+            });
+    }
+    events_.deadlines_changed();
+}
+
+void health_driver::on_result(std::size_t index, time_point started,
+                              const health::checkers::probe_result& result) {
+    auto& t = *targets_[index];
+    if (!result.success) {
+        ++stats_.failures;
+    }
+    const bool was_failing = t.last && !t.last->success;
+    t.last = result;
+    const auto changed = schedule_.record(index, started, result.success);
+    if (!changed && !result.success && !was_failing) {
+        logs_.health().debug("{}: check failed ({}), still {}", t.label, result.detail,
+                             health::to_string(schedule_.state(index)));
+    }
+    if (changed) {
+        ++stats_.transitions;
+        const bool up = *changed == health::health_state::up;
+        logs_.health().log(up ? spdlog::level::info : spdlog::level::warn, "{}: {} -> {} ({})",
+                           t.label, up ? "down" : "up", up ? "up" : "down",
+                           up ? "check passed in " + duration_text(result.latency) : result.detail);
+        if (t.server) {
+            update_quorum(*t.server, false);
+            events_.reals_changed();
+        } else {
+            events_.tracker_changed(t.instance, tracker_kind::script, t.script, !up);
+        }
+    }
+    events_.deadlines_changed();
+}
+
+void health_driver::update_quorum(std::size_t server_index, bool initial) {
+    const auto& server = config_.virtual_servers[server_index];
+    const bool has = config::has_quorum(
+        server,
+        [this](const ipvs::service_key& s, const ipvs::destination_key& r) { return is_up(s, r); });
+    if (has == quorum_[server_index] && !initial) {
+        return;
+    }
+    quorum_[server_index] = has;
+    if (initial && has) {
+        return;  // the normal start: nothing to report
+    }
+    std::string fallback;
+    if (server.fallback) {
+        fallback = fmt::format(", fallback {} {}", endpoint_text(server.fallback->key),
+                               has ? "out" : "in");
+    }
+    logs_.health().log(has ? spdlog::level::info : spdlog::level::warn, "{}: quorum {}{}",
+                       service_text(server), has ? "regained" : "lost", fallback);
+    if (!server.name) {
+        return;
+    }
+    for (const auto& instance : config_.vrrp) {
+        for (const auto& tracked : instance.track_virtual_servers) {
+            if (tracked.name == *server.name) {
+                events_.tracker_changed(instance.name, tracker_kind::virtual_server, tracked.name,
+                                        !has);
+            }
+        }
+    }
+}
+
+bool health_driver::is_up(const ipvs::service_key& service,
+                          const ipvs::destination_key& real) const {
+    const auto found = real_targets_.find({service, real});
+    return found == real_targets_.end() ||
+           schedule_.state(found->second) == health::health_state::up;
+}
+
+std::vector<real_status> health_driver::reals() const {
+    std::vector<real_status> out;
+    for (std::size_t i = 0; i < targets_.size(); ++i) {
+        const auto& t = *targets_[i];
+        if (t.server) {
+            out.push_back({service_text(config_.virtual_servers[*t.server]), t.real,
+                           schedule_.state(i), t.last});
+        }
+    }
+    return out;
+}
+
+}  // namespace vipd::daemon
