@@ -10,6 +10,8 @@ build_packages=(
   libcli11-dev nlohmann-json3-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   clang libclang-rt-14-dev clang-format
+  # health checkers: https probes (OpenSSL through Asio), body regex (PCRE2)
+  libssl-dev libpcre2-dev
 )
 test_packages=(
   iproute2 procps iputils-ping curl python3 psmisc

@@ -78,6 +78,14 @@ if(TARGET vipd)
 endif()
 
 if(TARGET vipd)
+  # Issue 4, the seed lab's checker: a dead real leaves the table (client loop sees only the
+  # live one), returns, both die and the fallback answers; then quiescent keeps it at weight 0.
+  vipd_add_vm_test(health_lab DEADLINE 200
+                   COMMAND ${vipd_python} ${vipd_vm_dir}/test_health_lab.py --vipd $<TARGET_FILE:vipd>
+                           --deadline 180)
+endif()
+
+if(TARGET vipd)
   # Issue 3 scenario 4: every IPVS knob through vipd's config (one [[virtual_server]] per row),
   # read back with ipvsadm -Ln / --persistent-conn / --thresholds / --tun-info; then ipvsadm -C,
   # -d and -D are repaired within resync_interval + slack. Every scheduler of the 6.1 kernel.

@@ -1,14 +1,16 @@
 #include <algorithm>
 #include <array>
-#include <regex>
 #include <string>
+
+#define PCRE2_CODE_UNIT_WIDTH 8
+#include <pcre2.h>
 
 #include "health_section.hpp"
 
 namespace vipd::config::detail {
 namespace {
 
-constexpr std::array<std::string_view, 20> k_check_keys{"type",
+constexpr std::array<std::string_view, 21> k_check_keys{"ca_file","type",
                                                         "interval",
                                                         "timeout",
                                                         "rise",
@@ -75,7 +77,8 @@ bool is_dns(const health::check_kind& k) {
 bool is_script(const health::check_kind& k) {
     return std::holds_alternative<health::script_check>(k);
 }
-constexpr std::array<specific_key, 13> k_specific{{
+constexpr std::array<specific_key, 14> k_specific{{
+    {"ca_file", "\"https\"", is_https},
     {"path", "\"http\" or \"https\"", is_http},
     {"host", "\"http\" or \"https\"", is_http},
     {"method", "\"http\" or \"https\"", is_http},
@@ -199,7 +202,7 @@ void read_http(const table_reader& reader, health::http_check& http) {
         }
     }
     const auto body = reader.string("expect_body", "a text the body must contain");
-    const auto regex = reader.string("expect_body_regex", "an ECMAScript regular expression");
+    const auto regex = reader.string("expect_body_regex", "a regular expression (PCRE2)");
     if (body && regex) {
         reader.report("expect_body_regex",
                       "give expect_body (a substring) or expect_body_regex, not both");
@@ -207,20 +210,35 @@ void read_http(const table_reader& reader, health::http_check& http) {
         http.expect_body = *body;
         http.expect_body_regex.reset();
     } else if (regex) {
-        try {
-            std::regex compiled(*regex, std::regex::ECMAScript);
+        // The checker matches with PCRE2: validate with the same engine and syntax.
+        int code = 0;
+        PCRE2_SIZE offset = 0;
+        pcre2_code* compiled = pcre2_compile(reinterpret_cast<PCRE2_SPTR>(regex->data()),
+                                             regex->size(), 0, &code, &offset, nullptr);
+        if (compiled == nullptr) {
+            std::array<PCRE2_UCHAR, 256> text{};
+            pcre2_get_error_message(code, text.data(), text.size());
+            reader.report("expect_body_regex",
+                          "expect_body_regex is not a valid regular expression (" +
+                              std::string(reinterpret_cast<const char*>(text.data())) +
+                              " at offset " + std::to_string(offset) +
+                              "): " + show(*reader.find("expect_body_regex")));
+        } else {
+            pcre2_code_free(compiled);
             http.expect_body_regex = *regex;
             http.expect_body.reset();
-        } catch (const std::regex_error& error) {
-            reader.report("expect_body_regex",
-                          "expect_body_regex is not a valid ECMAScript "
-                          "regular expression (" +
-                              std::string(error.what()) +
-                              "): " + show(*reader.find("expect_body_regex")));
         }
     }
     if (auto verify = reader.boolean("tls_verify")) {
         http.tls_verify = *verify;
+    }
+    if (auto ca = reader.string("ca_file", "a PEM file of trusted CAs")) {
+        if (!ca->starts_with('/')) {
+            reader.report("ca_file", "ca_file must be an absolute path, got " +
+                                         show(*reader.find("ca_file")));
+        } else {
+            http.ca_file = *ca;
+        }
     }
 }
 

@@ -1,6 +1,8 @@
 #include "vipd/daemon/daemon.hpp"
 
 #include <net/if.h>
+#include <pwd.h>
+#include <sys/resource.h>
 #include <unistd.h>
 
 #include <array>
@@ -12,8 +14,10 @@
 
 #include "vipd/config/desired_table.hpp"
 #include "vipd/config/loader.hpp"
+#include "vipd/daemon/health_driver.hpp"
 #include "vipd/daemon/ipvs_driver.hpp"
 #include "vipd/daemon/periodic_timer.hpp"
+#include "vipd/health/checkers/probe.hpp"
 #include "vipd/ipvs/linux/genl_client.hpp"
 #include "vipd/daemon/vrrp_router.hpp"
 #include "vipd/logging/logging.hpp"
@@ -25,6 +29,9 @@
 
 namespace vipd::daemon {
 namespace {
+
+/// How long health changes are gathered before the IPVS table follows them.
+constexpr milliseconds k_health_converge_window{20};
 
 std::string host_name() {
     std::array<char, 256> buffer{};
@@ -84,6 +91,43 @@ std::optional<sync_plan> sync_plan_of(const config::daemon_config& config) {
                      std::set<std::string>(gating.begin(), gating.end())};
 }
 
+/// Every user a check or track script runs as.
+std::set<std::string> script_users(const config::daemon_config& config) {
+    std::set<std::string> users;
+    for (const auto& server : config.virtual_servers) {
+        for (const auto& real : server.reals) {
+            if (real.check) {
+                if (const auto* script = std::get_if<health::script_check>(&real.check->kind)) {
+                    users.insert(script->user);
+                }
+            }
+        }
+    }
+    for (const auto& instance : config.vrrp) {
+        for (const auto& tracker : instance.track_scripts) {
+            users.insert(tracker.script.user);
+        }
+    }
+    return users;
+}
+
+/// Thousands of checks need thousands of sockets: lift the soft open-file limit to the hard one.
+void raise_open_file_limit(const logging::log_set& logs, std::size_t checks) {
+    rlimit limit{};
+    if (getrlimit(RLIMIT_NOFILE, &limit) != 0 || limit.rlim_cur >= limit.rlim_max) {
+        return;
+    }
+    const auto before = limit.rlim_cur;
+    limit.rlim_cur = limit.rlim_max;
+    if (setrlimit(RLIMIT_NOFILE, &limit) != 0) {
+        return;
+    }
+    if (checks + 64 > before) {
+        logs.daemon().info("open-file limit raised from {} to {} for {} health check(s)", before,
+                           limit.rlim_cur, checks);
+    }
+}
+
 }  // namespace
 
 std::vector<std::string> host_warnings(const config::daemon_config& config) {
@@ -109,6 +153,14 @@ std::vector<std::string> host_warnings(const config::daemon_config& config) {
     for (const auto& vip : config.static_vips) {
         if (!vip.device->starts_with("dummy")) {
             missing(*vip.device, "static VIP " + vip.prefix.to_string() + " cannot be added");
+        }
+    }
+    for (const auto& user : script_users(config)) {
+        if (getpwnam(user.c_str()) == nullptr) {
+            warnings.push_back(fmt::format(
+                "user {} does not exist on this host: scripts to run as {} will fail (and count "
+                "as down)",
+                user, user));
         }
     }
     return warnings;
@@ -170,26 +222,71 @@ int run(const options& opts) {
     }
     socket_channel_factory channels(io);
 
+    // Health checks run on every director; their results shape the IPVS table and the
+    // priorities of instances that track scripts or virtual servers.
+    std::unique_ptr<vrrp_router> router;
+    std::unique_ptr<ipvs_driver> ipvs_ptr;
+    asio::steady_timer health_timer(io);
+    bool converge_pending = false;
+    std::unique_ptr<health_driver> health;
+    std::function<void()> arm_health = [&] {
+        auto deadline = health->next_deadline();
+        if (!deadline) {
+            health_timer.cancel();
+            return;
+        }
+        health_timer.expires_at(*deadline);
+        health_timer.async_wait([&](const boost::system::error_code& error) {
+            if (!error) {
+                health->on_timer(steady_clock::now());
+            }
+        });
+    };
+    health_events events;
+    // Reals changing together (a rack losing power, thousands of checks failing within one
+    // interval) cost one IPVS converge per window, not one dump and diff each.
+    asio::steady_timer converge_timer(io);
+    events.reals_changed = [&] {
+        if (converge_pending) {
+            return;
+        }
+        converge_pending = true;
+        converge_timer.expires_after(k_health_converge_window);
+        converge_timer.async_wait([&](const boost::system::error_code& error) {
+            converge_pending = false;
+            if (!error) {
+                ipvs_ptr->health_changed();
+            }
+        });
+    };
+    events.tracker_changed = [&](const std::string& instance, tracker_kind kind,
+                                 const std::string& name,
+                                 bool down) { router->set_tracked(instance, kind, name, down); };
+    events.deadlines_changed = [&] { arm_health(); };
+    health = std::make_unique<health_driver>(
+        config,
+        [&io](const health::check_spec& spec, const health::checkers::probe_target& target) {
+            return health::checkers::make_probe(io, spec, target);
+        },
+        logs, [] { return steady_clock::now(); }, events);
+
     ipvs::linux::genl_client ipvs_client;
-    ipvs_driver ipvs(
+    ipvs_ptr = std::make_unique<ipvs_driver>(
         ipvs_client,
-        [&config](const std::set<std::string>& masters) {
-            return config::desired_table(config, [&masters](std::string_view instance) {
-                return masters.count(std::string(instance)) > 0;
-            });
+        [&config, &health](const std::set<std::string>& masters) {
+            return config::desired_table(
+                config,
+                [&masters](std::string_view instance) {
+                    return masters.count(std::string(instance)) > 0;
+                },
+                [&health](const ipvs::service_key& service, const ipvs::destination_key& real) {
+                    return health->is_up(service, real);
+                });
         },
         configured_services(config), logs, sync_plan_of(config));
-    // Services that no instance gates (static VIPs, mode "always") go in before any VIP, and
-    // leftovers of an earlier run that no instance is MASTER for yet come out.
-    ipvs.start();
-    periodic_timer resync(io, config.ipvs.resync_interval, [&ipvs] { ipvs.resync(); });
-    if (ipvs.active()) {
-        resync.start();
-    }
-
+    ipvs_driver& ipvs = *ipvs_ptr;
     // The router asks for the timer to be re-armed after every event; one timer serves every
     // instance, so adverts that fall due together leave in one batch.
-    std::unique_ptr<vrrp_router> router;
     std::function<void()> arm = [&] {
         auto deadline = router->next_deadline();
         if (!deadline) {
@@ -234,6 +331,17 @@ int run(const options& opts) {
     };
     wait_reload();
 
+    raise_open_file_limit(logs, health->size());
+    // Before anything else: reals with initial = "down" stay out of the first table, and a
+    // track script that starts down is in the priority of the very first advert.
+    health->start();
+    // Services that no instance gates (static VIPs, mode "always") go in before any VIP, and
+    // leftovers of an earlier run that no instance is MASTER for yet come out.
+    ipvs.start();
+    periodic_timer resync(io, config.ipvs.resync_interval, [&ipvs] { ipvs.resync(); });
+    if (ipvs.active()) {
+        resync.start();
+    }
     router->start();
     // Type=notify: ready once the first reconcile is done (leftovers removed, always-pushed
     // services and static VIPs in place, every instance started). No-op outside systemd.

@@ -2,8 +2,6 @@
 
 #include <fmt/format.h>
 
-#include "vipd/config/desired_table.hpp"
-
 namespace vipd::daemon {
 namespace {
 
@@ -42,6 +40,7 @@ struct health_driver::target {
     // A real:
     std::optional<std::size_t> server;  // index in config.virtual_servers
     ipvs::destination_key real;
+    std::uint32_t weight = 0;
     // A track script:
     std::string instance;
     std::string script;
@@ -76,6 +75,7 @@ void health_driver::start() {
             t->label = service_text(server) + " " + endpoint_text(real.key);
             t->server = s;
             t->real = real.key;
+            t->weight = real.settings.weight;
             const std::uint16_t port = real.check->port.value_or(real.key.port);
             all.push_back({*real.check, {real.key.address, port}, std::move(t)});
         }
@@ -110,7 +110,18 @@ void health_driver::start() {
         targets_.push_back(std::move(p.t));
     }
 
+    // Quorum is kept as a running sum of the up reals' weights: with thousands of reals a
+    // transition must not rescan the whole service.
     quorum_.assign(config_.virtual_servers.size(), true);
+    up_weight_.assign(config_.virtual_servers.size(), 0);
+    for (std::size_t s = 0; s < config_.virtual_servers.size(); ++s) {
+        const auto& server = config_.virtual_servers[s];
+        for (const auto& real : server.reals) {
+            if (is_up(server.key, real.key)) {
+                up_weight_[s] += real.settings.weight;
+            }
+        }
+    }
     for (std::size_t s = 0; s < config_.virtual_servers.size(); ++s) {
         update_quorum(s, true);
     }
@@ -157,6 +168,8 @@ void health_driver::on_result(std::size_t index, time_point started,
                            t.label, up ? "down" : "up", up ? "up" : "down",
                            up ? "check passed in " + duration_text(result.latency) : result.detail);
         if (t.server) {
+            auto& sum = up_weight_[*t.server];
+            sum = up ? sum + t.weight : sum - t.weight;
             update_quorum(*t.server, false);
             events_.reals_changed();
         } else {
@@ -168,9 +181,7 @@ void health_driver::on_result(std::size_t index, time_point started,
 
 void health_driver::update_quorum(std::size_t server_index, bool initial) {
     const auto& server = config_.virtual_servers[server_index];
-    const bool has = config::has_quorum(
-        server,
-        [this](const ipvs::service_key& s, const ipvs::destination_key& r) { return is_up(s, r); });
+    const bool has = up_weight_[server_index] >= server.quorum;
     if (has == quorum_[server_index] && !initial) {
         return;
     }

@@ -89,7 +89,8 @@ class health_driver {
     health::schedule schedule_;
     std::vector<std::unique_ptr<target>> targets_;  // by schedule index
     std::map<std::pair<ipvs::service_key, ipvs::destination_key>, std::size_t> real_targets_;
-    std::vector<bool> quorum_;  // by virtual server index
+    std::vector<bool> quorum_;              // by virtual server index
+    std::vector<std::uint64_t> up_weight_;  // by virtual server index: weights of up reals
     health_stats stats_;
 };
 

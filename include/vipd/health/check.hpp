@@ -27,8 +27,10 @@ struct http_check {
     std::optional<std::string> host;  // Host header and TLS SNI; default: the target address
     std::vector<std::uint16_t> expect_status{200};
     std::optional<std::string> expect_body;        // substring
-    std::optional<std::string> expect_body_regex;  // ECMAScript, validated by config
+    std::optional<std::string> expect_body_regex;  // PCRE2, validated by config
     bool tls_verify = false;  // verify the server certificate (against `host` when given)
+    /// PEM file of trusted CAs for `tls_verify`; the system's default trust store when absent.
+    std::optional<std::string> ca_file;
     friend bool operator==(const http_check&, const http_check&) = default;
 };
 

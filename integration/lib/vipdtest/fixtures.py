@@ -49,5 +49,6 @@ def sniff_adverts(topo: Topology, role: str, family: int, count: int = 3, timeou
     rows = []
     for line in out.splitlines():
         fields = dict(kv.split("=", 1) for kv in line.split()[1:])
-        rows.append({k: (v if k == "src" else int(v)) for k, v in fields.items()})
+        rows.append({k: v if k == "src" else float(v) if k == "t" else int(v)
+                     for k, v in fields.items()})
     return rows

@@ -221,7 +221,7 @@ class Topology:
         log = os.path.join(self.tmpdir, f"http-{role}.log")
         p = self.popen(role, [sys.executable, script, "--name", name or role, "--port", str(port)],
                        log, f"http-{role}")
-        wait_until(lambda: "listening" in p.log_text() or not p.alive(), 10,
+        wait_until(lambda: "listening" in p.log_text() or not p.alive(), 30,
                    what=f"HTTP responder in {role}")
         if not p.alive():
             raise AssertionError(f"HTTP responder in {role} exited: {p.log_text()}")

@@ -49,7 +49,8 @@ def main() -> int:
         if len(payload) < 4:
             continue
         print(f"{args.family} src={addr[0]} ttl={ttl} version={payload[0] >> 4} type={payload[0] & 0x0F} "
-              f"vrid={payload[1]} prio={payload[2]} len={len(payload)}", flush=True)
+              f"vrid={payload[1]} prio={payload[2]} len={len(payload)} t={time.monotonic():.6f}",
+              flush=True)
         seen += 1
     return 0
 

@@ -102,7 +102,15 @@ type = "http"
 expect_body_regex = "(unclosed"
 )",
                   "virtual_server[0].check.expect_body_regex: expect_body_regex is not a "
-                  "valid ECMAScript regular expression"},
+                  "valid regular expression (missing closing parenthesis at offset 9)"},
+        error_row{"ca_file on plain http", R"([[virtual_server]]
+address = "10.0.0.1"
+port = 80
+[virtual_server.check]
+type = "http"
+ca_file = "/etc/ssl/ca.pem"
+)",
+                  "virtual_server[0].check.ca_file: ca_file applies to type = \"https\""},
         error_row{"body and regex both", R"([[virtual_server]]
 address = "10.0.0.1"
 port = 80

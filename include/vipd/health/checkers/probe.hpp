@@ -30,6 +30,9 @@ struct probe_target {
     std::uint16_t port = 0;
 };
 
+/// Destroying a probe cancels its attempt: the callback is dropped, sockets close, a running
+/// script's process group is killed (and reaped later on the loop). Destroy probes before their
+/// io_context; handlers still queued hold only the attempt's own state, never the probe.
 class probe {
   public:
     virtual ~probe() = default;
@@ -39,7 +42,10 @@ class probe {
     virtual void start(probe_callback done) = 0;
 };
 
-/// A probe for `spec` against `target`. `spec.timing.timeout` bounds each attempt.
+/// A probe for `spec` against `target`. `spec.timing.timeout` bounds each attempt. Does not
+/// throw for a check that cannot work at run time (an unreadable CA file, an unencodable DNS
+/// name): each attempt then fails with a detail saying why. The https probes of one io_context
+/// share one TLS context per verification mode and CA file.
 std::unique_ptr<probe> make_probe(asio::io_context& io, const check_spec& spec,
                                   const probe_target& target);
 

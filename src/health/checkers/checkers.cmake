@@ -1,0 +1,17 @@
+# Health probes on the daemon's Asio loop: tcp, http/https (Beast + OpenSSL), udp, dns, script
+# (through process_runner, which notify hooks share). The pure parts (http_match, dns_codec)
+# sit in the same library but include no Asio.
+find_package(OpenSSL REQUIRED)
+vipd_add_library(vipd_health_checkers
+  SOURCES
+    ${CMAKE_CURRENT_LIST_DIR}/common.cpp
+    ${CMAKE_CURRENT_LIST_DIR}/dns_codec.cpp
+    ${CMAKE_CURRENT_LIST_DIR}/http_match.cpp
+    ${CMAKE_CURRENT_LIST_DIR}/http_probe.cpp
+    ${CMAKE_CURRENT_LIST_DIR}/make_probe.cpp
+    ${CMAKE_CURRENT_LIST_DIR}/process_runner.cpp
+    ${CMAKE_CURRENT_LIST_DIR}/script_probe.cpp
+    ${CMAKE_CURRENT_LIST_DIR}/socket_probes.cpp
+    ${CMAKE_CURRENT_LIST_DIR}/tls_contexts.cpp
+  DEPENDS vipd_core Boost::headers OpenSSL::SSL OpenSSL::Crypto PkgConfig::PCRE2
+          Threads::Threads)
