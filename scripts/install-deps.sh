@@ -18,6 +18,9 @@ test_packages=(
   keepalived tshark ipvsadm
   # vm tier (integration/vm/): qemu boots a Debian kernel with a busybox initramfs.
   qemu-system-x86 busybox-static cpio kmod
+  # packaging (integration/packaging/, vm.systemd_unit): dpkg-shlibdeps for cpack -G DEB,
+  # lintian, groff and man to render the man pages; systemd is PID 1 of that VM test.
+  dpkg-dev lintian groff-base man-db systemd
 )
 
 missing=()

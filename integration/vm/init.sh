@@ -64,6 +64,46 @@ fi
 ip link set lo up 2>/dev/null
 hostname vipd-vm
 
+if [ "${vm_systemd:-0}" = 1 ]; then
+  # --systemd: systemd becomes PID 1 in the new root and runs the job as a service (units
+  # written into the guest's overlay only); the service writes the exit status and powers off.
+  u=$n/etc/systemd/system
+  mkdir -p $u
+  cat >$u/vipd-vm-job.target <<'UNIT'
+[Unit]
+Description=vm tier: the job and nothing else
+Requires=vipd-vm-job.service
+After=vipd-vm-job.service
+AllowIsolate=yes
+UNIT
+  cat >$u/vipd-vm-job.service <<'UNIT'
+[Unit]
+Description=vm tier job
+SuccessAction=poweroff-force
+FailureAction=poweroff-force
+[Service]
+Type=simple
+StandardInput=null
+StandardOutput=tty
+StandardError=inherit
+TTYPath=/dev/console
+TTYVHangup=no
+# The console is a tty: no pager, no colours in the test log.
+Environment=SYSTEMD_PAGER=cat SYSTEMD_COLORS=0
+ExecStart=/bin/sh -c '/bin/sh /run/vipd-job/job.sh; s=$?; echo $s >/run/vipd-job/exit; echo VIPD_VM_EXIT=$s'
+UNIT
+  # Debian's tmpfiles.d/tmp.conf empties /tmp at boot ("D"): keep it, as without --systemd.
+  mkdir -p $n/etc/tmpfiles.d
+  echo 'd /tmp 1777 root root -' >$n/etc/tmpfiles.d/tmp.conf
+  # The host root may be a container's: systemd would then believe it runs in one (it checks
+  # /.dockerenv) and ignore the kernel command line. The guest is a VM; say so.
+  rm -f $n/.dockerenv
+  # The initramfs forwarder would dangle after switch_root; the new root has the real one.
+  echo /sbin/modprobe >/proc/sys/kernel/modprobe
+  echo "vm-init: ready"
+  exec switch_root $n /lib/systemd/systemd || fail "switch_root to systemd"
+fi
+
 echo "vm-init: ready"
 chroot $n /bin/sh /run/vipd-job/job.sh </dev/console >/dev/console 2>&1
 status=$?

@@ -8,6 +8,8 @@ host's root file system read-only over virtio-9p under a tmpfs overlay (so it ca
 anywhere, and nothing it writes reaches the host), runs COMMAND in the current directory with
 PATH set, and powers off. COMMAND's output goes to the serial console, which is copied to
 stdout; the exit status comes back through a small writable 9p share (the job directory).
+With --systemd, /init hands over to systemd as PID 1 (switch_root) and COMMAND runs as the
+service vipd-vm-job.service, the only unit the boot target asks for; it powers off when done.
 
 Exit status: COMMAND's, 77 when qemu or the kernel cache is missing (the tier is skipped),
 124 on timeout, 125 when the VM failed before or around COMMAND.
@@ -39,6 +41,13 @@ K_BOOT_MODULES = ("virtio_pci", "9pnet_virtio", "9p", "overlay")
 K_DEFAULT_LOAD = "ip_vs,ip_vs_rr,ip_vs_wrr,ip_vs_sh,dummy,veth"
 # Environment passed to COMMAND besides these: every VIPD_* variable of the caller.
 K_ENV_KEEP = ("TERM", "LANG", "PYTHONPATH")
+# --systemd: the job's target only; no /etc/fstab mounts (the guest has no disks); the host's
+# enabled units that reach out (NTP) or expect real hardware stay masked; status lines only for
+# failures. The host root is shared, so these would otherwise come from its configuration.
+K_SYSTEMD_APPEND = ("systemd.unit=vipd-vm-job.target fstab=no systemd.show_status=error "
+                    "systemd.mask=systemd-timesyncd.service systemd.mask=systemd-pstore.service "
+                    "systemd.mask=systemd-firstboot.service systemd.mask=systemd-repart.service "
+                    "systemd.mask=systemd-random-seed.service")
 # The console line /init prints last, also when it fails before the job runs.
 K_MARKER = "VIPD_VM_EXIT="
 # The kernel's last words on a clean power-off: noise in a test log.
@@ -144,7 +153,7 @@ def build_initramfs(cache, kver):
     return image
 
 
-def write_job(jobdir, args, kver, cache, load):
+def write_job(jobdir, args, kver, cache, load, systemd=False):
     env = {"PATH": "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
            "HOME": "/root", "LANG": "C.UTF-8", "TERM": "dumb"}
     for key, value in os.environ.items():
@@ -162,6 +171,7 @@ def write_job(jobdir, args, kver, cache, load):
         f.write(f"vm_kver={shlex.quote(kver)}\n")
         f.write(f"vm_modules_dir={shlex.quote(moddir)}\n")
         f.write(f"vm_load={shlex.quote(' '.join(m for m in load.split(',') if m))}\n")
+        f.write(f"vm_systemd={1 if systemd else 0}\n")
 
 
 def sweep_stale_jobs(max_age=3600):
@@ -212,6 +222,8 @@ def main():
                         f"(default {K_DEFAULT_LOAD})")
     p.add_argument("--append", default=os.environ.get("VIPD_VM_APPEND", ""),
                    help="extra kernel command line (e.g. loglevel=7 to see the boot)")
+    p.add_argument("--systemd", action="store_true",
+                   help="boot systemd as PID 1 and run COMMAND as a service in it")
     p.add_argument("--cache", default=os.environ.get("VIPD_VM_CACHE", os.path.join(HERE, "cache")))
     p.add_argument("command", nargs=argparse.REMAINDER)
     a = p.parse_args()
@@ -236,8 +248,9 @@ def main():
     start = time.monotonic()
     deadline = start + a.timeout
     with tempfile.TemporaryDirectory(prefix="vipd-vm-job.") as jobdir:
-        write_job(jobdir, a.command, kver, a.cache, a.load)
-        cmd = qemu_command(kernel, initrd, jobdir, a.memory, a.cpus, a.append)
+        write_job(jobdir, a.command, kver, a.cache, a.load, a.systemd)
+        append = f"{K_SYSTEMD_APPEND} {a.append}" if a.systemd else a.append
+        cmd = qemu_command(kernel, initrd, jobdir, a.memory, a.cpus, append)
         proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
                                 stderr=subprocess.STDOUT, preexec_fn=die_with_parent)
         timed_out = False

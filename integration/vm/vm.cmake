@@ -93,3 +93,21 @@ if(TARGET vipd)
                    LOAD ip_vs,ip_vs_rr,ip_vs_wrr,ip_vs_lc,ip_vs_wlc,ip_vs_lblc,ip_vs_lblcr,ip_vs_dh,ip_vs_sh,ip_vs_sed,ip_vs_nq,ip_vs_fo,ip_vs_ovf,ip_vs_mh,dummy
                    COMMAND ${vipd_python} ${vipd_vm_dir}/test_ipvs_knobs.py --vipd $<TARGET_FILE:vipd>)
 endif()
+
+if(TARGET vipd)
+  # The Debian package's vipd.service under systemd as PID 1 (run-in-vm.py --systemd): dpkg -i,
+  # --check on the shipped examples, start (READY=1), journal fields, reload, watchdog restart
+  # of a SIGSTOPped vipd, stop; vipd runs in a namespace of its own via NetworkNamespacePath=.
+  # The .deb comes from the packaging.build_deb fixture (integration/packaging/).
+  set(vipd_vm_deb_dir ${CMAKE_BINARY_DIR}/packaging-test)
+  add_test(NAME vm.systemd_unit
+           COMMAND ${vipd_python} ${vipd_vm_dir}/run-in-vm.py --systemd --timeout 420 --
+                   ${vipd_python} ${vipd_vm_dir}/test_systemd_unit.py --deb-dir ${vipd_vm_deb_dir})
+  set_tests_properties(vm.systemd_unit PROPERTIES
+    LABELS vm
+    SKIP_RETURN_CODE 77
+    TIMEOUT 450
+    RUN_SERIAL TRUE
+    FIXTURES_REQUIRED vipd_deb
+    RESOURCE_LOCK vipd_deb_dir)
+endif()

@@ -1,0 +1,338 @@
+#!/usr/bin/env python3
+"""vm.systemd_unit: the Debian package's vipd.service under a real systemd as PID 1.
+
+Runs in a guest booted with `run-in-vm.py --systemd` (systemd is PID 1, this script is a
+service). It installs the .deb with dpkg -i (into the guest's throw-away overlay root), runs
+`vipd --check` on every shipped example, prints `systemd-analyze security` for the unit, then
+runs vipd.service in a network namespace of its own (a drop-in sets NetworkNamespacePath=; the
+guest's root namespace never sees a VRRP packet) with one address-owner instance and one IPVS
+service, and checks:
+  - start: Type=notify start returns (READY=1), ActiveState=active, NotifyAccess=main,
+    WatchdogUSec=10s, a StatusText, the VIP in the namespace, the IPVS service there;
+  - the journal: an entry with VIPD_INSTANCE and VIPD_TO=MASTER (journalctl -o json);
+  - reload (ExecReload sends SIGHUP): same main PID, still active, VIP kept;
+  - the watchdog: with WatchdogSec=3s (a test drop-in), a SIGSTOPped vipd is restarted by
+    systemd (NRestarts grows, a new main PID, the VIP is back);
+  - stop: the VIP and the service are removed, the unit ends inactive with Result=success.
+Exit 0 pass, 1 fail, 77 skip (not under run-in-vm.py --systemd). Standard library only.
+"""
+
+import argparse
+import glob
+import json
+import os
+import re
+import subprocess
+import sys
+import time
+
+from vmscenario import Namespace, sh, wait_until
+
+K_NS = "vipd-su"
+K_VIP = "10.77.0.100"
+K_UNIT = "vipd.service"
+K_DROPIN_DIR = "/etc/systemd/system/vipd.service.d"
+K_CONFIG = """[global]
+router_id = "vm-systemd"
+
+[[vrrp]]
+name = "owner"
+interface = "veth0"
+vrid = 42
+priority = 255
+advert_interval = "1s"
+vips = ["10.77.0.100/24"]
+
+[[virtual_server]]
+address = "10.77.0.100"
+port = 80
+protocol = "tcp"
+scheduler = "rr"
+forwarding = "nat"
+  [[virtual_server.real]]
+  address = "10.77.0.2"
+  port = 8080
+"""
+# The first drop-in only moves the service into the test's namespace: everything else is the
+# unit as shipped. The second one shortens the watchdog for the restart step.
+K_NETNS_DROPIN = f"""[Service]
+NetworkNamespacePath=/run/netns/{K_NS}
+"""
+K_WATCHDOG_DROPIN = """[Service]
+WatchdogSec=3s
+TimeoutAbortSec=5s
+RestartSec=1s
+"""
+# systemd-analyze security rates the shipped unit; the hardening keeps it below this.
+K_MAX_EXPOSURE = 3.5  # measured 2.9 with systemd 252
+
+NS = Namespace(K_NS)
+
+
+class Failure(Exception):
+    pass
+
+
+K_BEGAN = time.monotonic()
+
+
+def step(text):
+    print(f"--- [{time.monotonic() - K_BEGAN:5.1f}s] {text}", flush=True)
+
+
+def systemctl(*args, check=True, timeout=60):
+    r = subprocess.run(["systemctl", "--no-pager", *args], capture_output=True, text=True,
+                       timeout=timeout)
+    if check and r.returncode != 0:
+        raise Failure(f"systemctl {' '.join(args)}: exit {r.returncode}: {r.stderr.strip()}")
+    return r
+
+
+def show(*props):
+    args = []
+    for p in props:
+        args += ["-p", p]
+    out = systemctl("show", K_UNIT, *args).stdout
+    return dict(line.split("=", 1) for line in out.splitlines() if "=" in line)
+
+
+def vip_present():
+    return f"inet {K_VIP}/24 " in NS.run("ip", "-4", "addr", "show", "dev", "veth0", check=False)
+
+
+def service_present():
+    return "10.77.0.100:80" in NS.run("ipvsadm", "-Ln", check=False)
+
+
+def journal(*args):
+    r = subprocess.run(["journalctl", "--no-pager", "-u", K_UNIT, *args], capture_output=True,
+                       text=True, timeout=60)
+    return r.stdout
+
+
+def transitions_to_master():
+    entries = []
+    for line in journal("-o", "json").splitlines():
+        try:
+            entry = json.loads(line)
+        except ValueError:
+            continue
+        if entry.get("VIPD_INSTANCE") == "owner" and entry.get("VIPD_TO") == "MASTER":
+            entries.append(entry)
+    return entries
+
+
+def install(deb_dir):
+    debs = glob.glob(os.path.join(deb_dir, "vipd_*_amd64.deb"))
+    if len(debs) != 1:
+        raise Failure(f"expected one vipd_*_amd64.deb in {deb_dir}, found {debs}")
+    step(f"dpkg -i {os.path.basename(debs[0])}")
+    # man-db's trigger re-indexes every manual page over 9p: minutes under TCG. Without this
+    # flag file it skips (the guest root is a throw-away overlay).
+    if os.path.exists("/var/lib/man-db/auto-update"):
+        os.unlink("/var/lib/man-db/auto-update")
+    env = dict(os.environ, DEBIAN_FRONTEND="noninteractive")
+    r = subprocess.run(["dpkg", "-i", debs[0]], capture_output=True, text=True, env=env,
+                       timeout=120)
+    print(r.stdout.rstrip())
+    if r.returncode != 0:
+        raise Failure(f"dpkg -i: exit {r.returncode}: {r.stderr.strip()}")
+    # postinst ran daemon-reload: the unit is known, and neither enabled nor started.
+    props = show("LoadState", "UnitFileState", "ActiveState", "FragmentPath")
+    print(props)
+    if props["LoadState"] != "loaded" or props["FragmentPath"] != "/lib/systemd/system/vipd.service":
+        raise Failure(f"vipd.service not loaded from /lib/systemd/system after dpkg -i: {props}")
+    if props["UnitFileState"] != "disabled" or props["ActiveState"] != "inactive":
+        raise Failure(f"the package must neither enable nor start vipd: {props}")
+
+
+def check_examples():
+    # packaging.deb_contents runs --check on every example on the host; here, under TCG (each
+    # start of vipd costs seconds), the default file and one example prove the installed binary.
+    step("vipd --check on the default /etc/vipd/vipd.toml and an installed example")
+    examples = sorted(glob.glob("/usr/share/doc/vipd/examples/*.toml"))
+    if len(examples) < 6:
+        raise Failure(f"too few examples installed: {examples}")
+    for config in ("/etc/vipd/vipd.toml", "/usr/share/doc/vipd/examples/single-host-dummy.toml"):
+        r = subprocess.run(["/usr/sbin/vipd", "--check", "--config", config],
+                           capture_output=True, text=True, timeout=60)
+        errors = [line for line in r.stderr.splitlines() if not line.startswith("warning: ")]
+        if r.returncode != 0 or errors:
+            raise Failure(f"vipd --check {config}: exit {r.returncode}\n{r.stderr}")
+        print(f"ok: {config}")
+
+
+def check_unit_static():
+    step("systemd-analyze verify and security")
+    r = subprocess.run(["systemd-analyze", "verify", K_UNIT], capture_output=True, text=True,
+                       timeout=120)
+    if r.returncode != 0 or r.stderr.strip():
+        raise Failure(f"systemd-analyze verify: exit {r.returncode}: {r.stderr.strip()}")
+    r = subprocess.run(["systemd-analyze", "security", "--no-pager", K_UNIT],
+                       capture_output=True, text=True, timeout=120)
+    print(r.stdout.rstrip())
+    m = re.search(r"Overall exposure level for vipd\.service: ([0-9.]+)", r.stdout)
+    if m is None:
+        raise Failure(f"no exposure level from systemd-analyze security: {r.stderr}")
+    exposure = float(m.group(1))
+    print(f"SYSTEMD_ANALYZE_SECURITY_EXPOSURE={exposure}")
+    if exposure > K_MAX_EXPOSURE:
+        raise Failure(f"exposure {exposure} above {K_MAX_EXPOSURE}: hardening was lost")
+
+
+def prepare_namespace():
+    step(f"namespace {K_NS}, config, drop-in NetworkNamespacePath=")
+    NS.create()
+    NS.run("ip", "link", "add", "veth0", "type", "veth", "peer", "name", "veth1")
+    NS.run("ip", "addr", "add", "10.77.0.1/24", "dev", "veth0")
+    NS.run("ip", "link", "set", "veth0", "up")
+    NS.run("ip", "link", "set", "veth1", "up")
+    with open("/etc/vipd/vipd.toml", "w", encoding="utf-8") as f:
+        f.write(K_CONFIG)
+    sh("/usr/sbin/vipd", "--check", "--config", "/etc/vipd/vipd.toml")
+    os.makedirs(K_DROPIN_DIR, exist_ok=True)
+    with open(os.path.join(K_DROPIN_DIR, "10-test-netns.conf"), "w", encoding="utf-8") as f:
+        f.write(K_NETNS_DROPIN)
+    systemctl("daemon-reload")
+
+
+def start_and_inspect():
+    step("systemctl start vipd (returns once vipd sends READY=1)")
+    began = time.monotonic()
+    try:
+        systemctl("start", K_UNIT, timeout=90)
+    except subprocess.TimeoutExpired:
+        raise Failure("systemctl start did not return within 90s (no READY=1?)")
+    print(f"started in {time.monotonic() - began:.1f}s")
+    props = show("ActiveState", "SubState", "NotifyAccess", "WatchdogUSec", "StatusText",
+                 "MainPID", "Type", "NRestarts")
+    print(props)
+    expected = {"ActiveState": "active", "SubState": "running", "NotifyAccess": "main",
+                "WatchdogUSec": "10s", "Type": "notify"}
+    wrong = {k: props.get(k) for k, v in expected.items() if props.get(k) != v}
+    if wrong:
+        raise Failure(f"unexpected unit properties: {wrong}")
+    if "VRRP instance" not in props.get("StatusText", ""):
+        raise Failure(f"no STATUS= from vipd: {props.get('StatusText')!r}")
+    # READY=1 comes after the first reconcile: the owner's VIP is already there.
+    if not vip_present():
+        raise Failure(f"{K_VIP}/24 not on veth0 in {K_NS} once the unit is active")
+    wait_until("the IPVS service in the namespace", service_present, 10)
+    print(NS.run("ip", "-4", "addr", "show", "dev", "veth0").rstrip())
+    print(NS.run("ipvsadm", "-Ln").rstrip())
+    if sh("ip", "-4", "addr", "show", check=False).find(K_VIP) >= 0:
+        raise Failure("the VIP leaked into the guest's root namespace")
+    return int(props["MainPID"])
+
+
+def check_journal():
+    step("journalctl -u vipd -o json: the transition to MASTER with its fields")
+    wait_until("a journal entry VIPD_INSTANCE=owner VIPD_TO=MASTER",
+               lambda: bool(transitions_to_master()), 15, interval=0.5)
+    entry = transitions_to_master()[0]
+    fields = {k: v for k, v in entry.items() if k.startswith("VIPD_") or k == "MESSAGE"}
+    print(fields)
+    for key in ("VIPD_FROM", "VIPD_REASON", "VIPD_PRIORITY"):
+        if not entry.get(key):
+            raise Failure(f"the transition entry lacks {key}: {fields}")
+    if entry.get("VIPD_PRIORITY") != "255":
+        raise Failure(f"VIPD_PRIORITY should be 255: {fields}")
+
+
+def check_reload(pid):
+    step("systemctl reload vipd (SIGHUP)")
+    systemctl("reload", K_UNIT)
+    wait_until("vipd to log the SIGHUP", lambda: "reload" in journal("-o", "cat").lower()
+               or "sighup" in journal("-o", "cat").lower(), 10, interval=0.5)
+    time.sleep(1)
+    props = show("ActiveState", "MainPID")
+    if props["ActiveState"] != "active" or int(props["MainPID"]) != pid:
+        raise Failure(f"reload must keep the same process active: {props}, was {pid}")
+    if not vip_present():
+        raise Failure("the VIP went away on reload")
+    print(f"ok: still active, main PID {pid}, VIP kept")
+
+
+def check_watchdog():
+    step("watchdog: WatchdogSec=3s, SIGSTOP vipd, systemd restarts it")
+    with open(os.path.join(K_DROPIN_DIR, "20-test-watchdog.conf"), "w", encoding="utf-8") as f:
+        f.write(K_WATCHDOG_DROPIN)
+    systemctl("daemon-reload")
+    systemctl("restart", K_UNIT, timeout=90)
+    props = show("MainPID", "NRestarts", "WatchdogUSec", "ActiveState")
+    print(props)
+    if props["WatchdogUSec"] != "3s" or props["ActiveState"] != "active":
+        raise Failure(f"the watchdog drop-in did not apply: {props}")
+    pid, restarts = int(props["MainPID"]), int(props["NRestarts"])
+    # Twice the period: a vipd that sends no keep-alives would already be restarted.
+    time.sleep(6)
+    if int(show("MainPID")["MainPID"]) != pid:
+        raise Failure("vipd was restarted although its event loop was running: no keep-alives?")
+    os.kill(pid, 19)  # SIGSTOP: the event loop freezes, keep-alives stop
+    stopped_at = time.monotonic()
+
+    def restarted():
+        p = show("MainPID", "NRestarts", "ActiveState")
+        return (p["ActiveState"] == "active" and int(p["NRestarts"]) > restarts
+                and int(p["MainPID"]) not in (0, pid))
+
+    wait_until("systemd to restart the stopped vipd", restarted, 60, interval=0.5)
+    print(f"ok: restarted {time.monotonic() - stopped_at:.1f}s after SIGSTOP, "
+          f"{show('MainPID', 'NRestarts')}")
+    if "watchdog timeout" not in journal("-o", "cat").lower():
+        raise Failure("systemd logged no watchdog timeout for vipd")
+    wait_until("the VIP back after the restart", vip_present, 15)
+    os.unlink(os.path.join(K_DROPIN_DIR, "20-test-watchdog.conf"))
+    systemctl("daemon-reload")
+
+
+def check_stop():
+    step("systemctl stop vipd")
+    systemctl("stop", K_UNIT, timeout=60)
+    props = show("ActiveState", "Result", "ExecMainStatus")
+    print(props)
+    if props["ActiveState"] != "inactive" or props["Result"] != "success":
+        raise Failure(f"the unit should end inactive, not failed: {props}")
+    if props["ExecMainStatus"] != "0":
+        raise Failure(f"vipd exited {props['ExecMainStatus']} on SIGTERM, expected 0")
+    if vip_present():
+        raise Failure(f"{K_VIP} still on veth0 after stop")
+    if service_present():
+        raise Failure("the IPVS service is still there after stop")
+    if "resigning" not in journal("-o", "cat"):
+        raise Failure("vipd did not log its resignation on SIGTERM")
+    print("ok: VIP and service removed, unit inactive (success)")
+
+
+def main():
+    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    p.add_argument("--deb-dir", required=True)
+    a = p.parse_args()
+    if os.environ.get("VIPD_IN_VM") != "1" or not os.path.isdir("/run/systemd/system"):
+        print("test_systemd_unit: run me with integration/vm/run-in-vm.py --systemd",
+              file=sys.stderr)
+        return 77
+    try:
+        install(a.deb_dir)
+        check_examples()
+        check_unit_static()
+        prepare_namespace()
+        pid = start_and_inspect()
+        check_journal()
+        check_reload(pid)
+        check_watchdog()
+        check_stop()
+    except (Failure, AssertionError) as e:
+        print(f"FAIL: {e}")
+        print("--- journal of vipd.service ---")
+        print(journal("-o", "short-monotonic", "-n", "80").rstrip())
+        return 1
+    finally:
+        systemctl("stop", K_UNIT, check=False)
+        NS.delete()
+    print(f"PASS systemd_unit ({time.monotonic() - K_BEGAN:.1f}s)")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
