@@ -3,10 +3,13 @@
 #include <net/if.h>
 #include <pwd.h>
 #include <sys/resource.h>
+#include <sys/utsname.h>
 #include <unistd.h>
 
 #include <array>
 #include <cstdio>
+#include <filesystem>
+#include <fstream>
 #include <set>
 
 #include <fmt/format.h>
@@ -89,6 +92,48 @@ std::optional<sync_plan> sync_plan_of(const config::daemon_config& config) {
     const auto gating = config::gating_instances(config);
     return sync_plan{config.ipvs.sync->interface, config.ipvs.sync->sync_id,
                      std::set<std::string>(gating.begin(), gating.end())};
+}
+
+/// Whether this kernel can schedule with `name`: loaded already (its module in /proc/modules)
+/// or available as module ip_vs_NAME (modprobe'd by the kernel on first use) or built in.
+bool scheduler_available(const std::string& name) {
+    const std::string module = "ip_vs_" + name;
+    auto mentions = [&module](const std::string& path, bool path_suffix) {
+        std::ifstream in(path);
+        std::string line;
+        while (std::getline(in, line)) {
+            if (path_suffix ? line.find("/" + module + ".ko") != std::string::npos
+                            : line.starts_with(module + " ")) {
+                return true;
+            }
+        }
+        return false;
+    };
+    utsname uts{};
+    if (uname(&uts) != 0) {
+        return true;  // cannot tell: do not warn
+    }
+    const std::string base = std::string("/lib/modules/") + uts.release;
+    if (!std::filesystem::exists(base + "/modules.dep")) {
+        return true;  // no module index to consult (a container, a custom kernel): do not warn
+    }
+    return mentions("/proc/modules", false) || mentions(base + "/modules.dep", true) ||
+           mentions(base + "/modules.builtin", true);
+}
+
+/// The configured schedulers this kernel lacks, each once.
+std::set<std::string> missing_schedulers(const config::daemon_config& config) {
+    std::set<std::string> used;
+    for (const auto& server : config.virtual_servers) {
+        used.insert(server.settings.scheduler);
+    }
+    std::set<std::string> missing;
+    for (const auto& name : used) {
+        if (!scheduler_available(name)) {
+            missing.insert(name);
+        }
+    }
+    return missing;
 }
 
 /// Every user a check or track script runs as.
@@ -182,6 +227,13 @@ int check(const options& opts) {
                 "{} virtual server(s) configured but IPVS is unavailable: {}; VRRP would run "
                 "without them",
                 config.virtual_servers.size(), client.open_error().message()));
+        } else {
+            for (const auto& scheduler : missing_schedulers(config)) {
+                warnings.push_back(fmt::format(
+                    "scheduler {} is neither loaded nor a module of this kernel (ip_vs_{}): "
+                    "services using it will fail to program",
+                    scheduler, scheduler));
+            }
         }
     }
     for (const auto& warning : warnings) {
