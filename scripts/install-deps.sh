@@ -16,6 +16,8 @@ build_packages=(
 test_packages=(
   iproute2 procps iputils-ping curl python3 psmisc
   keepalived tshark ipvsadm
+  # real servers for the health-check tests: DNS and UDP backends (HTTPS is openssl s_server)
+  dnsmasq-base socat openssl
   # vm tier (integration/vm/): qemu boots a Debian kernel with a busybox initramfs.
   qemu-system-x86 busybox-static cpio kmod
   # packaging (integration/packaging/, vm.systemd_unit): dpkg-shlibdeps for cpack -G DEB,
