@@ -6,21 +6,13 @@
 namespace vipd::config::detail {
 namespace {
 
-constexpr std::array<std::string_view, 15> k_vrrp_keys{"name",
-                                                       "interface",
-                                                       "vrid",
-                                                       "priority",
-                                                       "version",
-                                                       "advert_interval",
-                                                       "preempt",
-                                                       "preempt_delay",
-                                                       "auth_pass",
-                                                       "vips",
-                                                       "garp",
-                                                       "v3_checksum",
-                                                       "track_interfaces",
-                                                       "track_scripts",
-                                                       "track_virtual_servers"};
+// clang-format off
+constexpr std::array<std::string_view, 21> k_vrrp_keys{
+    "name", "interface", "vrid", "priority", "version", "advert_interval", "preempt",
+    "preempt_delay", "auth_pass", "vips", "garp", "v3_checksum",
+    "track_interfaces", "track_scripts", "track_virtual_servers",
+    "notify", "notify_master", "notify_backup", "notify_fault", "notify_user", "notify_timeout"};
+// clang-format on
 constexpr std::array<std::string_view, 4> k_garp_keys{"delay", "repeat", "interval", "refresh"};
 
 // People arrive from keepalived.conf; point them at our names rather than at a generic list.
@@ -204,6 +196,7 @@ instance_draft read_vrrp_instance(const toml::table& table, std::size_t index, d
 
     read_garp(reader, draft);
     read_tracking(reader, draft);
+    read_notify(reader, draft);
 
     if (auto mode = reader.string("v3_checksum", "\"pseudo_header\" or \"rfc9568\"")) {
         if (*mode != "pseudo_header" && *mode != "rfc9568") {

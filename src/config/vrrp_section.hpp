@@ -38,6 +38,9 @@ instance_draft read_vrrp_instance(const toml::table& table, std::size_t index, d
 /// track_interfaces, track_scripts and track_virtual_servers into `draft.value`.
 void read_tracking(const table_reader& reader, instance_draft& draft);
 
+/// notify, notify_master, notify_backup, notify_fault, notify_user, notify_timeout.
+void read_notify(const table_reader& reader, instance_draft& draft);
+
 /// Names unique; (interface, family, vrid) unique; no address a VIP of two instances.
 void check_across_instances(const std::vector<instance_draft>& drafts, diagnostics& diag);
 

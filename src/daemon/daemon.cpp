@@ -19,6 +19,7 @@
 #include "vipd/config/loader.hpp"
 #include "vipd/daemon/health_driver.hpp"
 #include "vipd/daemon/ipvs_driver.hpp"
+#include "vipd/daemon/notify_hooks.hpp"
 #include "vipd/daemon/periodic_timer.hpp"
 #include "vipd/health/checkers/probe.hpp"
 #include "vipd/ipvs/linux/genl_client.hpp"
@@ -354,9 +355,10 @@ int run(const options& opts) {
             arm();
         });
     };
+    notify_hooks notify(io, config, logs);
+    router_ports ports{*addresses, *frames, *links, channels, &ipvs, &notify};
     router = std::make_unique<vrrp_router>(
-        config, router_ports{*addresses, *frames, *links, channels, &ipvs}, logs,
-        [] { return steady_clock::now(); }, [&] { arm(); });
+        config, ports, logs, [] { return steady_clock::now(); }, [&] { arm(); });
 
     asio::signal_set stop_signals(io, SIGTERM, SIGINT);
     stop_signals.async_wait([&](const boost::system::error_code& error, int signal_number) {

@@ -523,6 +523,9 @@ void vrrp_router::log_transition(const instance_slot& slot, const vrrp::state_ch
                 {"VIPD_TO", std::string(to)},
                 {"VIPD_REASON", reason},
                 {"VIPD_PRIORITY", std::to_string(change.priority)}});
+    if (ports_.transitions != nullptr) {
+        ports_.transitions->on_transition(slot.cfg.name, change);
+    }
 }
 
 }  // namespace vipd::daemon

@@ -59,6 +59,22 @@ struct tracked_virtual_server {
     friend bool operator==(const tracked_virtual_server&, const tracked_virtual_server&) = default;
 };
 
+/// Commands run on transitions (keepalived's notify scripts), asynchronously with a timeout.
+struct notify_settings {
+    /// `notify`: run on every transition with keepalived's arguments: INSTANCE NAME STATE
+    /// PRIORITY. Empty = none. Each command is an argv (absolute program path, no shell).
+    std::vector<std::string> any;
+    std::vector<std::string> master;   // notify_master: run on entering MASTER, no extra args
+    std::vector<std::string> backup;   // notify_backup
+    std::vector<std::string> fault;    // notify_fault
+    std::string user = "root";         // notify_user
+    microseconds timeout{10'000'000};  // notify_timeout
+    bool empty() const noexcept {
+        return any.empty() && master.empty() && backup.empty() && fault.empty();
+    }
+    friend bool operator==(const notify_settings&, const notify_settings&) = default;
+};
+
 struct vrrp_instance {
     std::string name;
     std::string interface;
@@ -75,7 +91,8 @@ struct vrrp_instance {
     std::vector<tracked_interface> track_interfaces;
     std::vector<tracked_script> track_scripts;
     std::vector<tracked_virtual_server> track_virtual_servers;  // names of virtual servers
-    source_position position;                                   // of the [[vrrp]] table
+    notify_settings notify;
+    source_position position;  // of the [[vrrp]] table
 
     address_family family() const noexcept { return vips.front().prefix.address.family(); }
     /// The interface a VIP lives on.

@@ -24,6 +24,13 @@
 
 namespace vipd::daemon {
 
+/// Hears of every instance state change (the notify hooks).
+class transition_listener {
+  public:
+    virtual ~transition_listener() = default;
+    virtual void on_transition(const std::string& instance, const vrrp::state_changed& change) = 0;
+};
+
 /// The kernel as the router sees it.
 struct router_ports {
     net::address_port& addresses;
@@ -32,6 +39,8 @@ struct router_ports {
     daemon::channel_factory& channels;
     /// Told before an instance adds its VIPs and after it removed them (IPVS); may be null.
     role_listener* roles = nullptr;
+    /// Told of every state change after it was logged (notify hooks); may be null.
+    transition_listener* transitions = nullptr;
 };
 
 using clock_function = std::function<time_point()>;

@@ -319,7 +319,32 @@ vips = ["10.0.0.1/24"]
 track_script = ["chk_nginx"]
 )",
                   "vrrp[0].track_script: unknown key \"track_script\" (keepalived's "
-                  "track_script is track_scripts here"}));
+                  "track_script is track_scripts here"},
+        error_row{"notify as a shell line", R"([[vrrp]]
+name = "web"
+interface = "eth1"
+vrid = 1
+vips = ["10.0.0.1/24"]
+notify = "/etc/vipd/notify.sh --all"
+)",
+                  "t.toml:6:10: vrrp[0].notify: notify is run without a shell"},
+        error_row{"notify_master relative", R"([[vrrp]]
+name = "web"
+interface = "eth1"
+vrid = 1
+vips = ["10.0.0.1/24"]
+notify_master = ["promote"]
+)",
+                  "vrrp[0].notify_master: notify_master must start with an absolute program "
+                  "path"},
+        error_row{"notify_timeout without unit", R"([[vrrp]]
+name = "web"
+interface = "eth1"
+vrid = 1
+vips = ["10.0.0.1/24"]
+notify_timeout = 5
+)",
+                  "vrrp[0].notify_timeout:"}));
 
 }  // namespace
 }  // namespace vipd::config

@@ -260,6 +260,40 @@ port = 80
     EXPECT_EQ(instance.track_virtual_servers[0], (tracked_virtual_server{"web-80", -50}));
 }
 
+TEST(notify_config, commands_user_and_timeout) {
+    const auto config = load_ok(R"(
+[[vrrp]]
+name = "web"
+interface = "eth1"
+vrid = 51
+vips = ["172.28.128.210/24"]
+notify = "/etc/vipd/notify.sh"
+notify_master = ["/usr/local/bin/promote", "--now"]
+notify_user = "daemon"
+notify_timeout = "3s"
+)");
+    const auto& notify = config.vrrp.at(0).notify;
+    EXPECT_EQ(notify.any, (std::vector<std::string>{"/etc/vipd/notify.sh"}));
+    EXPECT_EQ(notify.master, (std::vector<std::string>{"/usr/local/bin/promote", "--now"}));
+    EXPECT_TRUE(notify.backup.empty());
+    EXPECT_EQ(notify.user, "daemon");
+    EXPECT_EQ(notify.timeout, microseconds{3'000'000});
+}
+
+TEST(notify_config, defaults) {
+    const auto config = load_ok(R"(
+[[vrrp]]
+name = "web"
+interface = "eth1"
+vrid = 51
+vips = ["172.28.128.210/24"]
+)");
+    const auto& notify = config.vrrp.at(0).notify;
+    EXPECT_TRUE(notify.empty());
+    EXPECT_EQ(notify.user, "root");
+    EXPECT_EQ(notify.timeout, microseconds{10'000'000});
+}
+
 daemon_config service_with_three_reals(bool quiescent, std::uint32_t quorum, bool fallback) {
     std::string text = R"(
 [[virtual_server]]
