@@ -1,3 +1,6 @@
+// The one translation unit that compiles toml++ (the top-level CMakeLists sets TOML_HEADER_ONLY=0
+// and links no libtomlplusplus.so: one shared object less to load at start).
+#define TOML_IMPLEMENTATION
 #include "diagnostics.hpp"
 
 #include <algorithm>

@@ -58,7 +58,13 @@ std::string table_reader::key_path(std::string_view key) const {
     if (path_.empty()) {
         return std::string(key);
     }
-    return path_ + "." + std::string(key);
+    // One allocation: called for every key of every real (11,000 tables for 1,000 services).
+    std::string out;
+    out.reserve(path_.size() + 1 + key.size());
+    out += path_;
+    out += '.';
+    out += key;
+    return out;
 }
 
 void table_reader::report(std::string_view key, std::string message) const {

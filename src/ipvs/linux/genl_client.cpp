@@ -87,8 +87,101 @@ std::error_code from_libnl(int libnl_error) {
 
 // ---- building requests ----
 
+// The largest request libnl would build here (the nl_msg size every request used to get): a
+// request that does not fit is refused as invalid_operation, as before.
+constexpr std::size_t k_max_request_bytes = 1024;
+
+/// Appends generic netlink requests to a byte buffer, byte for byte as libnl lays them out:
+/// nlmsghdr, genlmsghdr, then attributes each padded with zeros to 4 bytes. Each request gets
+/// libnl's fixed capacity up front (zero-filled, so padding costs nothing) and is trimmed when
+/// finished; a request that does not fit fails as it did in libnl. This replaces an nl_msg per
+/// request (two callocs, libnl's checks) copied into the batch afterwards.
+class request_writer {
+  public:
+    explicit request_writer(std::vector<std::byte>& out) : out_(out) {}
+
+    /// Starts a request at the end of the buffer.
+    void start(int family, std::uint8_t command, int flags) {
+        start_ = out_.size();
+        out_.resize(start_ + k_max_request_bytes);
+        pos_ = start_;
+        overflow_ = false;
+        nlmsghdr header{};
+        header.nlmsg_type = static_cast<std::uint16_t>(family);
+        header.nlmsg_flags = static_cast<std::uint16_t>(NLM_F_REQUEST | flags);
+        write(header);
+        genlmsghdr genl{};
+        genl.cmd = command;
+        genl.version = IPVS_GENL_VERSION;
+        write(genl);
+    }
+    /// Fills in the request's length, sequence number and port and trims the buffer to it;
+    /// false, and the request removed, when it did not fit.
+    bool finish(std::uint32_t seq, std::uint32_t port) {
+        if (overflow_) {
+            out_.resize(start_);
+            return false;
+        }
+        nlmsghdr header{};
+        std::memcpy(&header, out_.data() + start_, sizeof header);
+        header.nlmsg_len = static_cast<std::uint32_t>(pos_ - start_);
+        header.nlmsg_seq = seq;
+        header.nlmsg_pid = port;
+        std::memcpy(out_.data() + start_, &header, sizeof header);
+        out_.resize(pos_);
+        return true;
+    }
+
+    /// Flagged NLA_F_NESTED, as libnl's nla_nest_start does.
+    std::size_t nest_start(int type) {
+        const std::size_t at = pos_;
+        put(type | NLA_F_NESTED, nullptr, 0);
+        return at;
+    }
+    void nest_end(std::size_t at) {
+        if (!overflow_) {
+            const auto length = static_cast<std::uint16_t>(pos_ - at);
+            std::memcpy(out_.data() + at + offsetof(nlattr, nla_len), &length, sizeof length);
+        }
+    }
+    void put(int type, const void* data, std::size_t size) {
+        const std::size_t total = NLA_HDRLEN + NLA_ALIGN(size);
+        if (overflow_ || pos_ + total > start_ + k_max_request_bytes) {
+            overflow_ = true;
+            return;
+        }
+        nlattr attr{};
+        attr.nla_len = static_cast<std::uint16_t>(NLA_HDRLEN + size);
+        attr.nla_type = static_cast<std::uint16_t>(type);
+        std::memcpy(out_.data() + pos_, &attr, sizeof attr);
+        if (size != 0) {
+            std::memcpy(out_.data() + pos_ + NLA_HDRLEN, data, size);
+        }
+        pos_ += total;  // the padding is already zero
+    }
+    template <class T>
+    void put_value(int type, T value) {
+        put(type, &value, sizeof value);
+    }
+    /// With its terminating NUL, as nla_put_string sends it.
+    void put_string(int type, const std::string& text) { put(type, text.c_str(), text.size() + 1); }
+
+  private:
+    template <class T>
+    void write(const T& value) {
+        std::memcpy(out_.data() + pos_, &value, sizeof value);
+        pos_ += sizeof value;
+    }
+
+    std::vector<std::byte>& out_;
+    std::size_t start_ = 0;
+    std::size_t pos_ = 0;
+    bool overflow_ = false;
+};
+
+// The request header alone (sync daemon commands, which stay on libnl's builder).
 nl_msg_ptr new_request(int family, std::uint8_t command, int flags) {
-    nl_msg_ptr msg{nlmsg_alloc_size(1024)};
+    nl_msg_ptr msg{nlmsg_alloc_size(k_max_request_bytes)};
     if (!msg) {
         return nullptr;
     }
@@ -99,103 +192,88 @@ nl_msg_ptr new_request(int family, std::uint8_t command, int flags) {
     return msg;
 }
 
-bool put_service(nl_msg* msg, const service_attrs& attrs, bool full_entry) {
-    nlattr* nest = nla_nest_start(msg, IPVS_CMD_ATTR_SERVICE);
-    if (nest == nullptr || nla_put_u16(msg, IPVS_SVC_ATTR_AF, attrs.af) < 0) {
-        return false;
-    }
+void put_service(request_writer& out, const service_attrs& attrs, bool full_entry) {
+    const std::size_t nest = out.nest_start(IPVS_CMD_ATTR_SERVICE);
+    out.put_value<std::uint16_t>(IPVS_SVC_ATTR_AF, attrs.af);
     if (attrs.fwmark != 0) {
-        if (nla_put_u32(msg, IPVS_SVC_ATTR_FWMARK, attrs.fwmark) < 0) {
-            return false;
-        }
+        out.put_value<std::uint32_t>(IPVS_SVC_ATTR_FWMARK, attrs.fwmark);
     } else {
         const auto family = family_from_af(attrs.af);
-        const int address_size = family == address_family::ipv4 ? 4 : 16;
-        if (nla_put_u16(msg, IPVS_SVC_ATTR_PROTOCOL, attrs.protocol) < 0 ||
-            nla_put(msg, IPVS_SVC_ATTR_ADDR, address_size, attrs.address.data()) < 0 ||
-            nla_put_u16(msg, IPVS_SVC_ATTR_PORT, attrs.port) < 0) {
-            return false;
-        }
+        const std::size_t address_size = family == address_family::ipv4 ? 4 : 16;
+        out.put_value<std::uint16_t>(IPVS_SVC_ATTR_PROTOCOL, attrs.protocol);
+        out.put(IPVS_SVC_ATTR_ADDR, attrs.address.data(), address_size);
+        out.put_value<std::uint16_t>(IPVS_SVC_ATTR_PORT, attrs.port);
     }
     if (full_entry) {
         const ip_vs_flags flags{attrs.flags, attrs.flags_mask};
-        if (nla_put_string(msg, IPVS_SVC_ATTR_SCHED_NAME, attrs.scheduler.c_str()) < 0 ||
-            nla_put(msg, IPVS_SVC_ATTR_FLAGS, sizeof flags, &flags) < 0 ||
-            nla_put_u32(msg, IPVS_SVC_ATTR_TIMEOUT, attrs.timeout) < 0 ||
-            nla_put_u32(msg, IPVS_SVC_ATTR_NETMASK, attrs.netmask) < 0) {
-            return false;
-        }
+        out.put_string(IPVS_SVC_ATTR_SCHED_NAME, attrs.scheduler);
+        out.put(IPVS_SVC_ATTR_FLAGS, &flags, sizeof flags);
+        out.put_value<std::uint32_t>(IPVS_SVC_ATTR_TIMEOUT, attrs.timeout);
+        out.put_value<std::uint32_t>(IPVS_SVC_ATTR_NETMASK, attrs.netmask);
     }
-    return nla_nest_end(msg, nest) >= 0;
+    out.nest_end(nest);
 }
 
-bool put_destination(nl_msg* msg, const destination_attrs& attrs, bool full_entry) {
-    nlattr* nest = nla_nest_start(msg, IPVS_CMD_ATTR_DEST);
-    const int address_size = family_from_af(attrs.af) == address_family::ipv4 ? 4 : 16;
-    if (nest == nullptr || nla_put_u16(msg, IPVS_DEST_ATTR_ADDR_FAMILY, attrs.af) < 0 ||
-        nla_put(msg, IPVS_DEST_ATTR_ADDR, address_size, attrs.address.data()) < 0 ||
-        nla_put_u16(msg, IPVS_DEST_ATTR_PORT, attrs.port) < 0) {
-        return false;
-    }
+void put_destination(request_writer& out, const destination_attrs& attrs, bool full_entry) {
+    const std::size_t nest = out.nest_start(IPVS_CMD_ATTR_DEST);
+    const std::size_t address_size = family_from_af(attrs.af) == address_family::ipv4 ? 4 : 16;
+    out.put_value<std::uint16_t>(IPVS_DEST_ATTR_ADDR_FAMILY, attrs.af);
+    out.put(IPVS_DEST_ATTR_ADDR, attrs.address.data(), address_size);
+    out.put_value<std::uint16_t>(IPVS_DEST_ATTR_PORT, attrs.port);
     if (full_entry) {
-        if (nla_put_u32(msg, IPVS_DEST_ATTR_FWD_METHOD, attrs.fwd_method) < 0 ||
-            nla_put_u32(msg, IPVS_DEST_ATTR_WEIGHT, attrs.weight) < 0 ||
-            nla_put_u32(msg, IPVS_DEST_ATTR_U_THRESH, attrs.upper_threshold) < 0 ||
-            nla_put_u32(msg, IPVS_DEST_ATTR_L_THRESH, attrs.lower_threshold) < 0 ||
-            nla_put_u8(msg, IPVS_DEST_ATTR_TUN_TYPE, attrs.tunnel_type) < 0 ||
-            nla_put_u16(msg, IPVS_DEST_ATTR_TUN_PORT, attrs.tunnel_port) < 0 ||
-            nla_put_u16(msg, IPVS_DEST_ATTR_TUN_FLAGS, attrs.tunnel_flags) < 0) {
-            return false;
-        }
+        out.put_value<std::uint32_t>(IPVS_DEST_ATTR_FWD_METHOD, attrs.fwd_method);
+        out.put_value<std::uint32_t>(IPVS_DEST_ATTR_WEIGHT, attrs.weight);
+        out.put_value<std::uint32_t>(IPVS_DEST_ATTR_U_THRESH, attrs.upper_threshold);
+        out.put_value<std::uint32_t>(IPVS_DEST_ATTR_L_THRESH, attrs.lower_threshold);
+        out.put_value<std::uint8_t>(IPVS_DEST_ATTR_TUN_TYPE, attrs.tunnel_type);
+        out.put_value<std::uint16_t>(IPVS_DEST_ATTR_TUN_PORT, attrs.tunnel_port);
+        out.put_value<std::uint16_t>(IPVS_DEST_ATTR_TUN_FLAGS, attrs.tunnel_flags);
     }
-    return nla_nest_end(msg, nest) >= 0;
+    out.nest_end(nest);
 }
 
-// One operation as a request (sequence number filled in when it is queued).
-nl_msg_ptr build_operation(int family, const operation& op) {
+// Appends one operation as a request with NLM_F_ACK; false (nothing appended) when it cannot
+// be built.
+bool append_operation(request_writer& out, int family, const operation& op, std::uint32_t seq,
+                      std::uint32_t port) {
     struct builder {
+        request_writer& out;
         int family;
-        nl_msg_ptr operator()(const add_service& o) const {
-            return service_request(IPVS_CMD_NEW_SERVICE, encode_service(o.key, o.settings), true);
+        void operator()(const add_service& o) const {
+            service_request(IPVS_CMD_NEW_SERVICE, encode_service(o.key, o.settings), true);
         }
-        nl_msg_ptr operator()(const edit_service& o) const {
-            return service_request(IPVS_CMD_SET_SERVICE, encode_service(o.key, o.settings), true);
+        void operator()(const edit_service& o) const {
+            service_request(IPVS_CMD_SET_SERVICE, encode_service(o.key, o.settings), true);
         }
-        nl_msg_ptr operator()(const delete_service& o) const {
-            return service_request(IPVS_CMD_DEL_SERVICE, encode_service_key(o.key), false);
+        void operator()(const delete_service& o) const {
+            service_request(IPVS_CMD_DEL_SERVICE, encode_service_key(o.key), false);
         }
-        nl_msg_ptr operator()(const add_destination& o) const {
-            return destination_request(IPVS_CMD_NEW_DEST, o.service,
-                                       encode_destination(o.destination, o.settings), true);
+        void operator()(const add_destination& o) const {
+            destination_request(IPVS_CMD_NEW_DEST, o.service,
+                                encode_destination(o.destination, o.settings), true);
         }
-        nl_msg_ptr operator()(const edit_destination& o) const {
-            return destination_request(IPVS_CMD_SET_DEST, o.service,
-                                       encode_destination(o.destination, o.settings), true);
+        void operator()(const edit_destination& o) const {
+            destination_request(IPVS_CMD_SET_DEST, o.service,
+                                encode_destination(o.destination, o.settings), true);
         }
-        nl_msg_ptr operator()(const delete_destination& o) const {
-            return destination_request(IPVS_CMD_DEL_DEST, o.service,
-                                       encode_destination(o.destination, {}), false);
+        void operator()(const delete_destination& o) const {
+            destination_request(IPVS_CMD_DEL_DEST, o.service, encode_destination(o.destination, {}),
+                                false);
         }
 
-        nl_msg_ptr service_request(std::uint8_t command, const service_attrs& attrs,
-                                   bool full) const {
-            nl_msg_ptr msg = new_request(family, command, NLM_F_ACK);
-            if (!msg || !put_service(msg.get(), attrs, full)) {
-                return nullptr;
-            }
-            return msg;
+        void service_request(std::uint8_t command, const service_attrs& attrs, bool full) const {
+            out.start(family, command, NLM_F_ACK);
+            put_service(out, attrs, full);
         }
-        nl_msg_ptr destination_request(std::uint8_t command, const service_key& key,
-                                       const destination_attrs& attrs, bool full) const {
-            nl_msg_ptr msg = new_request(family, command, NLM_F_ACK);
-            if (!msg || !put_service(msg.get(), encode_service_key(key), false) ||
-                !put_destination(msg.get(), attrs, full)) {
-                return nullptr;
-            }
-            return msg;
+        void destination_request(std::uint8_t command, const service_key& key,
+                                 const destination_attrs& attrs, bool full) const {
+            out.start(family, command, NLM_F_ACK);
+            put_service(out, encode_service_key(key), false);
+            put_destination(out, attrs, full);
         }
     };
-    return std::visit(builder{family}, op);
+    std::visit(builder{out, family}, op);
+    return out.finish(seq, port);
 }
 
 // ---- parsing replies ----
@@ -504,19 +582,16 @@ std::vector<operation_result> genl_client::apply(std::span<const operation> ops)
         batch.clear();
         index_of.clear();
         const std::uint32_t first_seq = next_seq_;
+        request_writer writer(batch);
         while (next < ops.size() && index_of.size() < batch_limit_ &&
                batch.size() < k_max_batch_bytes) {
-            nl_msg_ptr msg = build_operation(family_, ops[next]);
-            if (!msg) {
+            // The sequence number is taken only by a request that is sent.
+            if (!append_operation(writer, family_, ops[next], next_seq_, port)) {
                 results[next].error = genl_errc::invalid_operation;
                 ++next;
                 continue;
             }
-            nlmsghdr* header = nlmsg_hdr(msg.get());
-            header->nlmsg_seq = next_seq();
-            header->nlmsg_pid = port;
-            const auto* bytes = reinterpret_cast<const std::byte*>(header);
-            batch.insert(batch.end(), bytes, bytes + NLMSG_ALIGN(header->nlmsg_len));
+            (void)next_seq();
             index_of.push_back(next);
             ++next;
         }
@@ -579,13 +654,13 @@ std::error_code genl_client::dump(table& out) {
 
     // One dump at a time per socket (the kernel answers EBUSY to a second one), so this is a
     // request and then every reply until NLMSG_DONE.
-    auto run_dump = [&](nl_msg* msg, const std::function<bool(const nlmsghdr&)>& on_entry) {
-        nlmsghdr* header = nlmsg_hdr(msg);
+    // `request` holds one request, built by `writer` but for its sequence number and port.
+    request_writer writer(request);
+    auto run_dump = [&](const std::function<bool(const nlmsghdr&)>& on_entry) {
         const std::uint32_t seq = next_seq();
-        header->nlmsg_seq = seq;
-        header->nlmsg_pid = port;
-        const auto* bytes = reinterpret_cast<const std::byte*>(header);
-        request.assign(bytes, bytes + header->nlmsg_len);
+        if (!writer.finish(seq, port)) {
+            return std::error_code(genl_errc::invalid_operation);
+        }
         if (const auto ec = send_bytes(fd, request)) {
             return ec;
         }
@@ -616,11 +691,8 @@ std::error_code genl_client::dump(table& out) {
     };
 
     std::vector<service_attrs> services;
-    nl_msg_ptr services_request = new_request(family_, IPVS_CMD_GET_SERVICE, NLM_F_DUMP);
-    if (!services_request) {
-        return genl_errc::invalid_operation;
-    }
-    if (const auto ec = run_dump(services_request.get(), [&](const nlmsghdr& reply) {
+    writer.start(family_, IPVS_CMD_GET_SERVICE, NLM_F_DUMP);
+    if (const auto ec = run_dump([&](const nlmsghdr& reply) {
             service_attrs attrs;
             if (!parse_service(reply, attrs)) {
                 return false;
@@ -639,12 +711,11 @@ std::error_code genl_client::dump(table& out) {
         const auto& [key, settings] = *decoded;
         service& entry = out[key];
         entry.settings = settings;
-        nl_msg_ptr dests_request = new_request(family_, IPVS_CMD_GET_DEST, NLM_F_DUMP);
-        if (!dests_request || !put_service(dests_request.get(), attrs, false)) {
-            return genl_errc::invalid_operation;
-        }
+        request.clear();
+        writer.start(family_, IPVS_CMD_GET_DEST, NLM_F_DUMP);
+        put_service(writer, attrs, false);
         const address_family family = family_of(key);
-        const auto ec = run_dump(dests_request.get(), [&](const nlmsghdr& reply) {
+        const auto ec = run_dump([&](const nlmsghdr& reply) {
             destination_attrs dest;
             if (!parse_destination(reply, dest)) {
                 return false;
