@@ -121,6 +121,13 @@ void ipvs_driver::converge(const ipvs::table& desired, trigger why) {
     if (!available_) {
         return;
     }
+    // A role change that leaves the wanted table as it was (mode "always", an instance that
+    // gates nothing) need not read back 10,000 destinations before its VIPs go up: drift is
+    // the periodic resync's business.
+    const bool role_change = why == trigger::became_master || why == trigger::left_master;
+    if (role_change && last_desired_ && *last_desired_ == desired) {
+        return;
+    }
     ++stats_.reconciles;
     ipvs::table observed;
     if (auto error = port_.dump(observed)) {
@@ -128,6 +135,7 @@ void ipvs_driver::converge(const ipvs::table& desired, trigger why) {
         logs_.ipvs().error("{}: cannot read the IPVS table: {}", to_string(why), error.message());
         return;
     }
+    last_desired_ = desired;
     const auto ops = ipvs::reconcile(desired, ipvs::normalize(observed), managed_);
     if (ops.empty()) {
         return;
@@ -141,8 +149,8 @@ void ipvs_driver::converge(const ipvs::table& desired, trigger why) {
     std::size_t applied = 0;
     std::set<std::string> failing;
     for (const auto& result : port_.apply(ops)) {
-        const auto text = ipvs::to_string(result.op);
         if (result.error) {
+            const auto text = ipvs::to_string(result.op);
             ++stats_.errors;
             // Every resync retries a failing operation (e.g. a scheduler this kernel lacks):
             // say it once, then only at debug level while it keeps failing the same way.
@@ -157,8 +165,12 @@ void ipvs_driver::converge(const ipvs::table& desired, trigger why) {
         }
         ++stats_.operations;
         ++applied;
-        logs_.ipvs().log(itemize ? level : spdlog::level::debug, "{}: {}{}", to_string(why), text,
-                         drift ? " (repairing drift)" : "");
+        // Text for 10,000 operations nobody logs is most of the driver's start-up cost.
+        const auto op_level = itemize ? level : spdlog::level::debug;
+        if (logs_.ipvs().should_log(op_level)) {
+            logs_.ipvs().log(op_level, "{}: {}{}", to_string(why), ipvs::to_string(result.op),
+                             drift ? " (repairing drift)" : "");
+        }
     }
     if (!itemize) {
         logs_.ipvs().log(level, "{}: {} of {} IPVS operations applied{}", to_string(why), applied,

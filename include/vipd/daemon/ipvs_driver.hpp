@@ -71,7 +71,8 @@ class ipvs_driver final : public role_listener {
     std::set<ipvs::service_key> managed_;
     const logging::log_set& logs_;
     std::set<std::string> masters_;
-    std::set<std::string> failing_;  // "operation: error" of the last converge's failures
+    std::optional<ipvs::table> last_desired_;  // what the last converge that read the kernel wanted
+    std::set<std::string> failing_;            // "operation: error" of the last converge's failures
     std::optional<sync_plan> sync_;
     bool master_sync_running_ = false;
     bool backup_sync_running_ = false;

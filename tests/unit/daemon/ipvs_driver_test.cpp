@@ -66,6 +66,21 @@ TEST_F(IpvsDriverTest, ServicesFollowMastershipAndForeignOnesAreLeftAlone) {
     EXPECT_EQ(port_.kernel.at(foreign_), two_reals("10.0.9.1", "10.0.9.2"));
 }
 
+TEST_F(IpvsDriverTest, ARoleChangeThatWantsTheSameTableDoesNotReadTheKernelBack) {
+    auto driver = make();
+    driver->start();
+    driver->entering_master("web");
+    const auto dumps = port_.dump_calls;
+    driver->entering_master("cache");  // gates nothing: the wanted table is unchanged
+    driver->left_master("cache");
+    EXPECT_EQ(port_.dump_calls, dumps);
+    port_.kernel.erase(web_);  // drift is the resync's business
+    driver->resync();
+    EXPECT_EQ(port_.kernel.count(web_), 1u);
+    driver->left_master("web");  // a real change is applied at once
+    EXPECT_EQ(port_.kernel.count(web_), 0u);
+}
+
 TEST_F(IpvsDriverTest, ResyncRepairsAFlushAndADeletedRealWithMinimalOperations) {
     auto driver = make();
     driver->entering_master("web");
