@@ -30,6 +30,9 @@ std::string duration_text(microseconds d) {
     return fmt::format("{:.1f}ms", static_cast<double>(d.count()) / 1e3);
 }
 
+/// Probes started per wake-up of the health timer (see on_timer).
+constexpr std::size_t k_probes_per_wakeup = 64;
+
 }  // namespace
 
 /// One scheduled check: a real of a virtual server, or a track script of an instance.
@@ -137,18 +140,20 @@ void health_driver::start() {
 }
 
 void health_driver::on_timer(time_point now) {
-    // Probes due within the next millisecond go now: one wake-up serves a burst of them.
-    for (const auto index : schedule_.take_due(now + milliseconds{1})) {
+    // Probes due within the next millisecond go now (one wake-up serves a cluster of them), at
+    // most k_probes_per_wakeup at a time: the rest stay due and the loop runs VRRP timers and
+    // packets between batches, so thousands of checks falling due together never hold an advert.
+    for (const auto& due : schedule_.take_due(now + milliseconds{1}, k_probes_per_wakeup)) {
         ++stats_.probes;
-        targets_[index]->probe->start(
-            [this, index, now](const health::checkers::probe_result& result) {
-                on_result(index, now, result);
+        targets_[due.index]->probe->start(
+            [this, due](const health::checkers::probe_result& result) {
+                on_result(due.index, due.due, result);
             });
     }
     events_.deadlines_changed();
 }
 
-void health_driver::on_result(std::size_t index, time_point started,
+void health_driver::on_result(std::size_t index, time_point due,
                               const health::checkers::probe_result& result) {
     auto& t = *targets_[index];
     if (!result.success) {
@@ -156,7 +161,7 @@ void health_driver::on_result(std::size_t index, time_point started,
     }
     const bool was_failing = t.last && !t.last->success;
     t.last = result;
-    const auto changed = schedule_.record(index, started, result.success);
+    const auto changed = schedule_.record(index, due, result.success);
     if (!changed && !result.success && !was_failing) {
         logs_.health().debug("{}: check failed ({}), still {}", t.label, result.detail,
                              health::to_string(schedule_.state(index)));

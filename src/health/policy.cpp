@@ -45,23 +45,23 @@ std::size_t schedule::add(const check_timing& timing, time_point now, microsecon
     return targets_.size() - 1;
 }
 
-std::vector<std::size_t> schedule::take_due(time_point now) {
-    std::vector<std::size_t> due;
-    while (!waiting_.empty() && waiting_.begin()->first <= now) {
-        due.push_back(waiting_.begin()->second);
-        targets_[due.back()].in_flight = true;
+std::vector<schedule::due_target> schedule::take_due(time_point now, std::size_t limit) {
+    std::vector<due_target> due;
+    while (!waiting_.empty() && waiting_.begin()->first <= now && due.size() < limit) {
+        due.push_back({waiting_.begin()->second, waiting_.begin()->first});
+        targets_[due.back().index].in_flight = true;
         waiting_.erase(waiting_.begin());
     }
     return due;
 }
 
-std::optional<health_state> schedule::record(std::size_t index, time_point started, bool success) {
+std::optional<health_state> schedule::record(std::size_t index, time_point due, bool success) {
     auto& t = targets_.at(index);
     if (!t.in_flight) {
         return std::nullopt;
     }
     t.in_flight = false;
-    waiting_.emplace(started + t.interval, index);
+    waiting_.emplace(due + t.interval, index);
     return t.hysteresis.record(success);
 }
 

@@ -75,8 +75,7 @@ class health_driver {
 
   private:
     struct target;
-    void on_result(std::size_t index, time_point started,
-                   const health::checkers::probe_result& result);
+    void on_result(std::size_t index, time_point due, const health::checkers::probe_result& result);
     /// Re-derives a service's quorum; reports a change (at start: only a lost quorum) in the log
     /// and to the instances tracking the service.
     void update_quorum(std::size_t server_index, bool initial);

@@ -5,6 +5,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <limits>
 #include <map>
 #include <optional>
 #include <set>
@@ -48,12 +49,24 @@ class schedule {
     /// Adds a target; its first probe comes `first_offset` after `now`. Returns its index.
     std::size_t add(const check_timing& timing, time_point now, microseconds first_offset);
 
-    /// Targets due at `now`, earliest first, marked in flight (not due again until recorded).
-    std::vector<std::size_t> take_due(time_point now);
-    /// The outcome of the probe of `target` that `take_due` handed out at `started`. The next
-    /// probe is due one interval after `started` (fixed rate: slow answers do not stretch it).
-    /// Returns the new state when it changed; ignores a target that is not in flight.
-    std::optional<health_state> record(std::size_t target, time_point started, bool success);
+    /// A target handed out for probing, with the time it was due.
+    struct due_target {
+        std::size_t index;
+        time_point due;
+        friend bool operator==(const due_target&, const due_target&) = default;
+    };
+
+    /// Up to `limit` targets due at `now`, earliest first, marked in flight (not due again
+    /// until recorded). The rest stay due: a caller that limits each batch lets other work run
+    /// between batches.
+    std::vector<due_target> take_due(time_point now,
+                                     std::size_t limit = std::numeric_limits<std::size_t>::max());
+    /// The outcome of the probe of `target` that was due at `due` (as `take_due` said). The
+    /// next probe is due one interval after that (fixed rate, each target on its own phase:
+    /// slow answers or a late wake-up do not move it, and targets handed out together do not
+    /// merge into one burst). Returns the new state when it changed; ignores a target that is
+    /// not in flight.
+    std::optional<health_state> record(std::size_t target, time_point due, bool success);
 
     health_state state(std::size_t target) const { return targets_.at(target).hysteresis.state(); }
     std::size_t size() const noexcept { return targets_.size(); }

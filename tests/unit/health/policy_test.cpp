@@ -75,16 +75,24 @@ TEST(FirstProbeOffset, HandlesIntervalsThatDoNotDivideEvenly) {
     EXPECT_EQ(first_probe_offset(2, 3, interval), microseconds{6});
 }
 
+std::vector<std::size_t> indices(const std::vector<schedule::due_target>& due) {
+    std::vector<std::size_t> out;
+    for (const auto& d : due) {
+        out.push_back(d.index);
+    }
+    return out;
+}
+
 TEST(Schedule, HandsOutDueTargetsOnceUntilTheirResultArrives) {
     schedule s;
     const time_point t0{};
     const auto a = s.add(timing(1, 1, health_state::up), t0, microseconds{0});
     const auto b = s.add(timing(1, 1, health_state::up), t0, microseconds{500'000});
     EXPECT_EQ(s.next_deadline(), t0);
-    EXPECT_EQ(s.take_due(t0), std::vector<std::size_t>{a});
-    EXPECT_EQ(s.take_due(t0), std::vector<std::size_t>{});  // a is in flight
+    EXPECT_EQ(indices(s.take_due(t0)), std::vector<std::size_t>{a});
+    EXPECT_EQ(indices(s.take_due(t0)), std::vector<std::size_t>{});  // a is in flight
     EXPECT_EQ(s.next_deadline(), t0 + microseconds{500'000});
-    EXPECT_EQ(s.take_due(t0 + microseconds{600'000}), std::vector<std::size_t>{b});
+    EXPECT_EQ(indices(s.take_due(t0 + microseconds{600'000})), std::vector<std::size_t>{b});
     EXPECT_EQ(s.next_deadline(), std::nullopt);  // both in flight
 }
 
@@ -108,7 +116,7 @@ TEST(Schedule, RecordReportsTransitionsAndIgnoresTargetsNotInFlight) {
     s.take_due(now);
     EXPECT_EQ(s.record(a, now, false), std::nullopt);
     now += microseconds{1'000'000};
-    EXPECT_EQ(s.take_due(now), std::vector<std::size_t>{a});
+    EXPECT_EQ(indices(s.take_due(now)), std::vector<std::size_t>{a});
     EXPECT_EQ(s.record(a, now, false), health_state::down);
     EXPECT_EQ(s.state(a), health_state::down);
 }
@@ -118,7 +126,8 @@ TEST(Schedule, ReturnsDueTargetsEarliestFirst) {
     const time_point t0{};
     const auto late = s.add(timing(1, 1, health_state::up), t0, microseconds{300});
     const auto early = s.add(timing(1, 1, health_state::up), t0, microseconds{100});
-    EXPECT_EQ(s.take_due(t0 + microseconds{1'000}), (std::vector<std::size_t>{early, late}));
+    EXPECT_EQ(indices(s.take_due(t0 + microseconds{1'000})),
+              (std::vector<std::size_t>{early, late}));
 }
 
 ipvs::destination_key dest(const char* address, std::uint16_t port = 80) {
@@ -191,6 +200,36 @@ TEST(HealthyDestinations, AFallbackThatIsAlsoARealKeepsTheRealsEntry) {
     const auto out = healthy_destinations(reals, policy);
     ASSERT_EQ(out.size(), 1U);
     EXPECT_EQ(out.at(dest("10.0.0.1")).weight, 0U);
+}
+
+TEST(Schedule, TargetsHandedOutTogetherKeepTheirOwnPhase) {
+    // Two targets 100 ms apart, picked up together by a wake-up 300 ms late: their next probes
+    // stay 100 ms apart instead of merging into one burst.
+    schedule s;
+    const time_point t0{};
+    const auto a = s.add(timing(1, 1, health_state::up), t0, microseconds{0});
+    const auto b = s.add(timing(1, 1, health_state::up), t0, microseconds{100'000});
+    const auto late = t0 + microseconds{400'000};
+    const auto due = s.take_due(late);
+    ASSERT_EQ(due.size(), 2U);
+    EXPECT_EQ(due[0], (schedule::due_target{a, t0}));
+    EXPECT_EQ(due[1], (schedule::due_target{b, t0 + microseconds{100'000}}));
+    for (const auto& d : due) {
+        s.record(d.index, d.due, true);
+    }
+    EXPECT_EQ(indices(s.take_due(t0 + microseconds{1'000'000})), std::vector<std::size_t>{a});
+    EXPECT_EQ(s.next_deadline(), t0 + microseconds{1'100'000});
+}
+
+TEST(Schedule, ALimitLeavesTheRestDue) {
+    schedule s;
+    const time_point t0{};
+    for (int i = 0; i < 5; ++i) {
+        s.add(timing(1, 1, health_state::up), t0, microseconds{0});
+    }
+    EXPECT_EQ(s.take_due(t0, 2).size(), 2U);
+    EXPECT_EQ(s.next_deadline(), t0);
+    EXPECT_EQ(s.take_due(t0, 10).size(), 3U);
 }
 
 }  // namespace
