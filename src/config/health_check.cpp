@@ -10,25 +10,16 @@
 namespace vipd::config::detail {
 namespace {
 
-constexpr std::array<std::string_view, 21> k_check_keys{"ca_file","type",
-                                                        "interval",
-                                                        "timeout",
-                                                        "rise",
-                                                        "fall",
-                                                        "initial",
-                                                        "port",
-                                                        "path",
-                                                        "host",
-                                                        "method",
-                                                        "expect_status",
-                                                        "expect_body",
-                                                        "expect_body_regex",
-                                                        "tls_verify",
-                                                        "payload",
-                                                        "expect",
-                                                        "name",
-                                                        "query_type",
-                                                        "command",
+constexpr std::array<std::string_view, 21> k_check_keys{"ca_file",     "type",
+                                                        "interval",    "timeout",
+                                                        "rise",        "fall",
+                                                        "initial",     "port",
+                                                        "path",        "host",
+                                                        "method",      "expect_status",
+                                                        "expect_body", "expect_body_regex",
+                                                        "tls_verify",  "payload",
+                                                        "expect",      "name",
+                                                        "query_type",  "command",
                                                         "user"};
 
 // keepalived's checker words and ldirectord's, pointed at ours.
@@ -234,8 +225,8 @@ void read_http(const table_reader& reader, health::http_check& http) {
     }
     if (auto ca = reader.string("ca_file", "a PEM file of trusted CAs")) {
         if (!ca->starts_with('/')) {
-            reader.report("ca_file", "ca_file must be an absolute path, got " +
-                                         show(*reader.find("ca_file")));
+            reader.report("ca_file",
+                          "ca_file must be an absolute path, got " + show(*reader.find("ca_file")));
         } else {
             http.ca_file = *ca;
         }
