@@ -282,8 +282,15 @@ int run(const options& opts) {
     asio::steady_timer health_timer(io);
     bool converge_pending = false;
     std::unique_ptr<health_driver> health;
+    // Every probe result asks for a re-arm; most leave the earliest deadline where it was, and
+    // thousands of results a second should not each cancel and re-post the timer.
+    std::optional<time_point> health_armed;
     std::function<void()> arm_health = [&] {
         auto deadline = health->next_deadline();
+        if (deadline == health_armed) {
+            return;
+        }
+        health_armed = deadline;
         if (!deadline) {
             health_timer.cancel();
             return;
@@ -291,6 +298,7 @@ int run(const options& opts) {
         health_timer.expires_at(*deadline);
         health_timer.async_wait([&](const boost::system::error_code& error) {
             if (!error) {
+                health_armed.reset();  // expired: the next request must arm it again
                 health->on_timer(steady_clock::now());
             }
         });
