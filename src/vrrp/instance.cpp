@@ -154,6 +154,41 @@ actions instance::set_priority(time_point now, std::uint8_t priority) {
     return out;
 }
 
+actions instance::reconfigure(time_point now, instance_config next) {
+    actions out;
+    const bool adverts_change =
+        next.vips != config_.vips || next.advert_interval != config_.advert_interval;
+    const bool interval_changed = next.advert_interval != config_.advert_interval;
+    config_ = std::move(next);
+    switch (state_) {
+        case state::master:
+            master_adver_interval_ = config_.advert_interval;
+            if (adverts_change) {
+                out.push_back(send_advert{priority_});
+                adver_timer_ = now + config_.advert_interval;
+            }
+            break;
+        case state::backup:
+            // v2 peers must all use the configured interval (RFC 3768 §7.1); a v3 backup keeps
+            // the interval it learned from the master until the master's next advert.
+            if (config_.version == version::v2 && interval_changed) {
+                master_adver_interval_ = config_.advert_interval;
+                if (master_down_timer_) {
+                    arm_master_down(master_down_armed_at_, master_down_skew_only_);
+                }
+            }
+            if (!config_.preempt || config_.preempt_delay == microseconds::zero()) {
+                preempt_hold_until_.reset();
+            }
+            break;
+        case state::initialize:
+        case state::fault:
+            master_adver_interval_ = config_.advert_interval;
+            break;
+    }
+    return out;
+}
+
 actions instance::shutdown(time_point now) {
     actions out;
     switch (state_) {

@@ -122,6 +122,13 @@ class instance {
     /// Tracking and maintenance change the priority adverts carry (1..254; 255 stays owner).
     actions set_priority(time_point now, std::uint8_t priority);
 
+    /// A reload changed this instance's settings but not its identity (version, family, VRID,
+    /// address ownership: the caller replaces the instance when those change). The state, the
+    /// current master and the effective priority are kept (the caller re-applies priority with
+    /// `set_priority`); running timers follow the new intervals. A Master whose adverts change
+    /// (addresses or interval) sends one at once, so peers learn them without waiting.
+    actions reconfigure(time_point now, instance_config next);
+
     /// Graceful stop: a Master sends priority 0 and removes its VIPs (RFC 5798 §6.4.3).
     actions shutdown(time_point now);
 

@@ -883,5 +883,94 @@ TEST(VrrpGarp, RefreshOnlyAndZeroSpacing) {
     EXPECT_EQ(deadline(b), us(1s));
 }
 
+// ---- reload: new settings, same identity ----
+
+TEST(VrrpReload, MasterKeepsItsStateAndAdvertisesNewAddressesAtOnce) {
+    auto config = make_config(150);
+    config.garp.repeat = 0;
+    time_point became{};
+    auto inst = master_at(became, config);
+    const auto transitions = inst.transitions();
+    auto next = config;
+    next.vips.push_back(addr("192.0.2.101"));
+    EXPECT_EQ(inst.reconfigure(became + 300ms, next), (actions{send_advert{150}}));
+    EXPECT_EQ(inst.current_state(), state::master);
+    EXPECT_EQ(inst.transitions(), transitions) << "a reload is not a transition";
+    EXPECT_EQ(inst.config().vips, next.vips);
+    EXPECT_EQ(deadline(inst), us(became + 1300ms)) << "the cadence restarts from the advert";
+}
+
+TEST(VrrpReload, MasterWithUnchangedAdvertsStaysQuiet) {
+    auto config = make_config(150);
+    config.garp.repeat = 0;
+    time_point became{};
+    auto inst = master_at(became, config);
+    auto next = config;
+    next.preempt_delay = 5s;
+    next.garp.refresh = 60s;
+    EXPECT_EQ(inst.reconfigure(became + 300ms, next), actions{});
+    EXPECT_EQ(deadline(inst), us(became + 1s)) << "the next advert stays on its schedule";
+}
+
+TEST(VrrpReload, MasterAdoptsANewIntervalAtOnce) {
+    auto config = make_config(150);
+    config.garp.repeat = 0;
+    time_point became{};
+    auto inst = master_at(became, config);
+    auto next = config;
+    next.advert_interval = centiseconds{20};
+    EXPECT_EQ(inst.reconfigure(became + 300ms, next), (actions{send_advert{150}}));
+    EXPECT_EQ(inst.master_adver_interval(), centiseconds{20});
+    EXPECT_EQ(deadline(inst), us(became + 500ms));
+}
+
+TEST(VrrpReload, V2BackupRederivesItsRunningTimerFromTheNewInterval) {
+    auto config = make_config(100);
+    config.version = version::v2;
+    instance inst(config);
+    inst.start(t0, true);
+    auto next = config;
+    next.advert_interval = centiseconds{200};
+    EXPECT_EQ(inst.reconfigure(t0 + 1s, next), actions{});
+    EXPECT_EQ(inst.current_state(), state::backup);
+    EXPECT_EQ(deadline(inst),
+              us(master_down_interval(version::v2, 100, centiseconds{200})))
+        << "counted from when the timer was armed, not from the reload";
+}
+
+TEST(VrrpReload, V3BackupKeepsTheIntervalItLearned) {
+    instance inst(make_config(100));
+    inst.start(t0, true);
+    auto peer = make_config(150);
+    peer.advert_interval = centiseconds{50};
+    inst.on_advert(t0 + 100ms, advert_from(peer, 150), addr("192.0.2.9"));
+    auto next = make_config(100);
+    next.advert_interval = centiseconds{200};
+    EXPECT_EQ(inst.reconfigure(t0 + 200ms, next), actions{});
+    EXPECT_EQ(inst.master_adver_interval(), centiseconds{50});
+    EXPECT_EQ(inst.current_master(), addr("192.0.2.9"));
+    EXPECT_EQ(deadline(inst), us(t0 + 100ms + mdi(100, centiseconds{50})));
+}
+
+TEST(VrrpReload, TurningPreemptOffEndsAPreemptDelay) {
+    auto config = make_config(200);
+    config.preempt_delay = 10s;
+    instance inst(config);
+    inst.start(t0, true);
+    auto lower = make_config(100);
+    // A lower master is tolerated during the delay...
+    inst.on_advert(t0 + 1s, advert_from(lower, 100), addr("192.0.2.9"));
+    auto next = config;
+    next.preempt = false;
+    next.preempt_delay = 0s;
+    inst.reconfigure(t0 + 2s, next);
+    // ...and with preemption off it is accepted for good: adverts keep resetting the timer.
+    for (int i = 3; i < 20; ++i) {
+        inst.on_advert(t0 + std::chrono::seconds(i), advert_from(lower, 100), addr("192.0.2.9"));
+    }
+    EXPECT_EQ(drive(inst, t0 + 20s).size(), 0u);
+    EXPECT_EQ(inst.current_state(), state::backup);
+}
+
 }  // namespace
 }  // namespace vipd::vrrp
