@@ -2,7 +2,6 @@
 
 #include <net/if.h>
 #include <pwd.h>
-#include <sys/resource.h>
 #include <sys/utsname.h>
 #include <unistd.h>
 
@@ -15,27 +14,15 @@
 #include <fmt/format.h>
 #include <systemd/sd-daemon.h>
 
-#include "vipd/config/desired_table.hpp"
 #include "vipd/config/loader.hpp"
-#include "vipd/daemon/health_driver.hpp"
-#include "vipd/daemon/ipvs_driver.hpp"
-#include "vipd/daemon/notify_hooks.hpp"
 #include "vipd/daemon/periodic_timer.hpp"
-#include "vipd/health/checkers/probe.hpp"
+#include "vipd/daemon/runtime.hpp"
 #include "vipd/ipvs/linux/genl_client.hpp"
-#include "vipd/daemon/vrrp_router.hpp"
 #include "vipd/logging/logging.hpp"
 #include "vipd/net/linux/asio.hpp"
-#include "vipd/net/linux/packet_socket.hpp"
-#include "vipd/net/linux/rtnl_addresses.hpp"
-#include "vipd/net/linux/rtnl_link_monitor.hpp"
-#include "vipd/net/linux/vrrp_socket.hpp"
 
 namespace vipd::daemon {
 namespace {
-
-/// How long health changes are gathered before the IPVS table follows them.
-constexpr milliseconds k_health_converge_window{20};
 
 std::string host_name() {
     std::array<char, 256> buffer{};
@@ -63,36 +50,6 @@ logging::target log_target(log_choice choice) {
             break;
     }
     return logging::detect_target();
-}
-
-class socket_channel_factory final : public channel_factory {
-  public:
-    explicit socket_channel_factory(asio::io_context& io) : io_(io) {}
-    std::unique_ptr<net::advert_channel> open(const std::string& interface, address_family family,
-                                              std::error_code& error) override {
-        return net::linux::vrrp_socket::open(io_, interface, family, error);
-    }
-
-  private:
-    asio::io_context& io_;
-};
-
-/// Every service key the configuration names: the only ones vipd ever touches.
-std::set<ipvs::service_key> configured_services(const config::daemon_config& config) {
-    std::set<ipvs::service_key> keys;
-    for (const auto& server : config.virtual_servers) {
-        keys.insert(server.key);
-    }
-    return keys;
-}
-
-std::optional<sync_plan> sync_plan_of(const config::daemon_config& config) {
-    if (!config.ipvs.sync) {
-        return std::nullopt;
-    }
-    const auto gating = config::gating_instances(config);
-    return sync_plan{config.ipvs.sync->interface, config.ipvs.sync->sync_id,
-                     std::set<std::string>(gating.begin(), gating.end())};
 }
 
 /// Whether this kernel can schedule with `name`: loaded already (its module in /proc/modules)
@@ -157,21 +114,26 @@ std::set<std::string> script_users(const config::daemon_config& config) {
     return users;
 }
 
-/// Thousands of checks need thousands of sockets: lift the soft open-file limit to the hard one.
-void raise_open_file_limit(const logging::log_set& logs, std::size_t checks) {
-    rlimit limit{};
-    if (getrlimit(RLIMIT_NOFILE, &limit) != 0 || limit.rlim_cur >= limit.rlim_max) {
-        return;
+/// READY=1 with a STATUS line for `systemctl status`.
+std::string ready_status(const runtime& daemon) {
+    std::string status =
+        fmt::format("READY=1\nSTATUS={} VRRP instance(s), {} virtual server(s)",
+                    daemon.config().vrrp.size(), daemon.config().virtual_servers.size());
+    if (const auto& reload = daemon.last_reload(); reload && !reload->ok) {
+        status += "; last reload refused (see the journal)";
     }
-    const auto before = limit.rlim_cur;
-    limit.rlim_cur = limit.rlim_max;
-    if (setrlimit(RLIMIT_NOFILE, &limit) != 0) {
-        return;
-    }
-    if (checks + 64 > before) {
-        logs.daemon().info("open-file limit raised from {} to {} for {} health check(s)", before,
-                           limit.rlim_cur, checks);
-    }
+    return status;
+}
+
+/// systemd waits between RELOADING=1 and READY=1 (`systemctl reload` returns after it).
+void reload_and_notify(runtime& daemon) {
+    sd_notify(
+        0, fmt::format("RELOADING=1\nMONOTONIC_USEC={}", std::chrono::duration_cast<microseconds>(
+                                                             steady_clock::now().time_since_epoch())
+                                                             .count())
+               .c_str());
+    daemon.reload();
+    sd_notify(0, ready_status(daemon).c_str());
 }
 
 }  // namespace
@@ -252,121 +214,25 @@ int run(const options& opts) {
                      result.errors.size());
         return 1;
     }
-    const config::daemon_config& config = *result.config;
     logging::log_set logs(log_target(opts.log), opts.log_level);
-    logs.daemon().info("vipd {} starting: router_id {}, {} VRRP instance(s), config {}",
-                       VIPD_VERSION, config.global.router_id, config.vrrp.size(), config.file);
-    for (const auto& warning : host_warnings(config)) {
-        logs.daemon().warn("{}", warning);
+    {
+        const auto& config = *result.config;
+        logs.daemon().info("vipd {} starting: router_id {}, {} VRRP instance(s), config {}",
+                           VIPD_VERSION, config.global.router_id, config.vrrp.size(), config.file);
+        for (const auto& warning : host_warnings(config)) {
+            logs.daemon().warn("{}", warning);
+        }
     }
 
     asio::io_context io;
-    asio::steady_timer timer(io);
-    std::unique_ptr<net::linux::rtnl_addresses> addresses;
-    std::unique_ptr<net::linux::rtnl_link_monitor> links;
-    std::unique_ptr<net::linux::packet_socket> frames;
+    std::unique_ptr<runtime> daemon;
     try {
-        addresses = std::make_unique<net::linux::rtnl_addresses>();
-        links = std::make_unique<net::linux::rtnl_link_monitor>(io);
-        frames = std::make_unique<net::linux::packet_socket>();
+        daemon = std::make_unique<runtime>(io, std::move(*result.config), opts.config_file,
+                                           host_name(), logs);
     } catch (const std::exception& error) {
-        logs.daemon().critical("cannot open kernel interfaces: {}", error.what());
+        logs.daemon().critical("{}", error.what());
         return 1;
     }
-    socket_channel_factory channels(io);
-
-    // Health checks run on every director; their results shape the IPVS table and the
-    // priorities of instances that track scripts or virtual servers.
-    std::unique_ptr<vrrp_router> router;
-    std::unique_ptr<ipvs_driver> ipvs_ptr;
-    asio::steady_timer health_timer(io);
-    bool converge_pending = false;
-    std::unique_ptr<health_driver> health;
-    // Every probe result asks for a re-arm; most leave the earliest deadline where it was, and
-    // thousands of results a second should not each cancel and re-post the timer.
-    std::optional<time_point> health_armed;
-    std::function<void()> arm_health = [&] {
-        auto deadline = health->next_deadline();
-        if (deadline == health_armed) {
-            return;
-        }
-        health_armed = deadline;
-        if (!deadline) {
-            health_timer.cancel();
-            return;
-        }
-        health_timer.expires_at(*deadline);
-        health_timer.async_wait([&](const boost::system::error_code& error) {
-            if (!error) {
-                health_armed.reset();  // expired: the next request must arm it again
-                health->on_timer(steady_clock::now());
-            }
-        });
-    };
-    health_events events;
-    // Reals changing together (a rack losing power, thousands of checks failing within one
-    // interval) cost one IPVS converge per window, not one dump and diff each.
-    asio::steady_timer converge_timer(io);
-    events.reals_changed = [&] {
-        if (converge_pending) {
-            return;
-        }
-        converge_pending = true;
-        converge_timer.expires_after(k_health_converge_window);
-        converge_timer.async_wait([&](const boost::system::error_code& error) {
-            converge_pending = false;
-            if (!error) {
-                ipvs_ptr->health_changed();
-            }
-        });
-    };
-    events.tracker_changed = [&](const std::string& instance, tracker_kind kind,
-                                 const std::string& name,
-                                 bool down) { router->set_tracked(instance, kind, name, down); };
-    events.deadlines_changed = [&] { arm_health(); };
-    health = std::make_unique<health_driver>(
-        config,
-        [&io](const health::check_spec& spec, const health::checkers::probe_target& target) {
-            return health::checkers::make_probe(io, spec, target);
-        },
-        logs, [] { return steady_clock::now(); }, events);
-
-    ipvs::linux::genl_client ipvs_client;
-    ipvs_ptr = std::make_unique<ipvs_driver>(
-        ipvs_client,
-        [&config, &health](const std::set<std::string>& masters) {
-            return config::desired_table(
-                config,
-                [&masters](std::string_view instance) {
-                    return masters.count(std::string(instance)) > 0;
-                },
-                [&health](const ipvs::service_key& service, const ipvs::destination_key& real) {
-                    return health->is_up(service, real);
-                });
-        },
-        configured_services(config), logs, sync_plan_of(config));
-    ipvs_driver& ipvs = *ipvs_ptr;
-    // The router asks for the timer to be re-armed after every event; one timer serves every
-    // instance, so adverts that fall due together leave in one batch.
-    std::function<void()> arm = [&] {
-        auto deadline = router->next_deadline();
-        if (!deadline) {
-            timer.cancel();
-            return;
-        }
-        timer.expires_at(*deadline);
-        timer.async_wait([&](const boost::system::error_code& error) {
-            if (error) {
-                return;  // cancelled by a re-arm
-            }
-            router->on_timer(steady_clock::now());
-            arm();
-        });
-    };
-    notify_hooks notify(io, config, logs);
-    router_ports ports{*addresses, *frames, *links, channels, &ipvs, &notify};
-    router = std::make_unique<vrrp_router>(
-        config, ports, logs, [] { return steady_clock::now(); }, [&] { arm(); });
 
     asio::signal_set stop_signals(io, SIGTERM, SIGINT);
     stop_signals.async_wait([&](const boost::system::error_code& error, int signal_number) {
@@ -376,8 +242,7 @@ int run(const options& opts) {
         logs.daemon().info("signal {}: resigning, removing VIPs and virtual services",
                            signal_number);
         sd_notify(0, "STOPPING=1");
-        router->shutdown();  // VIPs first (gated services follow each instance out)...
-        ipvs.withdraw();     // ...then every service vipd manages
+        daemon->shutdown();
         io.stop();
     });
     asio::signal_set reload_signal(io, SIGHUP);
@@ -386,30 +251,17 @@ int run(const options& opts) {
             if (error) {
                 return;
             }
-            logs.daemon().warn(
-                "SIGHUP: reload is not implemented yet; restart to apply a new config");
+            logs.daemon().info("SIGHUP: reloading {}", opts.config_file);
+            reload_and_notify(*daemon);
             wait_reload();
         });
     };
     wait_reload();
 
-    raise_open_file_limit(logs, health->size());
-    // Before anything else: reals with initial = "down" stay out of the first table, and a
-    // track script that starts down is in the priority of the very first advert.
-    health->start();
-    // Services that no instance gates (static VIPs, mode "always") go in before any VIP, and
-    // leftovers of an earlier run that no instance is MASTER for yet come out.
-    ipvs.start();
-    periodic_timer resync(io, config.ipvs.resync_interval, [&ipvs] { ipvs.resync(); });
-    if (ipvs.active()) {
-        resync.start();
-    }
-    router->start();
+    daemon->start();
     // Type=notify: ready once the first reconcile is done (leftovers removed, always-pushed
     // services and static VIPs in place, every instance started). No-op outside systemd.
-    sd_notify(0, fmt::format("READY=1\nSTATUS={} VRRP instance(s), {} virtual server(s)",
-                             config.vrrp.size(), config.virtual_servers.size())
-                     .c_str());
+    sd_notify(0, ready_status(*daemon).c_str());
     // WatchdogSec=: keep-alives come from the event loop itself, so a stuck loop is restarted.
     std::uint64_t watchdog_usec = 0;
     const bool watchdog_on = sd_watchdog_enabled(0, &watchdog_usec) > 0 && watchdog_usec > 0;

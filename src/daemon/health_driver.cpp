@@ -47,6 +47,8 @@ struct health_driver::target {
     // A track script:
     std::string instance;
     std::string script;
+    /// The check as configured (before `inherit` changed its initial state).
+    health::check_spec spec;
 };
 
 health_driver::health_driver(const config::daemon_config& config, probe_factory factory,
@@ -102,6 +104,10 @@ void health_driver::start() {
     }
     std::map<microseconds, std::size_t> placed;
     for (auto& p : all) {
+        p.t->spec = p.spec;
+        if (auto state = inherited_state(*p.t)) {
+            p.spec.timing.initial = *state;
+        }
         const auto interval = p.spec.timing.interval;
         const auto offset =
             health::first_probe_offset(placed[interval]++, per_interval[interval], interval);
@@ -137,6 +143,59 @@ void health_driver::start() {
     }
     logs_.health().info("{} health check(s) scheduled", targets_.size());
     events_.deadlines_changed();
+}
+
+void health_driver::inherit(const health_driver& previous) {
+    for (std::size_t i = 0; i < previous.targets_.size(); ++i) {
+        const auto& t = *previous.targets_[i];
+        const auto state = previous.schedule_.state(i);
+        if (t.server) {
+            inherited_reals_[{previous.config_.virtual_servers[*t.server].key, t.real}] = {t.spec,
+                                                                                           state};
+        } else {
+            inherited_scripts_[{t.instance, t.script}] = {t.spec, state};
+        }
+    }
+}
+
+std::optional<health::health_state> health_driver::inherited_state(const target& t) const {
+    const std::pair<health::check_spec, health::health_state>* found = nullptr;
+    if (t.server) {
+        auto it = inherited_reals_.find({config_.virtual_servers[*t.server].key, t.real});
+        found = it == inherited_reals_.end() ? nullptr : &it->second;
+    } else {
+        auto it = inherited_scripts_.find({t.instance, t.script});
+        found = it == inherited_scripts_.end() ? nullptr : &it->second;
+    }
+    // A changed check (another path, port or timing) is a new check: it starts afresh.
+    if (found == nullptr || !(found->first == t.spec)) {
+        return std::nullopt;
+    }
+    return found->second;
+}
+
+void health_driver::report_trackers() {
+    for (std::size_t i = 0; i < targets_.size(); ++i) {
+        const auto& t = *targets_[i];
+        if (!t.server) {
+            events_.tracker_changed(t.instance, tracker_kind::script, t.script,
+                                    schedule_.state(i) == health::health_state::down);
+        }
+    }
+    for (std::size_t s = 0; s < config_.virtual_servers.size(); ++s) {
+        const auto& server = config_.virtual_servers[s];
+        if (!server.name) {
+            continue;
+        }
+        for (const auto& instance : config_.vrrp) {
+            for (const auto& tracked : instance.track_virtual_servers) {
+                if (tracked.name == *server.name) {
+                    events_.tracker_changed(instance.name, tracker_kind::virtual_server,
+                                            tracked.name, !quorum_[s]);
+                }
+            }
+        }
+    }
 }
 
 void health_driver::on_timer(time_point now) {

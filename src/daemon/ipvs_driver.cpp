@@ -24,6 +24,7 @@ ipvs_driver::ipvs_driver(ipvs::ipvs_port& port, desired_function desired,
     if (managed_.empty() && !sync_) {
         return;  // no virtual servers configured: IPVS is not our business
     }
+    probed_ = true;
     available_ = port_.available();
     if (!available_) {
         logs_.ipvs().error(
@@ -91,6 +92,58 @@ void ipvs_driver::health_changed() {
     converge(desired_(masters_), trigger::health);
 }
 
+void ipvs_driver::reconfigure(std::set<ipvs::service_key> managed, std::optional<sync_plan> sync) {
+    for (const auto& key : managed_) {
+        if (managed.count(key) == 0) {
+            retiring_.insert(key);
+        }
+    }
+    managed_ = std::move(managed);
+    if (!probed_ && (!managed_.empty() || sync)) {
+        probed_ = true;
+        available_ = port_.available();
+        if (!available_) {
+            logs_.ipvs().error(
+                "the kernel has no IPVS (generic netlink family \"IPVS\" not found; is the "
+                "ip_vs module available?): {} virtual service(s) will not be programmed; VRRP "
+                "carries on",
+                managed_.size());
+        }
+    }
+    if (!available_) {
+        sync_ = std::move(sync);
+        return;
+    }
+    const bool sync_moved =
+        sync_ && (!sync || sync->interface != sync_->interface || sync->sync_id != sync_->sync_id);
+    if (sync_moved) {
+        set_sync(ipvs::sync_role::master, false);
+        set_sync(ipvs::sync_role::backup, false);
+    }
+    sync_ = std::move(sync);
+    if (sync_) {
+        set_sync(ipvs::sync_role::backup, true);
+    }
+    update_master_sync();
+    // Only the new configuration's services are managed here: the dropped ones stay until
+    // retire_removed, after their VIPs went.
+    converge(desired_(masters_), trigger::reload);
+}
+
+void ipvs_driver::retire_removed() {
+    if (retiring_.empty()) {
+        return;
+    }
+    if (available_) {
+        auto managed = managed_;
+        managed.insert(retiring_.begin(), retiring_.end());
+        std::swap(managed, managed_);
+        converge(desired_(masters_), trigger::reload);
+        std::swap(managed, managed_);
+    }
+    retiring_.clear();
+}
+
 void ipvs_driver::withdraw() {
     converge(ipvs::table{}, trigger::shutdown);
     if (sync_ && available_) {
@@ -111,6 +164,8 @@ const char* ipvs_driver::to_string(trigger t) noexcept {
             return "resync";
         case trigger::health:
             return "health";
+        case trigger::reload:
+            return "reload";
         case trigger::shutdown:
             return "shutdown";
     }

@@ -7,6 +7,11 @@ namespace vipd::daemon {
 notify_hooks::notify_hooks(asio::io_context& io, const config::daemon_config& config,
                            const logging::log_set& logs)
     : io_(io), logs_(logs) {
+    reconfigure(config);
+}
+
+void notify_hooks::reconfigure(const config::daemon_config& config) {
+    settings_.clear();
     for (const auto& instance : config.vrrp) {
         if (!instance.notify.empty()) {
             settings_.emplace(instance.name, instance.notify);

@@ -30,21 +30,30 @@ struct vrrp_router::instance_slot {
         vrrp::tracker_state state;
     };
 
-    instance_slot(config::vrrp_instance c) : cfg(std::move(c)), fsm(cfg.instance_config()) {
+    explicit instance_slot(config::vrrp_instance c)
+        : cfg(std::move(c)), fsm(cfg.instance_config()), trackers(trackers_of(cfg)) {}
+
+    static std::vector<tracker> trackers_of(const config::vrrp_instance& cfg) {
+        std::vector<tracker> out;
         for (const auto& t : cfg.track_interfaces) {
-            trackers.push_back({tracker_kind::interface, t.name, {t.weight, false}});
+            out.push_back({tracker_kind::interface, t.name, {t.weight, false}});
         }
         for (const auto& t : cfg.track_scripts) {
-            trackers.push_back({tracker_kind::script, t.name, {t.weight, false}});
+            out.push_back({tracker_kind::script, t.name, {t.weight, false}});
         }
         for (const auto& t : cfg.track_virtual_servers) {
-            trackers.push_back({tracker_kind::virtual_server, t.name, {t.weight, false}});
+            out.push_back({tracker_kind::virtual_server, t.name, {t.weight, false}});
         }
+        return out;
     }
+    /// The priority trackers start from: the configured one, unless vipctl demoted the instance.
+    std::uint8_t base_priority() const { return priority_override.value_or(cfg.priority); }
+
     config::vrrp_instance cfg;
     vrrp::instance fsm;
     std::vector<tracker> trackers;
     bool tracking_fault = false;  // a weight-0 tracker is down
+    std::optional<std::uint8_t> priority_override;
     channel* ch = nullptr;
     std::optional<net::link_status> link;
     /// The last advert encoded, reused while priority and source stay the same: a Master sends
@@ -74,6 +83,30 @@ std::string peer_suffix(const vrrp::state_changed& change) {
         text += fmt::format(" priority {}", *change.peer_priority);
     }
     return text;
+}
+
+/// Whether a reload can change `a` into `b` in place. A different interface, VRID, family or
+/// version is another virtual router on the wire; becoming or ceasing to be the address owner
+/// changes how it starts (RFC 5798 §6.4.1).
+bool same_identity(const config::vrrp_instance& a, const config::vrrp_instance& b) {
+    return a.interface == b.interface && a.vrid == b.vrid && a.family() == b.family() &&
+           a.version == b.version &&
+           (a.priority == vrrp::k_owner_priority) == (b.priority == vrrp::k_owner_priority);
+}
+
+/// Whether the router would behave the same under `b` as under `a`: where a setting was
+/// written (its line) and the notify commands (run by the notify hooks) do not matter here.
+bool same_router_settings(config::vrrp_instance a, config::vrrp_instance b) {
+    a.position = b.position = {};
+    a.notify = b.notify = {};
+    return a == b;
+}
+
+bool has_vip(const std::vector<config::vip>& vips, const config::vrrp_instance& owner,
+             const std::string& device, const ip_prefix& prefix) {
+    return std::any_of(vips.begin(), vips.end(), [&](const config::vip& v) {
+        return owner.device_of(v) == device && v.prefix == prefix;
+    });
 }
 
 }  // namespace
@@ -123,48 +156,269 @@ void vrrp_router::start() {
         add_address("static", *vip.device, vip.prefix);
     }
 
-    std::vector<std::string> watched;
-    for (auto& slot : slots_) {
-        const auto& name = slot->cfg.interface;
-        if (std::find(watched.begin(), watched.end(), name) == watched.end()) {
-            watched.push_back(name);
-            ports_.links.watch(name, [this](const net::link_status& status) { on_link(status); });
-        }
-    }
-    std::vector<std::string> tracked;
-    for (auto& slot : slots_) {
-        for (auto& t : slot->trackers) {
-            if (t.kind != tracker_kind::interface) {
-                continue;
-            }
-            const auto link = ports_.links.status(t.name);
-            t.state.down = !link || !link->up;
-            if (std::find(tracked.begin(), tracked.end(), t.name) == tracked.end()) {
-                tracked.push_back(t.name);
-                ports_.links.watch(
-                    t.name, [this](const net::link_status& status) { on_tracked_link(status); });
-            }
-        }
-    }
-
     const auto now = clock_();
     for (auto& slot : slots_) {
-        apply_tracking(*slot, now, "start");
-        slot->link = ports_.links.status(slot->cfg.interface);
-        if (!slot->link) {
-            logs_.vrrp().warn("{}: interface {} does not exist", slot->cfg.name,
-                              slot->cfg.interface);
-        }
-        open_channel_if_needed(*slot);
-        if (slot->link) {
-            if (auto source = advert_source(slot->cfg.family(), *slot->link)) {
-                slot->fsm.set_primary_address(*source);
-            }
-        }
-        execute(*slot, slot->fsm.start(now, usable(*slot, slot->link ? &*slot->link : nullptr)));
+        start_slot(*slot, now);
     }
     flush_adverts();
     deadlines_changed_();
+}
+
+void vrrp_router::watch_links(instance_slot& slot) {
+    if (watched_links_.insert(slot.cfg.interface).second) {
+        ports_.links.watch(slot.cfg.interface,
+                           [this](const net::link_status& status) { on_link(status); });
+    }
+    for (auto& t : slot.trackers) {
+        if (t.kind != tracker_kind::interface) {
+            continue;
+        }
+        const auto link = ports_.links.status(t.name);
+        t.state.down = !link || !link->up;
+        if (tracked_links_.insert(t.name).second) {
+            ports_.links.watch(t.name,
+                               [this](const net::link_status& status) { on_tracked_link(status); });
+        }
+    }
+}
+
+void vrrp_router::start_slot(instance_slot& slot, time_point now) {
+    watch_links(slot);
+    apply_tracking(slot, now, "start");
+    slot.link = ports_.links.status(slot.cfg.interface);
+    if (!slot.link) {
+        logs_.vrrp().warn("{}: interface {} does not exist", slot.cfg.name, slot.cfg.interface);
+    }
+    open_channel_if_needed(slot);
+    if (slot.link) {
+        if (auto source = advert_source(slot.cfg.family(), *slot.link)) {
+            slot.fsm.set_primary_address(*source);
+        }
+    }
+    execute(slot, slot.fsm.start(now, usable(slot, slot.link ? &*slot.link : nullptr)));
+}
+
+void vrrp_router::detach(instance_slot& slot) {
+    if (slot.ch == nullptr) {
+        return;
+    }
+    auto& by_vrid = slot.ch->by_vrid;
+    if (auto found = by_vrid.find(slot.cfg.vrid);
+        found != by_vrid.end() && found->second == &slot) {
+        by_vrid.erase(found);
+    }
+    if (by_vrid.empty()) {
+        channels_.erase({slot.ch->interface, slot.ch->family});
+    }
+    slot.ch = nullptr;
+}
+
+reload_summary vrrp_router::reconfigure(const config::daemon_config& next) {
+    reload_summary summary;
+    const auto now = clock_();
+    std::map<std::string, const config::vrrp_instance*> wanted;
+    for (const auto& instance : next.vrrp) {
+        wanted.emplace(instance.name, &instance);
+    }
+    auto kept_as = [&](const instance_slot& slot) -> const config::vrrp_instance* {
+        auto found = wanted.find(slot.cfg.name);
+        return found != wanted.end() && same_identity(slot.cfg, *found->second) ? found->second
+                                                                                : nullptr;
+    };
+
+    // The addresses that stay up whatever happens below: the new VIPs of kept instances that
+    // are Master, and the new static VIPs.
+    std::set<held_address> retained;
+    for (const auto& slot : slots_) {
+        const auto* next_cfg = kept_as(*slot);
+        if (next_cfg != nullptr && slot->fsm.current_state() == vrrp::state::master) {
+            for (const auto& vip : next_cfg->vips) {
+                retained.insert({next_cfg->device_of(vip), vip.prefix});
+            }
+        }
+    }
+    // A new address owner is Master the moment it starts: a VIP moving to it stays up too.
+    for (const auto& instance : next.vrrp) {
+        const bool is_new = std::none_of(slots_.begin(), slots_.end(), [&](const auto& slot) {
+            return kept_as(*slot) == &instance;
+        });
+        if (is_new && instance.priority == vrrp::k_owner_priority) {
+            for (const auto& vip : instance.vips) {
+                retained.insert({instance.device_of(vip), vip.prefix});
+            }
+        }
+    }
+    for (const auto& vip : next.static_vips) {
+        retained.insert({*vip.device, vip.prefix});
+    }
+    retained_ = &retained;
+
+    // Removed and replaced instances resign first (priority 0, VIPs out unless retained), and
+    // their adverts leave before their channels may close.
+    std::vector<std::unique_ptr<instance_slot>> kept;
+    std::vector<std::unique_ptr<instance_slot>> leaving;
+    std::map<std::string, std::optional<std::uint8_t>> overrides;
+    for (auto& slot : slots_) {
+        if (kept_as(*slot) != nullptr) {
+            kept.push_back(std::move(slot));
+            continue;
+        }
+        const bool replaced = wanted.count(slot->cfg.name) > 0;
+        (replaced ? summary.replaced : summary.removed).push_back(slot->cfg.name);
+        if (replaced) {
+            overrides[slot->cfg.name] = slot->priority_override;
+        }
+        execute(*slot, slot->fsm.shutdown(now));
+        leaving.push_back(std::move(slot));
+    }
+    flush_adverts();
+    for (auto& slot : leaving) {
+        detach(*slot);
+    }
+    slots_.clear();
+
+    // Static VIPs: the difference only.
+    for (const auto& vip : static_vips_) {
+        if (retained.count({*vip.device, vip.prefix}) == 0) {
+            remove_address("static", *vip.device, vip.prefix);
+        }
+    }
+    static_vips_ = next.static_vips;
+    for (const auto& vip : static_vips_) {
+        if (held_.count({*vip.device, vip.prefix}) == 0) {
+            add_address("static", *vip.device, vip.prefix);
+        }
+    }
+
+    for (const auto& cfg : next.vrrp) {
+        auto found = std::find_if(kept.begin(), kept.end(), [&](const auto& slot) {
+            return slot && slot->cfg.name == cfg.name;
+        });
+        if (found != kept.end()) {
+            auto& slot = *found;
+            if (same_router_settings(slot->cfg, cfg)) {
+                ++summary.unchanged;
+                slot->cfg.position = cfg.position;
+                slot->cfg.notify = cfg.notify;
+            } else {
+                summary.changed.push_back(cfg.name);
+                reconfigure_slot(*slot, cfg, now, summary);
+            }
+            slots_.push_back(std::move(slot));
+            continue;
+        }
+        auto slot = std::make_unique<instance_slot>(cfg);
+        if (auto override = overrides.find(cfg.name); override != overrides.end()) {
+            slot->priority_override = override->second;
+        } else {
+            summary.added.push_back(cfg.name);
+        }
+        slots_.push_back(std::move(slot));
+        start_slot(*slots_.back(), now);
+    }
+    retained_ = nullptr;
+    // What was kept up for an owner that could not start (its interface is down) is nobody's.
+    for (const auto& address : retained) {
+        if (held_.count(address) > 0 && !wanted_up(address)) {
+            remove_address("reload", address.device, address.prefix);
+        }
+    }
+    flush_adverts();
+    deadlines_changed_();
+    return summary;
+}
+
+bool vrrp_router::wanted_up(const held_address& address) const {
+    for (const auto& vip : static_vips_) {
+        if (*vip.device == address.device && vip.prefix == address.prefix) {
+            return true;
+        }
+    }
+    return std::any_of(slots_.begin(), slots_.end(), [&](const auto& slot) {
+        return slot->fsm.current_state() == vrrp::state::master &&
+               has_vip(slot->cfg.vips, slot->cfg, address.device, address.prefix);
+    });
+}
+
+void vrrp_router::reconfigure_slot(instance_slot& slot, const config::vrrp_instance& next,
+                                   time_point now, reload_summary& summary) {
+    const config::vrrp_instance previous = slot.cfg;
+    auto trackers = instance_slot::trackers_of(next);
+    for (auto& t : trackers) {
+        for (const auto& old : slot.trackers) {
+            if (old.kind == t.kind && old.name == t.name) {
+                t.state.down = old.state.down;
+            }
+        }
+    }
+    slot.cfg = next;
+    slot.trackers = std::move(trackers);
+    slot.last_advert.reset();
+    watch_links(slot);
+
+    // While Master the VIP difference is applied now, new ones before the advert that carries
+    // them; VIPs moving to another instance this director is Master of stay up.
+    if (slot.fsm.current_state() == vrrp::state::master) {
+        for (const auto& vip : previous.vips) {
+            const auto& device = previous.device_of(vip);
+            if (!has_vip(next.vips, next, device, vip.prefix) &&
+                retained_->count({device, vip.prefix}) == 0) {
+                remove_address(slot.cfg.name, device, vip.prefix);
+                ++summary.vips_removed;
+            }
+        }
+        std::vector<config::vip> added;
+        for (const auto& vip : next.vips) {
+            const auto& device = next.device_of(vip);
+            if (held_.count({device, vip.prefix}) == 0) {
+                add_address(slot.cfg.name, device, vip.prefix);
+                added.push_back(vip);
+                ++summary.vips_added;
+            }
+        }
+        send_garp(slot, added);
+    }
+    execute(slot, slot.fsm.reconfigure(now, slot.cfg.instance_config()));
+    apply_tracking(slot, now, "reload");
+}
+
+std::optional<std::string> vrrp_router::set_priority_override(
+    const std::string& instance, std::optional<std::uint8_t> priority) {
+    for (auto& slot : slots_) {
+        if (slot->cfg.name != instance) {
+            continue;
+        }
+        if (slot->cfg.priority == vrrp::k_owner_priority) {
+            return instance +
+                   " owns its addresses (priority 255): its priority cannot be overridden";
+        }
+        if (slot->priority_override == priority) {
+            return std::nullopt;
+        }
+        slot->priority_override = priority;
+        apply_tracking(*slot, clock_(),
+                       priority ? fmt::format("priority overridden to {}", *priority)
+                                : std::string("configured priority restored"));
+        flush_adverts();
+        deadlines_changed_();
+        return std::nullopt;
+    }
+    return "no VRRP instance named " + instance;
+}
+
+std::optional<std::string> vrrp_router::announce(const std::string& instance) {
+    for (auto& slot : slots_) {
+        if (slot->cfg.name != instance) {
+            continue;
+        }
+        if (slot->fsm.current_state() != vrrp::state::master) {
+            return fmt::format("{} is {}, not MASTER: only the Master announces its VIPs", instance,
+                               vrrp::to_string(slot->fsm.current_state()));
+        }
+        send_garp(*slot);
+        return std::nullopt;
+    }
+    return "no VRRP instance named " + instance;
 }
 
 bool vrrp_router::usable(const instance_slot& slot, const net::link_status* status) const {
@@ -221,7 +475,7 @@ void vrrp_router::apply_tracking(instance_slot& slot, time_point now, std::strin
     for (const auto& t : slot.trackers) {
         states.push_back(t.state);
     }
-    const auto tracked = vrrp::apply_trackers(slot.cfg.priority, states);
+    const auto tracked = vrrp::apply_trackers(slot.base_priority(), states);
     const bool started = slot.fsm.current_state() != vrrp::state::initialize;
     if (tracked.priority != slot.fsm.priority()) {
         logs_.vrrp().info("{}: priority {} -> {} ({})", slot.cfg.name, slot.fsm.priority(),
@@ -365,8 +619,16 @@ std::vector<instance_status> vrrp_router::status() const {
     std::vector<instance_status> out;
     for (const auto& slot : slots_) {
         out.push_back({slot->cfg.name, slot->fsm.current_state(), slot->fsm.priority(),
-                       slot->fsm.current_master(), slot->fsm.state_since(),
-                       slot->fsm.transitions()});
+                       slot->fsm.current_master(), slot->fsm.state_since(), slot->fsm.transitions(),
+                       slot->cfg.priority, slot->priority_override});
+    }
+    return out;
+}
+
+std::vector<const config::vrrp_instance*> vrrp_router::instances() const {
+    std::vector<const config::vrrp_instance*> out;
+    for (const auto& slot : slots_) {
+        out.push_back(&slot->cfg);
     }
     return out;
 }
@@ -470,7 +732,9 @@ void vrrp_router::add_address(const std::string& owner, const std::string& devic
     if (auto error = ports_.addresses.add(device, prefix)) {
         logs_.netlink().error("{}: cannot add {} on {}: {}", owner, prefix.to_string(), device,
                               error.message());
+        return;
     }
+    held_.insert({device, prefix});
 }
 
 void vrrp_router::remove_address(const std::string& owner, const std::string& device,
@@ -478,7 +742,9 @@ void vrrp_router::remove_address(const std::string& owner, const std::string& de
     if (auto error = ports_.addresses.remove(device, prefix)) {
         logs_.netlink().error("{}: cannot remove {} from {}: {}", owner, prefix.to_string(), device,
                               error.message());
+        return;
     }
+    held_.erase({device, prefix});
 }
 
 void vrrp_router::add_vips(instance_slot& slot) {
@@ -489,17 +755,24 @@ void vrrp_router::add_vips(instance_slot& slot) {
 
 void vrrp_router::remove_vips(instance_slot& slot) {
     for (const auto& vip : slot.cfg.vips) {
+        if (retained_ != nullptr && retained_->count({slot.cfg.device_of(vip), vip.prefix}) > 0) {
+            continue;
+        }
         remove_address(slot.cfg.name, slot.cfg.device_of(vip), vip.prefix);
     }
 }
 
 void vrrp_router::send_garp(instance_slot& slot) {
+    send_garp(slot, slot.cfg.vips);
+}
+
+void vrrp_router::send_garp(instance_slot& slot, const std::vector<config::vip>& vips) {
     if (!slot.link) {
         return;
     }
     // Announced on the instance's interface even for VIPs living on lo or a dummy: that is where
     // clients and routers learn which MAC answers for the VIP.
-    for (const auto& vip : slot.cfg.vips) {
+    for (const auto& vip : vips) {
         const auto& address = vip.prefix.address;
         auto frame = address.is_v4() ? net::frames::gratuitous_arp(slot.link->mac, address)
                                      : net::frames::unsolicited_na(slot.link->mac, address);

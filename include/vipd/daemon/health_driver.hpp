@@ -59,9 +59,18 @@ class health_driver {
     health_driver(const health_driver&) = delete;
     health_driver& operator=(const health_driver&) = delete;
 
+    /// Before `start` on a reload: every check this configuration shares with `previous` (same
+    /// service, real and check; same instance, script name and script) starts in the state
+    /// `previous` reached, so a reload neither flaps reals nor re-counts rise and fall.
+    void inherit(const health_driver& previous);
+
     /// Schedules every check, the first probes spread over each interval, and reports the
     /// initial state of tracked virtual servers whose quorum starts lost (initial = "down").
     void start();
+
+    /// Reports the current state of every tracked script and tracked virtual server (after a
+    /// reload gave the router new trackers).
+    void report_trackers();
     /// Starts the probes that are due at `now`.
     void on_timer(time_point now);
     std::optional<time_point> next_deadline() const { return schedule_.next_deadline(); }
@@ -79,6 +88,7 @@ class health_driver {
     /// Re-derives a service's quorum; reports a change (at start: only a lost quorum) in the log
     /// and to the instances tracking the service.
     void update_quorum(std::size_t server_index, bool initial);
+    std::optional<health::health_state> inherited_state(const target& t) const;
 
     const config::daemon_config& config_;
     probe_factory factory_;
@@ -90,6 +100,13 @@ class health_driver {
     std::map<std::pair<ipvs::service_key, ipvs::destination_key>, std::size_t> real_targets_;
     std::vector<bool> quorum_;              // by virtual server index
     std::vector<std::uint64_t> up_weight_;  // by virtual server index: weights of up reals
+    /// From `inherit`: the checks of the previous configuration and the states they reached.
+    std::map<std::pair<ipvs::service_key, ipvs::destination_key>,
+             std::pair<health::check_spec, health::health_state>>
+        inherited_reals_;
+    std::map<std::pair<std::string, std::string>,  // instance, script name
+             std::pair<health::check_spec, health::health_state>>
+        inherited_scripts_;
     health_stats stats_;
 };
 

@@ -53,6 +53,15 @@ class ipvs_driver final : public role_listener {
     void resync();
     /// A real's health or a service's quorum changed: converge to the new desired table.
     void health_changed();
+    /// A reload, before the instances change: from now on `managed` are the configured
+    /// services (the desired function already follows the new configuration). Converges the
+    /// new and changed services but leaves services the reload removed in place until
+    /// `retire_removed`, so services are in before new VIPs come up. Starts or stops the sync
+    /// daemons as `sync` now says. A kernel without IPVS is probed again if services appear.
+    void reconfigure(std::set<ipvs::service_key> managed, std::optional<sync_plan> sync);
+    /// After the instances changed: removes the services the reload dropped (VIPs are out).
+    void retire_removed();
+
     /// Removes every managed service and stops the sync daemons (graceful shutdown).
     void withdraw();
 
@@ -60,7 +69,7 @@ class ipvs_driver final : public role_listener {
     const ipvs_driver_stats& stats() const noexcept { return stats_; }
 
   private:
-    enum class trigger { startup, became_master, left_master, resync, health, shutdown };
+    enum class trigger { startup, became_master, left_master, resync, health, reload, shutdown };
     static const char* to_string(trigger t) noexcept;
     void converge(const ipvs::table& desired, trigger why);
     void update_master_sync();
@@ -69,6 +78,8 @@ class ipvs_driver final : public role_listener {
     ipvs::ipvs_port& port_;
     desired_function desired_;
     std::set<ipvs::service_key> managed_;
+    std::set<ipvs::service_key> retiring_;  // dropped by a reload, removed by retire_removed
+    bool probed_ = false;                   // whether the kernel was asked for IPVS
     const logging::log_set& logs_;
     std::set<std::string> masters_;
     std::optional<ipvs::table> last_desired_;  // what the last converge that read the kernel wanted

@@ -31,6 +31,9 @@ class notify_hooks final : public transition_listener {
     notify_hooks(const notify_hooks&) = delete;
     notify_hooks& operator=(const notify_hooks&) = delete;
 
+    /// A reload: later transitions run the new commands; commands already running finish.
+    void reconfigure(const config::daemon_config& config);
+
     /// Starts the commands configured for `instance` entering `change.to`.
     void on_transition(const std::string& instance, const vrrp::state_changed& change) override;
 

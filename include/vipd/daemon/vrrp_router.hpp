@@ -8,7 +8,9 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
+#include <tuple>
 #include <utility>
 #include <vector>
 
@@ -53,10 +55,24 @@ std::string_view to_string(tracker_kind kind) noexcept;  // "interface", "script
 struct instance_status {
     std::string name;
     vrrp::state state;
-    std::uint8_t priority;
+    std::uint8_t priority;  // effective: configured or overridden, plus tracker weights
     std::optional<ip_address> master;
     time_point since;
     std::uint64_t transitions;
+    std::uint8_t configured_priority = 0;
+    std::optional<std::uint8_t> priority_override;  // set by `demote` (vipctl)
+};
+
+/// What a reload did to the instances, by name.
+struct reload_summary {
+    std::vector<std::string> added;
+    std::vector<std::string> removed;
+    std::vector<std::string> replaced;  // identity changed (interface, VRID, family, version,
+                                        // address ownership): stopped and started anew
+    std::vector<std::string> changed;   // settings changed in place, state kept
+    std::size_t unchanged = 0;
+    std::size_t vips_added = 0;
+    std::size_t vips_removed = 0;
 };
 
 class vrrp_router {
@@ -87,16 +103,57 @@ class vrrp_router {
     void set_tracked(const std::string& instance, tracker_kind kind, const std::string& name,
                      bool down);
 
+    /// A reload: converges the instances and static VIPs to `next` (already validated).
+    /// Instances whose settings are unchanged keep their state, VIPs and timers untouched;
+    /// changed ones keep their state and change only what changed (a Master adds and announces
+    /// new VIPs, removes dropped ones); instances whose identity changed are stopped and
+    /// started anew; removed ones resign. A VIP that moves between two instances this director
+    /// is Master of stays up. Priority overrides (`demote`) survive.
+    reload_summary reconfigure(const config::daemon_config& next);
+
+    /// Maintenance (vipctl demote/promote): adverts carry `priority` (1..254) instead of the
+    /// configured one, tracker weights still applying; nullopt restores the configured
+    /// priority. Returns an error text for an unknown instance or an address owner (255).
+    std::optional<std::string> set_priority_override(const std::string& instance,
+                                                     std::optional<std::uint8_t> priority);
+
+    /// vipctl garp: one more round of gratuitous ARP / unsolicited NA for a Master's VIPs.
+    /// Returns an error text for an unknown instance or one that is not Master.
+    std::optional<std::string> announce(const std::string& instance);
+
     /// Graceful stop: Masters resign with priority 0 and remove their VIPs; static VIPs go too.
     void shutdown();
 
     std::vector<instance_status> status() const;
+    /// The configuration of every instance, in order (for status views).
+    std::vector<const config::vrrp_instance*> instances() const;
     /// Rejected packets per reason, over all channels and instances.
     const vrrp::drop_counters& drops() const noexcept { return drops_; }
 
   private:
     struct channel;
     struct instance_slot;
+    /// An address this router added and has not removed since.
+    struct held_address {
+        std::string device;
+        ip_prefix prefix;
+        friend bool operator<(const held_address& a, const held_address& b) {
+            return std::tie(a.device, a.prefix.address, a.prefix.length) <
+                   std::tie(b.device, b.prefix.address, b.prefix.length);
+        }
+    };
+
+    /// Opens what `slot` needs (link watch, channel, trackers' link watches) and starts it.
+    void start_slot(instance_slot& slot, time_point now);
+    /// Unhooks `slot` from its channel, closing the channel when nobody else uses it.
+    void detach(instance_slot& slot);
+    void watch_links(instance_slot& slot);
+    /// A kept instance takes its new settings: trackers (states kept by name), the state
+    /// machine's config, the priority, and (while Master) the VIP difference.
+    /// Whether a static VIP or a Master's VIP is `address`.
+    bool wanted_up(const held_address& address) const;
+    void reconfigure_slot(instance_slot& slot, const config::vrrp_instance& next, time_point now,
+                          reload_summary& summary);
 
     void on_packet(channel& ch, const net::received_packet& packet);
     void on_link(const net::link_status& status);
@@ -120,6 +177,7 @@ class vrrp_router {
     void add_vips(instance_slot& slot);
     void remove_vips(instance_slot& slot);
     void send_garp(instance_slot& slot);
+    void send_garp(instance_slot& slot, const std::vector<config::vip>& vips);
     void log_transition(const instance_slot& slot, const vrrp::state_changed& change);
 
     router_ports ports_;
@@ -129,6 +187,12 @@ class vrrp_router {
     std::vector<std::unique_ptr<instance_slot>> slots_;
     std::vector<config::vip> static_vips_;  // each with its device (validated)
     std::map<std::pair<std::string, address_family>, std::unique_ptr<channel>> channels_;
+    std::set<std::string> watched_links_;  // instance interfaces
+    std::set<std::string> tracked_links_;  // track_interfaces
+    std::set<held_address> held_;
+    /// During a reload: addresses the new configuration keeps up, which VIP removals skip (a
+    /// VIP moving from a resigning instance to a Master one stays).
+    const std::set<held_address>* retained_ = nullptr;
     vrrp::drop_counters drops_;
     rate_limiter drop_log_limit_{10, std::chrono::seconds(10)};
 };

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <tuple>
 
 #include "fakes/fake_probe.hpp"
@@ -210,6 +211,54 @@ TEST_F(HealthDriverTest, DestroyingTheDriverDestroysItsProbes) {
     for (const auto& r : probes_.made) {
         EXPECT_FALSE(r->alive);
     }
+}
+
+TEST_F(HealthDriverTest, AReloadKeepsTheStateOfEveryUnchangedCheck) {
+    driver_->start();
+    const auto t0 = now_;
+    round(t0, "172.28.128.40", false);
+    round(t0 + 1s, "172.28.128.40", false);
+    ASSERT_FALSE(up("172.28.128.40"));
+    run_until(now_ + 2s);
+    fakes::fake_probes::answer(probes_.at("0.0.0.0"), false, "exit status 1");
+    run_until(now_ + 2s);
+    fakes::fake_probes::answer(probes_.at("0.0.0.0"), false, "exit status 1");
+    ASSERT_EQ(trackers_.size(), 1U);
+
+    // The new file changes .41's check port and nothing else that is checked.
+    std::string text(k_config);
+    text.replace(text.find("port = 8080"), 11, "port = 9090");
+    auto loaded = config::load_string(text, "t.toml");
+    ASSERT_TRUE(loaded.ok());
+    auto next_config = *loaded.config;
+    fakes::fake_probes next_probes;
+    health_events events;
+    events.reals_changed = [] {};
+    events.tracker_changed = [this](const std::string& instance, tracker_kind kind,
+                                    const std::string& name, bool down) {
+        trackers_.emplace_back(instance, kind, name, down);
+    };
+    events.deadlines_changed = [] {};
+    auto next = std::make_unique<health_driver>(
+        next_config, next_probes.factory(), logs_, [this] { return now_; }, events);
+    next->inherit(*driver_);
+    driver_ = std::move(next);  // the old driver and its probes go
+    driver_->start();
+    const auto& web = next_config.virtual_servers[0].key;
+    EXPECT_FALSE(driver_->is_up(web, {*ip_address::parse("172.28.128.40"), 80})) << "still down";
+    EXPECT_FALSE(driver_->is_up(web, {*ip_address::parse("172.28.128.42"), 80})) << "never passed";
+    EXPECT_TRUE(driver_->is_up(web, {*ip_address::parse("172.28.128.41"), 80})) << "a new check";
+    trackers_.clear();
+    driver_->report_trackers();
+    EXPECT_NE(std::find(trackers_.begin(), trackers_.end(),
+                        std::make_tuple(std::string("web"), tracker_kind::script,
+                                        std::string("nginx"), true)),
+              trackers_.end())
+        << "the track script is still down";
+    // One success is not enough to bring .40 back: it is down, not a fresh check with rise 2.
+    run_until(now_ + 1s);
+    fakes::fake_probes::answer(next_probes.at("172.28.128.40"), true);
+    EXPECT_FALSE(driver_->is_up(web, {*ip_address::parse("172.28.128.40"), 80}));
 }
 
 }  // namespace

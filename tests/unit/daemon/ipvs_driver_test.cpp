@@ -34,7 +34,7 @@ class IpvsDriverTest : public ::testing::Test {
             if (masters.count("web") > 0) {
                 t[web_] = two_reals("10.0.0.40", "10.0.0.50");
             }
-            if (masters.count("db") > 0) {
+            if (masters.count("db") > 0 && db_configured_) {
                 t[db_] = two_reals("10.0.1.40", "10.0.1.50");
             }
             return t;
@@ -43,6 +43,7 @@ class IpvsDriverTest : public ::testing::Test {
                                              logs_);
     }
 
+    bool db_configured_ = true;  // a reload can drop it
     ipvs::service_key web_ = tcp("10.0.0.210", 80);
     ipvs::service_key db_ = tcp("10.0.0.211", 5432);
     ipvs::service_key foreign_ = tcp("10.0.0.99", 80);
@@ -173,6 +174,33 @@ TEST_F(IpvsDriverTest, SyncDaemonsBackupAlwaysMasterWhileMasterOfAGatingInstance
     driver.entering_master("web");
     driver.withdraw();
     EXPECT_TRUE(port_.sync_daemons.empty());
+}
+
+TEST_F(IpvsDriverTest, AReloadAddsNewServicesFirstAndRetiresDroppedOnesAfter) {
+    auto driver = make();
+    driver->entering_master("web");
+    driver->entering_master("db");
+    ASSERT_EQ(port_.kernel.count(db_), 1u);
+    // The new configuration drops db and keeps web; foreign services stay foreign.
+    db_configured_ = false;
+    driver->reconfigure({web_}, std::nullopt);
+    EXPECT_EQ(port_.kernel.count(db_), 1u) << "dropped services wait for their VIPs to go";
+    driver->retire_removed();
+    EXPECT_EQ(port_.kernel.count(db_), 0u);
+    EXPECT_EQ(port_.kernel.count(web_), 1u);
+    EXPECT_EQ(port_.kernel.count(foreign_), 1u);
+    // Not managed any more: a later resync leaves it alone when someone adds it back.
+    port_.kernel[db_] = two_reals("10.0.1.40", "10.0.1.50");
+    driver->resync();
+    EXPECT_EQ(port_.kernel.count(db_), 1u);
+}
+
+TEST_F(IpvsDriverTest, AReloadThatBringsTheFirstServicesProbesTheKernel) {
+    ipvs_driver driver(
+        port_, [](const std::set<std::string>&) { return ipvs::table{}; }, {}, logs_);
+    EXPECT_FALSE(driver.active()) << "nothing configured: IPVS not asked";
+    driver.reconfigure({web_}, std::nullopt);
+    EXPECT_TRUE(driver.active());
 }
 
 }  // namespace

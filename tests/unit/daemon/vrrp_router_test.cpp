@@ -397,5 +397,199 @@ TEST_F(RouterTest, ShutdownResignsWithPriorityZeroAndRemovesVips) {
     EXPECT_EQ(std::get<vrrp::decoded_advert>(decoded).advert.priority, 0);
 }
 
+// ---- reload ----
+
+/// The priority carried by an encoded advert (RFC 5798 §5.2: third byte).
+int advert_priority(const std::vector<std::uint8_t>& message) {
+    return message.at(2);
+}
+
+class RouterReloadTest : public RouterTest {
+  protected:
+    /// Two owners (Master at once) on eth0, started, with the start-up calls forgotten.
+    void start_two_masters() {
+        links_.links["eth0"] = eth0_up();
+        build({make_instance("a", 1, 255, {"10.0.0.101/24", "10.0.0.102/24"}),
+               make_instance("b", 2, 255, {"10.0.0.103/24"})});
+        router_->start();
+        forget();
+    }
+    void forget() {
+        addresses_.calls.clear();
+        frames_.sent.clear();
+        channel().batches.clear();
+    }
+    reload_summary reload(std::vector<config::vrrp_instance> instances,
+                          std::vector<config::vip> statics = {}) {
+        next_.vrrp = std::move(instances);
+        next_.static_vips = std::move(statics);
+        return router_->reconfigure(next_);
+    }
+    config::daemon_config next_;
+};
+
+TEST_F(RouterReloadTest, AnUnchangedInstanceIsNotTouched) {
+    start_two_masters();
+    auto a = make_instance("a", 1, 255, {"10.0.0.101/24", "10.0.0.102/24"});
+    a.position.line = 40;  // moved in the file: not a change
+    const auto summary = reload({a, make_instance("b", 2, 255, {"10.0.0.103/24"})});
+    EXPECT_EQ(summary.unchanged, 2u);
+    EXPECT_TRUE(summary.changed.empty() && summary.added.empty() && summary.removed.empty());
+    EXPECT_TRUE(addresses_.calls.empty());
+    EXPECT_TRUE(frames_.sent.empty()) << "no re-GARP";
+    EXPECT_TRUE(channel().batches.empty()) << "no extra advert";
+    EXPECT_EQ(router_->status().at(0).transitions, 1u);
+    EXPECT_EQ(router_->status().at(0).state, vrrp::state::master);
+}
+
+TEST_F(RouterReloadTest, AMasterAddsAndAnnouncesNewVipsAndRemovesDroppedOnes) {
+    start_two_masters();
+    const auto summary = reload({make_instance("a", 1, 255, {"10.0.0.101/24", "10.0.0.104/24"}),
+                                 make_instance("b", 2, 255, {"10.0.0.103/24"})});
+    EXPECT_EQ(summary.changed, std::vector<std::string>{"a"});
+    EXPECT_EQ(summary.vips_added, 1u);
+    EXPECT_EQ(summary.vips_removed, 1u);
+    EXPECT_EQ(addresses_.calls,
+              (std::vector<std::string>{"remove eth0 10.0.0.102/24", "add eth0 10.0.0.104/24"}));
+    EXPECT_EQ(frames_.sent.size(), 1u) << "only the new VIP is announced";
+    ASSERT_EQ(channel().batches.size(), 1u) << "one advert with the new address list";
+    EXPECT_EQ(router_->status().at(0).state, vrrp::state::master);
+    EXPECT_EQ(router_->status().at(0).transitions, 1u);
+    EXPECT_TRUE(addresses_.has("eth0", "10.0.0.104/24"));
+    EXPECT_FALSE(addresses_.has("eth0", "10.0.0.102/24"));
+}
+
+TEST_F(RouterReloadTest, AVipMovingBetweenTwoMasterInstancesStaysUp) {
+    start_two_masters();
+    reload({make_instance("a", 1, 255, {"10.0.0.101/24"}),
+            make_instance("b", 2, 255, {"10.0.0.103/24", "10.0.0.102/24"})});
+    EXPECT_TRUE(addresses_.calls.empty()) << ::testing::PrintToString(addresses_.calls);
+    EXPECT_TRUE(addresses_.has("eth0", "10.0.0.102/24"));
+    // It belongs to b now: b resigning takes it away.
+    reload({make_instance("a", 1, 255, {"10.0.0.101/24"})});
+    EXPECT_FALSE(addresses_.has("eth0", "10.0.0.102/24"));
+    EXPECT_TRUE(addresses_.has("eth0", "10.0.0.101/24"));
+}
+
+TEST_F(RouterReloadTest, AVipMovingToANewAddressOwnerIsNeverRemoved) {
+    start_two_masters();
+    reload({make_instance("a", 1, 255, {"10.0.0.101/24"}),
+            make_instance("b", 2, 255, {"10.0.0.103/24"}),
+            make_instance("c", 3, 255, {"10.0.0.102/24"})});
+    EXPECT_EQ(std::count_if(addresses_.calls.begin(), addresses_.calls.end(),
+                            [](const std::string& call) { return call.starts_with("remove"); }),
+              0)
+        << ::testing::PrintToString(addresses_.calls);
+    EXPECT_EQ(router_->status().at(2).state, vrrp::state::master);
+    EXPECT_TRUE(addresses_.has("eth0", "10.0.0.102/24"));
+}
+
+TEST_F(RouterReloadTest, AVipKeptForAnOwnerThatCannotStartIsRemoved) {
+    start_two_masters();
+    auto c = make_instance("c", 3, 255, {"10.0.0.102/24"});
+    c.interface = "eth7";  // does not exist: c starts in Fault
+    reload({make_instance("a", 1, 255, {"10.0.0.101/24"}),
+            make_instance("b", 2, 255, {"10.0.0.103/24"}), c});
+    EXPECT_EQ(router_->status().at(2).state, vrrp::state::fault);
+    EXPECT_FALSE(addresses_.has("eth0", "10.0.0.102/24"));
+}
+
+TEST_F(RouterReloadTest, ARemovedInstanceResignsAndANewOneStartsAsBackup) {
+    start_two_masters();
+    const auto summary = reload({make_instance("a", 1, 255, {"10.0.0.101/24", "10.0.0.102/24"}),
+                                 make_instance("c", 3, 100, {"10.0.0.105/24"})});
+    EXPECT_EQ(summary.removed, std::vector<std::string>{"b"});
+    EXPECT_EQ(summary.added, std::vector<std::string>{"c"});
+    EXPECT_FALSE(addresses_.has("eth0", "10.0.0.103/24"));
+    ASSERT_FALSE(channel().batches.empty());
+    EXPECT_EQ(advert_priority(channel().batches.front().messages.at(0)), 0) << "b resigned";
+    ASSERT_EQ(router_->status().size(), 2u);
+    EXPECT_EQ(router_->status().at(1).name, "c");
+    EXPECT_EQ(router_->status().at(1).state, vrrp::state::backup);
+    // c hears nobody: it takes over after its master down interval, on the shared channel.
+    run_until(now_ + 4s);
+    EXPECT_EQ(router_->status().at(1).state, vrrp::state::master);
+    EXPECT_TRUE(addresses_.has("eth0", "10.0.0.105/24"));
+}
+
+TEST_F(RouterReloadTest, ANewVridReplacesTheInstance) {
+    start_two_masters();
+    const auto summary = reload({make_instance("a", 1, 255, {"10.0.0.101/24", "10.0.0.102/24"}),
+                                 make_instance("b", 9, 255, {"10.0.0.103/24"})});
+    EXPECT_EQ(summary.replaced, std::vector<std::string>{"b"});
+    EXPECT_EQ(router_->status().at(1).state, vrrp::state::master) << "the owner is back at once";
+    EXPECT_EQ(router_->status().at(1).transitions, 1u) << "a new instance";
+    EXPECT_TRUE(addresses_.has("eth0", "10.0.0.103/24"));
+    // The old VRID no longer has a listener; the new one has.
+    deliver(advert_bytes(2, 200, "10.0.0.2", "10.0.0.103"), "10.0.0.2");
+    EXPECT_EQ(router_->drops()[vrrp::drop_reason::unknown_vrid], 1u);
+}
+
+TEST_F(RouterReloadTest, StaticVipsChangeByTheirDifference) {
+    links_.links["eth0"] = eth0_up();
+    config_.static_vips = {{*ip_prefix::parse("192.168.100.1/32"), "dummy1"},
+                           {*ip_prefix::parse("192.168.100.2/32"), "dummy1"}};
+    build({make_instance("a", 1, 100, {"10.0.0.101/24"})});
+    router_->start();
+    forget();
+    reload({make_instance("a", 1, 100, {"10.0.0.101/24"})},
+           {{*ip_prefix::parse("192.168.100.2/32"), "dummy1"},
+            {*ip_prefix::parse("192.168.100.3/32"), "dummy1"}});
+    EXPECT_EQ(addresses_.calls,
+              (std::vector<std::string>{"remove dummy1 192.168.100.1/32", "ensure_dummy dummy1",
+                                        "add dummy1 192.168.100.3/32"}));
+}
+
+TEST_F(RouterReloadTest, DemoteAdvertisesPriorityOneAtOnceAndSurvivesAReload) {
+    links_.links["eth0"] = eth0_up();
+    build({make_instance("web", 51, 150, {"10.0.0.100/24"})});
+    router_->start();
+    run_until(now_ + 4s);
+    ASSERT_EQ(router_->status().at(0).state, vrrp::state::master);
+    channel().batches.clear();
+    EXPECT_EQ(router_->set_priority_override("web", 1), std::nullopt);
+    ASSERT_EQ(channel().batches.size(), 1u);
+    EXPECT_EQ(advert_priority(channel().batches[0].messages.at(0)), 1);
+    EXPECT_EQ(router_->status().at(0).priority, 1);
+    EXPECT_EQ(router_->status().at(0).priority_override, std::optional<std::uint8_t>{1});
+
+    reload({make_instance("web", 51, 160, {"10.0.0.100/24"})});
+    EXPECT_EQ(router_->status().at(0).priority, 1) << "the override survives a reload";
+    EXPECT_EQ(router_->status().at(0).configured_priority, 160);
+
+    EXPECT_EQ(router_->set_priority_override("web", std::nullopt), std::nullopt);
+    EXPECT_EQ(router_->status().at(0).priority, 160);
+    EXPECT_EQ(router_->status().at(0).priority_override, std::nullopt);
+}
+
+TEST_F(RouterReloadTest, OverridesAndAnnouncementsNameTheirRefusals) {
+    start_two_masters();
+    EXPECT_NE(router_->set_priority_override("a", 1), std::nullopt) << "an owner stays 255";
+    EXPECT_NE(router_->set_priority_override("nope", 1), std::nullopt);
+    EXPECT_EQ(router_->announce("b"), std::nullopt);
+    EXPECT_EQ(frames_.sent.size(), 1u);
+    EXPECT_NE(router_->announce("nope"), std::nullopt);
+    reload({make_instance("a", 1, 255, {"10.0.0.101/24", "10.0.0.102/24"}),
+            make_instance("c", 3, 100, {"10.0.0.105/24"})});
+    const auto refusal = router_->announce("c");
+    ASSERT_NE(refusal, std::nullopt);
+    EXPECT_NE(refusal->find("BACKUP"), std::string::npos) << *refusal;
+}
+
+TEST_F(RouterReloadTest, ANewTrackedInterfaceCountsAtOnce) {
+    links_.links["eth0"] = eth0_up();
+    build({make_instance("web", 51, 150, {"10.0.0.100/24"})});
+    router_->start();
+    auto tracked = make_instance("web", 51, 150, {"10.0.0.100/24"});
+    tracked.track_interfaces = {{"eth9", -50}};  // absent: down
+    reload({tracked});
+    EXPECT_EQ(router_->status().at(0).priority, 100);
+    auto eth9 = eth0_up();
+    eth9.name = "eth9";
+    eth9.index = 9;
+    links_.set(eth9);
+    EXPECT_EQ(router_->status().at(0).priority, 150) << "its link is watched";
+}
+
 }  // namespace
 }  // namespace vipd::daemon

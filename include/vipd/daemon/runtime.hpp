@@ -1,0 +1,103 @@
+#pragma once
+/// The running daemon: owns the configuration in force and every component built from it (the
+/// VRRP router, the health driver, the IPVS driver, the notify hooks) on one io_context, and
+/// replaces the configuration in place on a reload. The shell (daemon.cpp) owns the process:
+/// signals, systemd notifications, the control socket and the metrics endpoint.
+
+#include <chrono>
+#include <functional>
+#include <memory>
+#include <optional>
+#include <string>
+
+#include "vipd/config/config.hpp"
+#include "vipd/daemon/health_driver.hpp"
+#include "vipd/daemon/ipvs_driver.hpp"
+#include "vipd/daemon/notify_hooks.hpp"
+#include "vipd/daemon/periodic_timer.hpp"
+#include "vipd/daemon/vrrp_router.hpp"
+#include "vipd/ipvs/linux/genl_client.hpp"
+#include "vipd/logging/logging.hpp"
+#include "vipd/net/linux/asio.hpp"
+#include "vipd/net/linux/packet_socket.hpp"
+#include "vipd/net/linux/rtnl_addresses.hpp"
+#include "vipd/net/linux/rtnl_link_monitor.hpp"
+
+namespace vipd::daemon {
+
+/// How the last reload went, for status and the journal.
+struct reload_outcome {
+    bool ok = false;
+    std::chrono::system_clock::time_point at;
+    std::string message;  // the summary, or why the new configuration was refused
+};
+
+class runtime {
+  public:
+    /// Opens the kernel interfaces; throws std::runtime_error naming what could not be opened.
+    runtime(asio::io_context& io, config::daemon_config config, std::string config_file,
+            std::string default_router_id, const logging::log_set& logs);
+    ~runtime();
+    runtime(const runtime&) = delete;
+    runtime& operator=(const runtime&) = delete;
+
+    /// Health checks first (initial states count from the first table), then the IPVS table
+    /// (leftovers out, ungated services in), then every instance.
+    void start();
+
+    /// Re-reads the configuration file. An invalid one changes nothing and is reported; a
+    /// valid one is applied as a difference (see vrrp_router::reconfigure): unchanged
+    /// instances keep their state and VIPs, unchanged reals their health.
+    const reload_outcome& reload();
+
+    /// Graceful stop: VIPs out (Masters resign), then every managed IPVS service.
+    void shutdown();
+
+    const config::daemon_config& config() const noexcept { return *config_; }
+    vrrp_router& router() noexcept { return *router_; }
+    const vrrp_router& router() const noexcept { return *router_; }
+    const health_driver& health() const noexcept { return *health_; }
+    const ipvs_driver& ipvs() const noexcept { return *ipvs_; }
+    ipvs::linux::genl_client& ipvs_client() noexcept { return ipvs_client_; }
+    const notify_hooks& notify() const noexcept { return *notify_; }
+    const std::optional<reload_outcome>& last_reload() const noexcept { return last_reload_; }
+    std::chrono::system_clock::time_point started() const noexcept { return started_; }
+
+  private:
+    class channels;
+    std::unique_ptr<health_driver> make_health(const config::daemon_config& config);
+    void arm_router_timer();
+    void arm_health_timer();
+    void restart_resync();
+    std::string apply(std::unique_ptr<const config::daemon_config> next);
+
+    asio::io_context& io_;
+    std::string config_file_;
+    std::string default_router_id_;
+    const logging::log_set& logs_;
+    std::unique_ptr<const config::daemon_config> config_;
+    std::chrono::system_clock::time_point started_;
+    std::optional<reload_outcome> last_reload_;
+
+    std::unique_ptr<net::linux::rtnl_addresses> addresses_;
+    std::unique_ptr<net::linux::rtnl_link_monitor> links_;
+    std::unique_ptr<net::linux::packet_socket> frames_;
+    std::unique_ptr<channels> channels_;
+    ipvs::linux::genl_client ipvs_client_;
+
+    asio::steady_timer router_timer_;
+    asio::steady_timer health_timer_;
+    /// Every probe result asks for a re-arm; most leave the earliest deadline where it was, and
+    /// thousands of results a second should not each cancel and re-post the timer.
+    std::optional<time_point> health_armed_;
+    asio::steady_timer converge_timer_;
+    bool converge_pending_ = false;
+
+    std::unique_ptr<health_driver> health_;
+    std::unique_ptr<ipvs_driver> ipvs_;
+    std::unique_ptr<notify_hooks> notify_;
+    std::unique_ptr<vrrp_router> router_;
+    std::unique_ptr<periodic_timer> resync_;
+};
+
+}  // namespace vipd::daemon

@@ -1,0 +1,285 @@
+#include "vipd/daemon/runtime.hpp"
+
+#include <sys/resource.h>
+
+#include <set>
+#include <stdexcept>
+
+#include <fmt/format.h>
+#include <fmt/ranges.h>
+
+#include "vipd/config/desired_table.hpp"
+#include "vipd/config/loader.hpp"
+#include "vipd/daemon/channel_factory.hpp"
+#include "vipd/daemon/daemon.hpp"
+#include "vipd/health/checkers/probe.hpp"
+#include "vipd/net/linux/vrrp_socket.hpp"
+
+namespace vipd::daemon {
+namespace {
+
+/// How long health changes are gathered before the IPVS table follows them.
+constexpr milliseconds k_health_converge_window{20};
+
+/// Every service key the configuration names: the only ones vipd ever touches.
+std::set<ipvs::service_key> configured_services(const config::daemon_config& config) {
+    std::set<ipvs::service_key> keys;
+    for (const auto& server : config.virtual_servers) {
+        keys.insert(server.key);
+    }
+    return keys;
+}
+
+std::optional<sync_plan> sync_plan_of(const config::daemon_config& config) {
+    if (!config.ipvs.sync) {
+        return std::nullopt;
+    }
+    const auto gating = config::gating_instances(config);
+    return sync_plan{config.ipvs.sync->interface, config.ipvs.sync->sync_id,
+                     std::set<std::string>(gating.begin(), gating.end())};
+}
+
+/// Thousands of checks need thousands of sockets: lift the soft open-file limit to the hard one.
+void raise_open_file_limit(const logging::log_set& logs, std::size_t checks) {
+    rlimit limit{};
+    if (getrlimit(RLIMIT_NOFILE, &limit) != 0 || limit.rlim_cur >= limit.rlim_max) {
+        return;
+    }
+    const auto before = limit.rlim_cur;
+    limit.rlim_cur = limit.rlim_max;
+    if (setrlimit(RLIMIT_NOFILE, &limit) != 0) {
+        return;
+    }
+    if (checks + 64 > before) {
+        logs.daemon().info("open-file limit raised from {} to {} for {} health check(s)", before,
+                           limit.rlim_cur, checks);
+    }
+}
+
+std::string names(const std::vector<std::string>& list) {
+    return fmt::format("{}", fmt::join(list, ", "));
+}
+
+std::string describe(const reload_summary& summary) {
+    std::vector<std::string> parts;
+    auto add = [&parts](const char* what, const std::vector<std::string>& list) {
+        if (!list.empty()) {
+            parts.push_back(fmt::format("{} {}", what, names(list)));
+        }
+    };
+    add("added", summary.added);
+    add("removed", summary.removed);
+    add("replaced", summary.replaced);
+    add("changed", summary.changed);
+    parts.push_back(fmt::format("{} unchanged", summary.unchanged));
+    if (summary.vips_added + summary.vips_removed > 0) {
+        parts.push_back(fmt::format("VIPs +{} -{}", summary.vips_added, summary.vips_removed));
+    }
+    return fmt::format("instances: {}", fmt::join(parts, "; "));
+}
+
+}  // namespace
+
+class runtime::channels final : public channel_factory {
+  public:
+    explicit channels(asio::io_context& io) : io_(io) {}
+    std::unique_ptr<net::advert_channel> open(const std::string& interface, address_family family,
+                                              std::error_code& error) override {
+        return net::linux::vrrp_socket::open(io_, interface, family, error);
+    }
+
+  private:
+    asio::io_context& io_;
+};
+
+runtime::runtime(asio::io_context& io, config::daemon_config config, std::string config_file,
+                 std::string default_router_id, const logging::log_set& logs)
+    : io_(io),
+      config_file_(std::move(config_file)),
+      default_router_id_(std::move(default_router_id)),
+      logs_(logs),
+      config_(std::make_unique<const config::daemon_config>(std::move(config))),
+      started_(std::chrono::system_clock::now()),
+      router_timer_(io),
+      health_timer_(io),
+      converge_timer_(io) {
+    try {
+        addresses_ = std::make_unique<net::linux::rtnl_addresses>();
+        links_ = std::make_unique<net::linux::rtnl_link_monitor>(io);
+        frames_ = std::make_unique<net::linux::packet_socket>();
+    } catch (const std::exception& error) {
+        throw std::runtime_error(std::string("cannot open kernel interfaces: ") + error.what());
+    }
+    channels_ = std::make_unique<channels>(io);
+
+    // Health checks run on every director; their results shape the IPVS table and the
+    // priorities of instances that track scripts or virtual servers.
+    health_ = make_health(*config_);
+    ipvs_ = std::make_unique<ipvs_driver>(
+        ipvs_client_,
+        [this](const std::set<std::string>& masters) {
+            return config::desired_table(
+                *config_,
+                [&masters](std::string_view instance) {
+                    return masters.count(std::string(instance)) > 0;
+                },
+                [this](const ipvs::service_key& service, const ipvs::destination_key& real) {
+                    return health_->is_up(service, real);
+                });
+        },
+        configured_services(*config_), logs_, sync_plan_of(*config_));
+    notify_ = std::make_unique<notify_hooks>(io, *config_, logs_);
+    router_ = std::make_unique<vrrp_router>(
+        *config_,
+        router_ports{*addresses_, *frames_, *links_, *channels_, ipvs_.get(), notify_.get()}, logs_,
+        [] { return steady_clock::now(); }, [this] { arm_router_timer(); });
+}
+
+runtime::~runtime() = default;
+
+std::unique_ptr<health_driver> runtime::make_health(const config::daemon_config& config) {
+    health_events events;
+    // Reals changing together (a rack losing power, thousands of checks failing within one
+    // interval) cost one IPVS converge per window, not one dump and diff each.
+    events.reals_changed = [this] {
+        if (converge_pending_) {
+            return;
+        }
+        converge_pending_ = true;
+        converge_timer_.expires_after(k_health_converge_window);
+        converge_timer_.async_wait([this](const boost::system::error_code& error) {
+            converge_pending_ = false;
+            if (!error) {
+                ipvs_->health_changed();
+            }
+        });
+    };
+    events.tracker_changed = [this](const std::string& instance, tracker_kind kind,
+                                    const std::string& name, bool down) {
+        if (router_) {
+            router_->set_tracked(instance, kind, name, down);
+        }
+    };
+    events.deadlines_changed = [this] { arm_health_timer(); };
+    return std::make_unique<health_driver>(
+        config,
+        [this](const health::check_spec& spec, const health::checkers::probe_target& target) {
+            return health::checkers::make_probe(io_, spec, target);
+        },
+        logs_, [] { return steady_clock::now(); }, std::move(events));
+}
+
+// The router asks for the timer to be re-armed after every event; one timer serves every
+// instance, so adverts that fall due together leave in one batch.
+void runtime::arm_router_timer() {
+    auto deadline = router_->next_deadline();
+    if (!deadline) {
+        router_timer_.cancel();
+        return;
+    }
+    router_timer_.expires_at(*deadline);
+    router_timer_.async_wait([this](const boost::system::error_code& error) {
+        if (error) {
+            return;  // cancelled by a re-arm
+        }
+        router_->on_timer(steady_clock::now());
+        arm_router_timer();
+    });
+}
+
+void runtime::arm_health_timer() {
+    auto deadline = health_->next_deadline();
+    if (deadline == health_armed_) {
+        return;
+    }
+    health_armed_ = deadline;
+    if (!deadline) {
+        health_timer_.cancel();
+        return;
+    }
+    health_timer_.expires_at(*deadline);
+    health_timer_.async_wait([this](const boost::system::error_code& error) {
+        if (!error) {
+            health_armed_.reset();  // expired: the next request must arm it again
+            health_->on_timer(steady_clock::now());
+        }
+    });
+}
+
+void runtime::restart_resync() {
+    resync_.reset();
+    if (ipvs_->active()) {
+        resync_ = std::make_unique<periodic_timer>(io_, config_->ipvs.resync_interval,
+                                                   [this] { ipvs_->resync(); });
+        resync_->start();
+    }
+}
+
+void runtime::start() {
+    raise_open_file_limit(logs_, health_->size());
+    // Before anything else: reals with initial = "down" stay out of the first table, and a
+    // track script that starts down is in the priority of the very first advert.
+    health_->start();
+    // Services that no instance gates (static VIPs, mode "always") go in before any VIP, and
+    // leftovers of an earlier run that no instance is MASTER for yet come out.
+    ipvs_->start();
+    restart_resync();
+    router_->start();
+}
+
+void runtime::shutdown() {
+    router_->shutdown();  // VIPs first (gated services follow each instance out)...
+    ipvs_->withdraw();    // ...then every service vipd manages
+}
+
+const reload_outcome& runtime::reload() {
+    auto result = config::load_file(config_file_, default_router_id_);
+    reload_outcome outcome;
+    outcome.at = std::chrono::system_clock::now();
+    if (!result.ok()) {
+        for (const auto& error : result.errors) {
+            logs_.daemon().error("reload: {}", error.to_string());
+        }
+        outcome.message = fmt::format(
+            "{} error(s) in the new configuration, still running the previous one; first: {}",
+            result.errors.size(), result.errors.front().to_string());
+        logs_.daemon().error("reload refused: {}", outcome.message);
+    } else {
+        outcome.ok = true;
+        outcome.message =
+            apply(std::make_unique<const config::daemon_config>(std::move(*result.config)));
+        logs_.daemon().info("reloaded {}: {}", config_file_, outcome.message);
+    }
+    last_reload_ = std::move(outcome);
+    return *last_reload_;
+}
+
+std::string runtime::apply(std::unique_ptr<const config::daemon_config> next) {
+    for (const auto& warning : host_warnings(*next)) {
+        logs_.daemon().warn("{}", warning);
+    }
+    // Health first: the new driver starts every check the old one had in the state it reached,
+    // so the tables built below see no flap. The old driver's probes die with it.
+    auto next_health = make_health(*next);
+    next_health->inherit(*health_);
+    health_timer_.cancel();
+    health_armed_.reset();
+    health_ = std::move(next_health);
+    std::swap(config_, next);  // `next` now holds the previous configuration
+    raise_open_file_limit(logs_, health_->size());
+    health_->start();
+    // Services in before new VIPs come up; removed services out after their VIPs went.
+    ipvs_->reconfigure(configured_services(*config_), sync_plan_of(*config_));
+    const auto summary = router_->reconfigure(*config_);
+    ipvs_->retire_removed();
+    // New trackers in the router start up; tell it which are down now.
+    health_->report_trackers();
+    notify_->reconfigure(*config_);
+    if (next->ipvs.resync_interval != config_->ipvs.resync_interval || !resync_) {
+        restart_resync();
+    }
+    return fmt::format("{}; {} virtual server(s), {} health check(s)", describe(summary),
+                       config_->virtual_servers.size(), health_->size());
+}
+
+}  // namespace vipd::daemon
