@@ -5,12 +5,12 @@
 
 namespace vipd::config::detail {
 
-std::string describe_instance(const instance_draft& d) {
+std::string describe_instance(const instance_draft& d, const source_position& from) {
     std::string out = d.path;
     if (d.name_ok) {
         out += " \"" + d.value.name + "\"";
     }
-    return out + " (line " + std::to_string(d.value.position.line) + ")";
+    return out + " (" + line_reference(d.value.position, from) + ")";
 }
 
 void check_across_instances(const std::vector<instance_draft>& drafts, diagnostics& diag) {
@@ -26,7 +26,8 @@ void check_across_instances(const std::vector<instance_draft>& drafts, diagnosti
             if (!fresh) {
                 diag.report(d.name_at, d.path + ".name",
                             "name \"" + d.value.name + "\" is already used by " +
-                                describe_instance(*it->second) + "; instance names must be unique");
+                                describe_instance(*it->second, d.name_at) +
+                                "; instance names must be unique");
             }
         }
         if (d.interface_ok && d.vrid_ok && d.vips_ok) {
@@ -37,7 +38,7 @@ void check_across_instances(const std::vector<instance_draft>& drafts, diagnosti
                             "vrid " + std::to_string(d.value.vrid) + " is already used on " +
                                 d.value.interface + " for " +
                                 std::string(family_name(d.value.family())) + " by " +
-                                describe_instance(*it->second) +
+                                describe_instance(*it->second, d.vrid_at) +
                                 "; each virtual router on a link needs its own vrid");
             }
         }
@@ -47,7 +48,7 @@ void check_across_instances(const std::vector<instance_draft>& drafts, diagnosti
             if (!fresh && it->second != &d) {
                 diag.report(d.vip_at[i], d.path + ".vips[" + std::to_string(d.vip_index[i]) + "]",
                             address.to_string() + " is already a VIP of " +
-                                describe_instance(*it->second) +
+                                describe_instance(*it->second, d.vip_at[i]) +
                                 "; an address can belong to one instance only");
             }
         }

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <sstream>
+#include <tuple>
 #include <utility>
 
 namespace vipd::config::detail {
@@ -17,13 +18,44 @@ void diagnostics::report(const source_position& where, std::string key, std::str
     errors_.push_back(config_error{where, std::move(key), std::move(message)});
 }
 
+void diagnostics::set_file(std::string file) {
+    if (std::find(files_.begin(), files_.end(), file) == files_.end()) {
+        files_.push_back(file);
+    }
+    file_ = std::move(file);
+}
+
 std::vector<config_error> diagnostics::take() {
     // Checks run table by table (and toml++ iterates keys alphabetically), so restore file order.
-    std::stable_sort(errors_.begin(), errors_.end(), [](const auto& a, const auto& b) {
-        return std::pair{a.position.line, a.position.column} <
-               std::pair{b.position.line, b.position.column};
+    // A handful of files at most: a linear search per error is cheaper than a map.
+    auto rank = [this](const std::string& file) {
+        return static_cast<std::size_t>(std::find(files_.begin(), files_.end(), file) -
+                                        files_.begin());
+    };
+    std::vector<std::pair<std::size_t, config_error>> ranked;
+    ranked.reserve(errors_.size());
+    for (auto& e : errors_) {
+        const std::size_t r = rank(e.position.file);
+        ranked.emplace_back(r, std::move(e));
+    }
+    std::stable_sort(ranked.begin(), ranked.end(), [](const auto& a, const auto& b) {
+        return std::tuple{a.first, a.second.position.line, a.second.position.column} <
+               std::tuple{b.first, b.second.position.line, b.second.position.column};
     });
-    return std::exchange(errors_, {});
+    errors_.clear();
+    std::vector<config_error> out;
+    out.reserve(ranked.size());
+    for (auto& [r, e] : ranked) {
+        out.push_back(std::move(e));
+    }
+    return out;
+}
+
+std::string line_reference(const source_position& at, const source_position& from) {
+    if (at.file == from.file) {
+        return "line " + std::to_string(at.line);
+    }
+    return at.file + ":" + std::to_string(at.line);
 }
 
 std::string_view describe(toml::node_type type) noexcept {

@@ -6,12 +6,12 @@
 namespace vipd::config::detail {
 namespace {
 
-std::string describe_server(const virtual_server_draft& d) {
+std::string describe_server(const virtual_server_draft& d, const source_position& from) {
     std::string out = d.path;
     if (d.name_ok) {
         out += " \"" + *d.value.name + "\"";
     }
-    return out + " (line " + std::to_string(d.value.position.line) + ")";
+    return out + " (" + line_reference(d.value.position, from) + ")";
 }
 
 /// Every instance VIP address and the instance holding it.
@@ -76,7 +76,8 @@ void resolve_gating_instance(virtual_server_draft& server,
         // Gating on one instance while another moves the VIP would leave the service on a
         // director that does not hold its address.
         diag.report(server.vrrp_at, key,
-                    endpoint->address.to_string() + " is a VIP of " + describe_instance(*owner) +
+                    endpoint->address.to_string() + " is a VIP of " +
+                        describe_instance(*owner, server.vrrp_at) +
                         ", so that instance gates this service; remove vrrp or name \"" +
                         (owner->name_ok ? owner->value.name : std::string("?")) + "\"");
         return;
@@ -95,7 +96,7 @@ void check_static_vips(const std::vector<static_vip_draft>& statics,
         if (auto it = owners.find(address); it != owners.end()) {
             diag.report(s.at, s.key,
                         address.to_string() + " is also a VIP of " +
-                            describe_instance(*it->second) +
+                            describe_instance(*it->second, s.at) +
                             "; a static VIP is held always and cannot move with an instance");
             continue;
         }
@@ -120,7 +121,7 @@ void check_virtual_servers(std::vector<virtual_server_draft>& servers,
             if (!fresh) {
                 diag.report(server.name_at, server.path + ".name",
                             "name \"" + *server.value.name + "\" is already used by " +
-                                describe_server(*it->second) +
+                                describe_server(*it->second, server.name_at) +
                                 "; virtual server names must be unique");
             }
         }
@@ -130,7 +131,7 @@ void check_virtual_servers(std::vector<virtual_server_draft>& servers,
                 const bool fwmark = std::holds_alternative<ipvs::fwmark_key>(server.value.key);
                 diag.report(server.key_at, server.path + (fwmark ? ".fwmark" : ".address"),
                             ipvs::to_string(server.value.key) + " is already " +
-                                describe_server(*it->second) +
+                                describe_server(*it->second, server.key_at) +
                                 "; merge the two, each service can be defined once");
             }
         }

@@ -1,14 +1,13 @@
 #include "vipd/config/loader.hpp"
 
 #include <array>
-#include <cerrno>
-#include <cstring>
-#include <filesystem>
-#include <fstream>
+#include <iterator>
 
 #include <toml++/toml.h>
 
 #include "diagnostics.hpp"
+#include "host_port.hpp"
+#include "includes.hpp"
 #include "ipvs_section.hpp"
 #include "table_reader.hpp"
 #include "vrrp_section.hpp"
@@ -16,8 +15,69 @@
 namespace vipd::config {
 namespace {
 
-constexpr std::array<std::string_view, 4> k_top_keys{"global", "vrrp", "virtual_server", "ipvs"};
-constexpr std::array<std::string_view, 2> k_global_keys{"router_id", "static_vips"};
+constexpr std::array<std::string_view, 5> k_top_keys{"global", "vrrp", "virtual_server", "ipvs",
+                                                     "include"};
+constexpr std::array<std::string_view, 4> k_global_keys{"router_id", "static_vips",
+                                                        "control_socket", "metrics_listen"};
+/// A key after [global] belongs to it: the commonest misplacement of `include`.
+constexpr std::array<detail::foreign_key_hint, 1> k_global_hints{{
+    {"include", "include is a top-level key: write it above the first [table] of the file"},
+}};
+/// What an `include` fragment may hold: services, one file per service being the usual layout.
+constexpr std::array<std::string_view, 2> k_fragment_keys{"vrrp", "virtual_server"};
+/// sizeof(sockaddr_un::sun_path) less the terminating NUL.
+constexpr std::size_t k_max_socket_path = 107;
+
+void read_control_socket(const detail::table_reader& reader, global_settings& global) {
+    const auto path =
+        reader.string("control_socket", "an absolute path such as \"/run/vipd/vipd.sock\"");
+    if (!path) {
+        return;
+    }
+    if (path->empty()) {
+        global.control_socket.reset();
+        return;
+    }
+    if (path->find('\0') != std::string::npos) {
+        reader.report("control_socket", "control_socket must not contain a NUL character");
+    } else if (!path->starts_with('/')) {
+        // Relative would mean relative to whatever directory the daemon was started in.
+        reader.report("control_socket",
+                      "control_socket must be an absolute path such as \"/run/vipd/vipd.sock\" "
+                      "(or \"\" for no control socket), got " +
+                          detail::show(*reader.find("control_socket")));
+    } else if (path->size() > k_max_socket_path) {
+        reader.report("control_socket", "control_socket is " + std::to_string(path->size()) +
+                                            " bytes long; a unix socket path holds at most " +
+                                            std::to_string(k_max_socket_path) + " (sun_path)");
+    } else {
+        global.control_socket = *path;
+    }
+}
+
+void read_metrics_listen(const detail::table_reader& reader, global_settings& global) {
+    const auto text = reader.string("metrics_listen", "\"ADDR:PORT\" such as \"127.0.0.1:9650\"");
+    if (!text) {
+        return;
+    }
+    const auto parsed = detail::parse_host_port(*text);
+    if (!parsed || parsed->address.is_multicast()) {
+        reader.report("metrics_listen",
+                      "metrics_listen must be \"ADDR:PORT\" or \"[IPV6]:PORT\" with a unicast "
+                      "address and a port 1..65535, such as \"127.0.0.1:9650\", got " +
+                          detail::show(*reader.find("metrics_listen")));
+        return;
+    }
+    if (!parsed->port) {
+        const std::string address = parsed->address.to_string();
+        reader.report("metrics_listen",
+                      "metrics_listen needs a port: write \"" +
+                          (parsed->address.is_v6() ? "[" + address + "]" : address) +
+                          ":9650\" (any port 1..65535)");
+        return;
+    }
+    global.metrics_listen = metrics_endpoint{parsed->address, *parsed->port};
+}
 
 /// Reads [global] into `global`; returns its static VIPs for the cross checks.
 std::vector<detail::static_vip_draft> read_global(const toml::table& root,
@@ -34,7 +94,7 @@ std::vector<detail::static_vip_draft> read_global(const toml::table& root,
                         std::string(detail::describe(node->type())));
         return {};
     }
-    const detail::table_reader reader(*table, "global", k_global_keys, diag);
+    const detail::table_reader reader(*table, "global", k_global_keys, diag, k_global_hints);
     if (auto id = reader.string("router_id", "a non-empty string such as \"dir1\"")) {
         if (id->empty()) {
             reader.report("router_id",
@@ -44,6 +104,8 @@ std::vector<detail::static_vip_draft> read_global(const toml::table& root,
             global.router_id = *id;
         }
     }
+    read_control_socket(reader, global);
+    read_metrics_listen(reader, global);
     auto statics = detail::read_static_vips(reader);
     reader.report_unknown_keys();
     return statics;
@@ -106,6 +168,59 @@ std::vector<detail::instance_draft> read_instances(const toml::table& root,
     return drafts;
 }
 
+/// Refuses what only the main file may hold ([global], [ipvs], include) and unknown keys.
+void check_fragment_keys(const toml::table& root, const std::string& main_file,
+                         detail::diagnostics& diag) {
+    for (auto&& [key, value] : root) {
+        const std::string_view name = key.str();
+        if (name == "vrrp" || name == "virtual_server") {
+            continue;
+        }
+        std::string message;
+        if (name == "global" || name == "ipvs") {
+            message = "[" + std::string(name) + "] belongs in the main file (" + main_file +
+                      "): a fragment holds only [[vrrp]] and [[virtual_server]] tables";
+        } else if (name == "include") {
+            message = "include belongs in the main file (" + main_file +
+                      "): fragments cannot include other files";
+        } else {
+            message = "unknown key \"" + std::string(name) + "\"";
+            if (const auto near = detail::closest_match(name, k_fragment_keys); !near.empty()) {
+                message += " (did you mean \"" + std::string(near) + "\"?)";
+            }
+            message += "; a fragment holds only [[vrrp]] and [[virtual_server]] tables";
+        }
+        diag.report(key.source(), std::string(name), std::move(message));
+    }
+}
+
+/// Appends one fragment's instances and services to the main file's. False if it could not be
+/// read or parsed.
+bool read_fragment(const std::string& path, const std::string& main_file, detail::diagnostics& diag,
+                   std::vector<detail::instance_draft>& instances,
+                   std::vector<detail::virtual_server_draft>& servers) {
+    diag.set_file(path);
+    const auto file = detail::read_text_file(path);
+    if (!file.text) {
+        diag.report(source_position{path, 0, 0}, "",
+                    "cannot read this fragment (included by " + main_file + "): " + file.problem);
+        return false;
+    }
+    toml::table root;
+    try {
+        root = toml::parse(*file.text);
+    } catch (const toml::parse_error& e) {
+        diag.report(e.source(), "", "TOML syntax error: " + std::string(e.description()));
+        return false;
+    }
+    check_fragment_keys(root, main_file, diag);
+    auto fragment_instances = read_instances(root, diag);
+    std::move(fragment_instances.begin(), fragment_instances.end(), std::back_inserter(instances));
+    auto fragment_servers = read_virtual_servers(root, diag);
+    std::move(fragment_servers.begin(), fragment_servers.end(), std::back_inserter(servers));
+    return true;
+}
+
 }  // namespace
 
 std::string config_error::to_string() const {
@@ -136,16 +251,30 @@ load_result load_string(std::string_view text, const std::string& file_name,
 
     daemon_config config;
     config.file = file_name;
+    config.files.push_back(file_name);
     config.global.router_id = default_router_id;
     const auto statics = read_global(root, diag, config.global);
     auto drafts = read_instances(root, diag);
-    detail::check_across_instances(drafts, diag);
-    detail::check_static_vips(statics, drafts, diag);
     config.ipvs = detail::read_ipvs_settings(root, diag);
     auto servers = read_virtual_servers(root, diag);
-    detail::check_virtual_servers(servers, drafts, config.ipvs, diag);
-    detail::check_tracked_virtual_servers(drafts, servers, diag);
     detail::table_reader(root, "", k_top_keys, diag).report_unknown_keys();
+
+    // Fragments' entries follow the main file's, file by file, as the main file's own do.
+    bool every_file_read = true;
+    for (auto& fragment : detail::expand_includes(root, diag)) {
+        every_file_read &= read_fragment(fragment, file_name, diag, drafts, servers);
+        config.files.push_back(std::move(fragment));
+    }
+    diag.set_file(file_name);
+
+    // The checks across entries need every entry: with a fragment unread they would report
+    // names and VIPs "missing" that are only in it. Each file's own errors are reported anyway.
+    if (every_file_read) {
+        detail::check_across_instances(drafts, diag);
+        detail::check_static_vips(statics, drafts, diag);
+        detail::check_virtual_servers(servers, drafts, config.ipvs, diag);
+        detail::check_tracked_virtual_servers(drafts, servers, diag);
+    }
 
     if (!diag.empty()) {
         return load_result{std::nullopt, diag.take()};
@@ -165,32 +294,13 @@ load_result load_string(std::string_view text, const std::string& file_name,
 }
 
 load_result load_file(const std::string& path, const std::string& default_router_id) {
-    auto failure = [&](std::string message) {
-        return load_result{std::nullopt, {config_error{source_position{path, 0, 0}, "", message}}};
-    };
-    std::error_code ec;
-    if (std::filesystem::is_directory(path, ec)) {
-        return failure("cannot read the configuration: it is a directory");
+    auto file = detail::read_text_file(path);
+    if (!file.text) {
+        return load_result{std::nullopt,
+                           {config_error{source_position{path, 0, 0}, "",
+                                         "cannot read the configuration: " + file.problem}}};
     }
-    std::ifstream in(path, std::ios::binary);
-    if (!in) {
-        return failure("cannot read the configuration: " + std::string(std::strerror(errno)));
-    }
-    // Read straight into one string sized from the file (a stringstream would grow and copy it
-    // twice: 600 KB for 1,000 services, each copy new pages to fault in); a file that changes
-    // size meanwhile is still read to its end.
-    std::string text;
-    if (const auto size = std::filesystem::file_size(path, ec); !ec) {
-        text.reserve(static_cast<std::size_t>(size));
-    }
-    std::array<char, 65536> chunk{};
-    while (in.read(chunk.data(), chunk.size()) || in.gcount() > 0) {
-        text.append(chunk.data(), static_cast<std::size_t>(in.gcount()));
-    }
-    if (in.bad()) {
-        return failure("cannot read the configuration: " + std::string(std::strerror(errno)));
-    }
-    return load_string(text, path, default_router_id);
+    return load_string(*file.text, path, default_router_id);
 }
 
 }  // namespace vipd::config

@@ -4,6 +4,7 @@
 #include <limits>
 
 #include "health_section.hpp"
+#include "host_port.hpp"
 #include "ipvs_section.hpp"
 
 namespace vipd::config::detail {
@@ -372,32 +373,9 @@ std::optional<real_server> read_fallback(const table_reader& reader,
     if (!text || !service.key || !service.forwarding_ok) {
         return std::nullopt;
     }
-    std::string_view host = *text;
-    std::optional<std::uint16_t> port;
-    auto port_of = [&](std::string_view digits) -> bool {
-        if (digits.empty() || digits.size() > 5 ||
-            !std::all_of(digits.begin(), digits.end(),
-                         [](char c) { return c >= '0' && c <= '9'; })) {
-            return false;
-        }
-        const auto value = std::stoul(std::string(digits));
-        if (value == 0 || value > 65535) {
-            return false;
-        }
-        port = static_cast<std::uint16_t>(value);
-        return true;
-    };
-    bool ok = true;
-    if (host.starts_with('[')) {
-        const auto close = host.find("]:");
-        ok = close != std::string_view::npos && port_of(host.substr(close + 2));
-        host = ok ? host.substr(1, close - 1) : host;
-    } else if (std::count(host.begin(), host.end(), ':') == 1) {
-        const auto colon = host.find(':');
-        ok = port_of(host.substr(colon + 1));
-        host = host.substr(0, colon);
-    }
-    const auto address = ok ? ip_address::parse(host) : std::nullopt;
+    const auto parsed = parse_host_port(*text);
+    const auto address = parsed ? std::optional<ip_address>(parsed->address) : std::nullopt;
+    const auto port = parsed ? parsed->port : std::nullopt;
     if (!address || address->is_multicast() || is_unspecified(*address)) {
         reader.report("fallback",
                       "fallback must be a unicast \"ADDR\", \"ADDR:PORT\" or "

@@ -44,8 +44,9 @@ void read_notify(const table_reader& reader, instance_draft& draft);
 /// Names unique; (interface, family, vrid) unique; no address a VIP of two instances.
 void check_across_instances(const std::vector<instance_draft>& drafts, diagnostics& diag);
 
-/// "vrrp[1] \"web\" (line 12)": how messages about one instance name it.
-std::string describe_instance(const instance_draft& d);
+/// "vrrp[1] \"web\" (line 12)": how messages about one instance name it; the line becomes
+/// "FILE:LINE" when `d` is in another file than `from`, the position being reported on.
+std::string describe_instance(const instance_draft& d, const source_position& from);
 
 /// Why `name` is not a usable Linux interface name, or nullopt if it is.
 std::optional<std::string> interface_name_problem(std::string_view name);

@@ -5,6 +5,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "vipd/core/address.hpp"
@@ -102,8 +103,23 @@ struct vrrp_instance {
     friend bool operator==(const vrrp_instance&, const vrrp_instance&) = default;
 };
 
+/// Where the Prometheus metrics endpoint listens: [global] metrics_listen.
+struct metrics_endpoint {
+    ip_address address;      // 0.0.0.0 or :: = every address of the family
+    std::uint16_t port = 0;  // 1..65535
+    friend bool operator==(const metrics_endpoint&, const metrics_endpoint&) = default;
+};
+
+/// The control socket's default path ([global] control_socket).
+inline constexpr std::string_view k_default_control_socket = "/run/vipd/vipd.sock";
+
 struct global_settings {
     std::string router_id;  // default: the host name
+    /// The unix socket `vipctl` talks to: an absolute path of at most 107 bytes (sun_path);
+    /// nullopt = none (control_socket = "").
+    std::optional<std::string> control_socket{std::string(k_default_control_socket)};
+    /// nullopt = no metrics endpoint (the default).
+    std::optional<metrics_endpoint> metrics_listen;
     friend bool operator==(const global_settings&, const global_settings&) = default;
 };
 
@@ -160,6 +176,9 @@ struct ipvs_settings {
 
 struct daemon_config {
     std::string file;  // the main file it was loaded from
+    /// Every file read: `file`, then each `include` fragment in the order it was merged. What a
+    /// reload reads again (a fragment added to a glob's directory is picked up then too).
+    std::vector<std::string> files;
     global_settings global;
     std::vector<vrrp_instance> vrrp;
     std::vector<virtual_server> virtual_servers;  // service keys unique

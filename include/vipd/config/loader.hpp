@@ -1,6 +1,7 @@
 #pragma once
 /// TOML to `daemon_config`, with every problem reported as file:line:column, key and what is
-/// allowed. Unknown keys are errors. Pure apart from reading the file.
+/// allowed. Unknown keys are errors. Pure apart from reading the file and its `include`
+/// fragments.
 
 #include <string>
 #include <string_view>
@@ -31,6 +32,11 @@ load_result load_file(const std::string& path, const std::string& default_router
 
 /// Validates TOML text; `file_name` is used in error positions. `default_router_id` fills
 /// `global.router_id` when the file leaves it out (the caller passes the host name).
+/// The fragments named by a top-level `include` are read from disk (relative patterns from
+/// `file_name`'s directory) and merged: their [[vrrp]] and [[virtual_server]] tables follow the
+/// main file's, and their errors name the fragment. A fragment that cannot be read or parsed is
+/// one error; the other files are still checked, each on its own (the checks across entries,
+/// such as unique names, wait until every file parses).
 load_result load_string(std::string_view text, const std::string& file_name,
                         const std::string& default_router_id = "vipd");
 

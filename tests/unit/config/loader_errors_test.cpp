@@ -506,6 +506,79 @@ garp = 5
                   "t.toml:6:8: vrrp[0].garp: garp must be a table"}));
 
 INSTANTIATE_TEST_SUITE_P(
+    global_keys, config_error_test,
+    ::testing::Values(
+        error_row{"control_socket relative",
+                  R"([global]
+control_socket = "vipd.sock"
+)",
+                  "t.toml:2:18: global.control_socket: control_socket must be an absolute path "
+                  "such as \"/run/vipd/vipd.sock\" (or \"\" for no control socket), got "
+                  "\"vipd.sock\""},
+        error_row{"control_socket longer than sun_path",
+                  R"([global]
+control_socket = "/run/vipd/aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa.sock"
+)",
+                  "t.toml:2:18: global.control_socket: control_socket is 108 bytes long; a unix "
+                  "socket path holds at most 107 (sun_path)"},
+        error_row{"control_socket with a NUL",
+                  R"([global]
+control_socket = "/run/vipd\u0000x"
+)",
+                  "t.toml:2:18: global.control_socket: control_socket must not contain a NUL"},
+        error_row{"control_socket not a string",
+                  R"([global]
+control_socket = false
+)",
+                  "t.toml:2:18: global.control_socket: control_socket must be an absolute path "
+                  "such as \"/run/vipd/vipd.sock\", got a boolean false"},
+        error_row{"metrics_listen without a port",
+                  R"([global]
+metrics_listen = "127.0.0.1"
+)",
+                  "t.toml:2:18: global.metrics_listen: metrics_listen needs a port: write "
+                  "\"127.0.0.1:9650\" (any port 1..65535)"},
+        error_row{"metrics_listen IPv6 without a port",
+                  R"([global]
+metrics_listen = "::1"
+)",
+                  "t.toml:2:18: global.metrics_listen: metrics_listen needs a port: write "
+                  "\"[::1]:9650\""},
+        error_row{"metrics_listen IPv6 in brackets without a port",
+                  R"([global]
+metrics_listen = "[::1]"
+)",
+                  "t.toml:2:18: global.metrics_listen: metrics_listen must be \"ADDR:PORT\" or "
+                  "\"[IPV6]:PORT\" with a unicast address and a port 1..65535, such as "
+                  "\"127.0.0.1:9650\", got \"[::1]\""},
+        error_row{"metrics_listen port 0",
+                  R"([global]
+metrics_listen = "127.0.0.1:0"
+)",
+                  "global.metrics_listen: metrics_listen must be \"ADDR:PORT\""},
+        error_row{"metrics_listen port above 65535",
+                  R"([global]
+metrics_listen = "127.0.0.1:65536"
+)",
+                  "got \"127.0.0.1:65536\""},
+        error_row{"metrics_listen host name",
+                  R"([global]
+metrics_listen = "localhost:9650"
+)",
+                  "got \"localhost:9650\""},
+        error_row{"metrics_listen multicast",
+                  R"([global]
+metrics_listen = "239.1.1.1:9650"
+)",
+                  "t.toml:2:18: global.metrics_listen: metrics_listen must be"},
+        error_row{"metrics_listen as a number",
+                  R"([global]
+metrics_listen = 9650
+)",
+                  "t.toml:2:18: global.metrics_listen: metrics_listen must be \"ADDR:PORT\" "
+                  "such as \"127.0.0.1:9650\", got an integer 9650"}));
+
+INSTANTIATE_TEST_SUITE_P(
     top_level, config_error_test,
     ::testing::Values(
         error_row{"unknown top-level table",
@@ -513,7 +586,7 @@ INSTANTIATE_TEST_SUITE_P(
 router_id = "dir1"
 )",
                   "t.toml:1:2: globl: unknown key \"globl\" (did you mean \"global\"?); allowed "
-                  "keys: global, vrrp"},
+                  "keys: global, vrrp, virtual_server, ipvs, include"},
         error_row{"unknown key in [global]",
                   R"([global]
 routerid = "dir1"

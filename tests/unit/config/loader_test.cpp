@@ -3,6 +3,7 @@
 #include <filesystem>
 #include <fstream>
 #include <string>
+#include <vector>
 
 #include "vipd/config/loader.hpp"
 
@@ -146,6 +147,54 @@ TEST(load_string, empty_file_is_valid_with_no_instances) {
     ASSERT_TRUE(result.ok());
     EXPECT_TRUE(result.config->vrrp.empty());
     EXPECT_EQ(result.config->global.router_id, "h");
+}
+
+TEST(load_string, control_socket_defaults_and_can_be_moved_or_disabled) {
+    auto result = load_string("", "t.toml");
+    ASSERT_TRUE(result.ok()) << all_errors(result);
+    EXPECT_EQ(result.config->global.control_socket, "/run/vipd/vipd.sock");
+
+    result = load_string("[global]\ncontrol_socket = \"/var/run/vipd-a.sock\"\n", "t.toml");
+    ASSERT_TRUE(result.ok()) << all_errors(result);
+    EXPECT_EQ(result.config->global.control_socket, "/var/run/vipd-a.sock");
+
+    // 107 bytes: the longest path sun_path holds with its NUL.
+    const std::string longest = "/" + std::string(106, 'a');
+    result = load_string("[global]\ncontrol_socket = \"" + longest + "\"\n", "t.toml");
+    ASSERT_TRUE(result.ok()) << all_errors(result);
+    EXPECT_EQ(result.config->global.control_socket, longest);
+
+    result = load_string("[global]\ncontrol_socket = \"\"\n", "t.toml");
+    ASSERT_TRUE(result.ok()) << all_errors(result);
+    EXPECT_FALSE(result.config->global.control_socket.has_value());
+}
+
+TEST(load_string, metrics_listen_takes_an_address_and_port) {
+    struct row {
+        std::string_view text;
+        std::string_view address;
+        std::uint16_t port;
+    };
+    for (const auto& r : {row{"127.0.0.1:9650", "127.0.0.1", 9650}, row{"0.0.0.0:1", "0.0.0.0", 1},
+                          row{"[::1]:65535", "::1", 65535}, row{"[::]:9650", "::", 9650},
+                          row{"[2001:db8::1]:80", "2001:db8::1", 80}}) {
+        const auto result =
+            load_string("[global]\nmetrics_listen = \"" + std::string(r.text) + "\"\n", "t.toml");
+        ASSERT_TRUE(result.ok()) << r.text << ": " << all_errors(result);
+        ASSERT_TRUE(result.config->global.metrics_listen.has_value()) << r.text;
+        EXPECT_EQ(result.config->global.metrics_listen->address.to_string(), r.address);
+        EXPECT_EQ(result.config->global.metrics_listen->port, r.port);
+    }
+    const auto none = load_string("", "t.toml");
+    ASSERT_TRUE(none.ok());
+    EXPECT_FALSE(none.config->global.metrics_listen.has_value());
+}
+
+TEST(load_string, files_is_the_main_file_alone_without_include) {
+    const auto result = load_string("", "/etc/vipd/vipd.toml");
+    ASSERT_TRUE(result.ok()) << all_errors(result);
+    EXPECT_EQ(result.config->file, "/etc/vipd/vipd.toml");
+    EXPECT_EQ(result.config->files, std::vector<std::string>{"/etc/vipd/vipd.toml"});
 }
 
 TEST(load_string, same_vrid_is_fine_on_another_interface_or_family) {
