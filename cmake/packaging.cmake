@@ -23,7 +23,7 @@ function(vipd_gzip source output)
   set(vipd_gz_outputs ${vipd_gz_outputs} ${vipd_gz_dir}/${name}.gz PARENT_SCOPE)
 endfunction()
 
-foreach(page vipd.8 vipd.toml.5)
+foreach(page vipd.8 vipd.toml.5 vipctl.8)
   vipd_gzip(${PROJECT_SOURCE_DIR}/docs/man/${page} ${page})
   string(REGEX MATCH "[0-9]$" section ${page})
   install(FILES ${vipd_gz_dir}/${page}.gz DESTINATION share/man/man${section})

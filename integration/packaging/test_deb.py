@@ -21,10 +21,12 @@ import tempfile
 
 K_EXPECTED = (
     "./usr/sbin/vipd",
+    "./usr/sbin/vipctl",
     "./lib/systemd/system/vipd.service",
     "./usr/lib/modules-load.d/vipd.conf",
     "./etc/vipd/vipd.toml",
     "./usr/share/man/man8/vipd.8.gz",
+    "./usr/share/man/man8/vipctl.8.gz",
     "./usr/share/man/man5/vipd.toml.5.gz",
     "./usr/share/doc/vipd/copyright",
     "./usr/share/doc/vipd/changelog.gz",
@@ -127,7 +129,8 @@ def check_man(root):
     if shutil.which("groff") is None:
         print("note: groff missing, man pages not rendered")
         return
-    for page in ("usr/share/man/man8/vipd.8.gz", "usr/share/man/man5/vipd.toml.5.gz"):
+    for page in ("usr/share/man/man8/vipd.8.gz", "usr/share/man/man8/vipctl.8.gz",
+                 "usr/share/man/man5/vipd.toml.5.gz"):
         with gzip.open(os.path.join(root, page), "rb") as f:
             source = f.read()
         r = subprocess.run(["groff", "-man", "-Tutf8", "-ww", "-P-cbou"], input=source,

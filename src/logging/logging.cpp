@@ -89,6 +89,7 @@ log_set::log_set(target where, spdlog::level::level_enum level) : where_(where) 
     netlink_ = make("netlink");
     ipvs_ = make("ipvs");
     health_ = make("health");
+    ctl_ = make("ctl");
 }
 
 void log_set::emit(spdlog::logger& logger, spdlog::level::level_enum level,

@@ -44,6 +44,7 @@ class log_set {
     spdlog::logger& netlink() const { return *netlink_; }
     spdlog::logger& ipvs() const { return *ipvs_; }
     spdlog::logger& health() const { return *health_; }
+    spdlog::logger& ctl() const { return *ctl_; }
     target where() const noexcept { return where_; }
 
     /// Logs `message` through `logger`; with the journal target, as one entry carrying `fields`
@@ -53,7 +54,8 @@ class log_set {
 
   private:
     target where_;
-    std::shared_ptr<spdlog::logger> daemon_, vrrp_, pkt_, arp_, ndisc_, netlink_, ipvs_, health_;
+    std::shared_ptr<spdlog::logger> daemon_, vrrp_, pkt_, arp_, ndisc_, netlink_, ipvs_, health_,
+        ctl_;
 };
 
 }  // namespace vipd::logging

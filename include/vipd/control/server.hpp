@@ -1,0 +1,65 @@
+#pragma once
+/// The control socket on the daemon's event loop: a Unix stream socket, one request per
+/// connection, answered synchronously by a handler the daemon supplies.
+
+#include "vipd/net/linux/asio.hpp"
+
+#include <chrono>
+#include <cstddef>
+#include <functional>
+#include <memory>
+#include <string>
+#include <system_error>
+
+#include "vipd/control/protocol.hpp"
+#include "vipd/logging/logging.hpp"
+
+namespace vipd::control {
+
+/// The longest request line accepted, newline excluded; longer ones get an error answer.
+inline constexpr std::size_t k_max_request_bytes = 4096;
+/// A client that has not sent its line (and read the answer) by then is dropped.
+inline constexpr std::chrono::seconds k_client_timeout{5};
+
+namespace detail {
+struct server_state;
+}
+
+class server {
+  public:
+    /// Answers one decoded request; runs on the io_context's thread, between other events, so
+    /// it may read and change daemon state directly. An exception it throws becomes an error
+    /// answer ("internal error: ...") and is logged; the server keeps running.
+    using handler = std::function<response(const request&)>;
+
+    /// Does nothing until open(). `logs` must outlive the server.
+    server(asio::io_context& io, std::string path, handler handle, const logging::log_set& logs);
+    /// Stops accepting, drops connections in progress (their handlers are not called) and
+    /// removes the socket file if it is still the one open() created. Runs on the io_context's
+    /// thread (or while it is not running), like every other use of the server. The handler may
+    /// destroy the server (a reload moving the socket): the client being served then gets no
+    /// answer, and nothing else breaks.
+    ~server();
+    server(const server&) = delete;
+    server& operator=(const server&) = delete;
+
+    /// Creates the parent directory if missing (0755, one level only), removes a stale socket
+    /// at the path (a socket nobody answers on), binds, makes the socket 0600 and starts
+    /// accepting. Errors: EADDRINUSE when a live server answers at the path, EEXIST when the
+    /// path is something other than a socket (left alone), ENAMETOOLONG when it does not fit
+    /// sockaddr_un; otherwise the failing system call's error. Call once.
+    ///
+    /// Only clients whose SO_PEERCRED uid is ours (or root) get answers; the others get
+    /// "permission denied". The 0600 mode already keeps them out; the check also covers the
+    /// moment between bind and chmod and a mode changed by hand.
+    std::error_code open();
+
+    const std::string& path() const noexcept;
+
+  private:
+    // Shared with the connections in progress, whose completions may run after the server is
+    // gone: they see `closed` and stop.
+    std::shared_ptr<detail::server_state> state_;
+};
+
+}  // namespace vipd::control
