@@ -88,6 +88,32 @@ struct service {
 /// A whole table, or the part of it vipd manages.
 using table = std::map<service_key, service>;
 
+/// Traffic the kernel counted for a service or a real since it was added (the 64-bit
+/// IPVS_*_ATTR_STATS64 counters `ipvsadm -Ln --stats` shows). Observed only, never desired.
+struct traffic_counters {
+    std::uint64_t connections = 0;
+    std::uint64_t packets_in = 0;
+    std::uint64_t packets_out = 0;
+    std::uint64_t bytes_in = 0;
+    std::uint64_t bytes_out = 0;
+    friend bool operator==(const traffic_counters&, const traffic_counters&) = default;
+};
+
+struct destination_counters {
+    traffic_counters traffic;
+    std::uint32_t active_connections = 0;
+    std::uint32_t inactive_connections = 0;
+    friend bool operator==(const destination_counters&, const destination_counters&) = default;
+};
+
+struct service_counters {
+    traffic_counters traffic;
+    std::map<destination_key, destination_counters> destinations;
+    friend bool operator==(const service_counters&, const service_counters&) = default;
+};
+
+using counter_table = std::map<service_key, service_counters>;
+
 // ---- changes, as data ----
 struct add_service {
     service_key key;

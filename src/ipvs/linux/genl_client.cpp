@@ -306,7 +306,15 @@ struct policies {
         destination[IPVS_DEST_ATTR_TUN_TYPE].type = NLA_U8;
         destination[IPVS_DEST_ATTR_TUN_PORT].type = NLA_U16;
         destination[IPVS_DEST_ATTR_TUN_FLAGS].type = NLA_U16;
+        destination[IPVS_DEST_ATTR_ACTIVE_CONNS].type = NLA_U32;
+        destination[IPVS_DEST_ATTR_INACT_CONNS].type = NLA_U32;
+        service[IPVS_SVC_ATTR_STATS64].type = NLA_NESTED;
+        destination[IPVS_DEST_ATTR_STATS64].type = NLA_NESTED;
+        for (auto& entry : stats) {
+            entry.type = NLA_U64;
+        }
     }
+    std::array<nla_policy, IPVS_STATS_ATTR_MAX + 1> stats{};
 };
 
 const policies& policy_tables() {
@@ -330,7 +338,27 @@ nlattr* command_attribute(const nlmsghdr& header, int type) {
     return tb[static_cast<std::size_t>(type)];
 }
 
-bool parse_service(const nlmsghdr& header, service_attrs& out) {
+/// The 64-bit counters nested in a STATS64 attribute; absent ones stay zero.
+void read_stats(nlattr* nested, traffic_counters& out) {
+    std::array<nlattr*, IPVS_STATS_ATTR_MAX + 1> tb{};
+    if (nested == nullptr ||
+        nla_parse_nested(tb.data(), IPVS_STATS_ATTR_MAX, nested,
+                         const_cast<nla_policy*>(policy_tables().stats.data())) < 0) {
+        return;
+    }
+    auto get = [&tb](int type) -> std::uint64_t {
+        const auto* attr = tb[static_cast<std::size_t>(type)];
+        return attr == nullptr ? 0 : nla_get_u64(const_cast<nlattr*>(attr));
+    };
+    out.connections = get(IPVS_STATS_ATTR_CONNS);
+    out.packets_in = get(IPVS_STATS_ATTR_INPKTS);
+    out.packets_out = get(IPVS_STATS_ATTR_OUTPKTS);
+    out.bytes_in = get(IPVS_STATS_ATTR_INBYTES);
+    out.bytes_out = get(IPVS_STATS_ATTR_OUTBYTES);
+}
+
+bool parse_service(const nlmsghdr& header, service_attrs& out,
+                   traffic_counters* counters = nullptr) {
     nlattr* nested = command_attribute(header, IPVS_CMD_ATTR_SERVICE);
     std::array<nlattr*, IPVS_SVC_ATTR_MAX + 1> tb{};
     if (nested == nullptr ||
@@ -365,10 +393,14 @@ bool parse_service(const nlmsghdr& header, service_attrs& out) {
     out.flags_mask = flags.mask;
     out.timeout = nla_get_u32(tb[IPVS_SVC_ATTR_TIMEOUT]);
     out.netmask = nla_get_u32(tb[IPVS_SVC_ATTR_NETMASK]);
+    if (counters != nullptr) {
+        read_stats(tb[IPVS_SVC_ATTR_STATS64], *counters);
+    }
     return true;
 }
 
-bool parse_destination(const nlmsghdr& header, destination_attrs& out) {
+bool parse_destination(const nlmsghdr& header, destination_attrs& out,
+                       destination_counters* counters = nullptr) {
     nlattr* nested = command_attribute(header, IPVS_CMD_ATTR_DEST);
     std::array<nlattr*, IPVS_DEST_ATTR_MAX + 1> tb{};
     if (nested == nullptr ||
@@ -400,6 +432,16 @@ bool parse_destination(const nlmsghdr& header, destination_attrs& out) {
     }
     if (tb[IPVS_DEST_ATTR_TUN_FLAGS] != nullptr) {
         out.tunnel_flags = nla_get_u16(tb[IPVS_DEST_ATTR_TUN_FLAGS]);
+    }
+    if (counters != nullptr) {
+        *counters = {};
+        if (tb[IPVS_DEST_ATTR_ACTIVE_CONNS] != nullptr) {
+            counters->active_connections = nla_get_u32(tb[IPVS_DEST_ATTR_ACTIVE_CONNS]);
+        }
+        if (tb[IPVS_DEST_ATTR_INACT_CONNS] != nullptr) {
+            counters->inactive_connections = nla_get_u32(tb[IPVS_DEST_ATTR_INACT_CONNS]);
+        }
+        read_stats(tb[IPVS_DEST_ATTR_STATS64], counters->traffic);
     }
     return true;
 }
@@ -643,6 +685,15 @@ std::vector<operation_result> genl_client::apply(std::span<const operation> ops)
 }
 
 std::error_code genl_client::dump(table& out) {
+    return dump_into(out, nullptr);
+}
+
+std::error_code genl_client::dump(table& out, counter_table& counters) {
+    counters.clear();
+    return dump_into(out, &counters);
+}
+
+std::error_code genl_client::dump_into(table& out, counter_table* counters) {
     out.clear();
     if (const auto ec = ensure_open()) {
         return ec;
@@ -691,19 +742,23 @@ std::error_code genl_client::dump(table& out) {
     };
 
     std::vector<service_attrs> services;
+    std::vector<traffic_counters> service_traffic;
     writer.start(family_, IPVS_CMD_GET_SERVICE, NLM_F_DUMP);
     if (const auto ec = run_dump([&](const nlmsghdr& reply) {
             service_attrs attrs;
-            if (!parse_service(reply, attrs)) {
+            traffic_counters traffic;
+            if (!parse_service(reply, attrs, counters != nullptr ? &traffic : nullptr)) {
                 return false;
             }
             services.push_back(std::move(attrs));
+            service_traffic.push_back(traffic);
             return true;
         })) {
         return ec;
     }
 
-    for (const auto& attrs : services) {
+    for (std::size_t index = 0; index < services.size(); ++index) {
+        const auto& attrs = services[index];
         const auto decoded = decode_service(attrs);
         if (!decoded) {
             continue;  // not representable in the model, hence never vipd's
@@ -711,23 +766,35 @@ std::error_code genl_client::dump(table& out) {
         const auto& [key, settings] = *decoded;
         service& entry = out[key];
         entry.settings = settings;
+        service_counters* counted = nullptr;
+        if (counters != nullptr) {
+            counted = &(*counters)[key];
+            counted->traffic = service_traffic[index];
+        }
         request.clear();
         writer.start(family_, IPVS_CMD_GET_DEST, NLM_F_DUMP);
         put_service(writer, attrs, false);
         const address_family family = family_of(key);
         const auto ec = run_dump([&](const nlmsghdr& reply) {
             destination_attrs dest;
-            if (!parse_destination(reply, dest)) {
+            destination_counters dest_counters;
+            if (!parse_destination(reply, dest, counted != nullptr ? &dest_counters : nullptr)) {
                 return false;
             }
             if (const auto real = decode_destination(dest, family)) {
                 entry.destinations.insert_or_assign(real->first, real->second);
+                if (counted != nullptr) {
+                    counted->destinations.insert_or_assign(real->first, dest_counters);
+                }
             }
             return true;
         });
         // A service deleted between the two dumps is simply gone.
         if (ec == std::errc::no_such_process || ec == std::errc::no_such_file_or_directory) {
             out.erase(key);
+            if (counters != nullptr) {
+                counters->erase(key);
+            }
             continue;
         }
         if (ec) {

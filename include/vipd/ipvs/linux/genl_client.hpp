@@ -62,6 +62,9 @@ class genl_client final : public ipvs_port {
     /// GET_SERVICE dump, then one GET_DEST dump per service. Services the model cannot
     /// represent (unknown protocol, non-contiguous netmask) are skipped; `out` is replaced.
     std::error_code dump(table& out) override;
+    /// The same dump, also collecting every service's and real's traffic counters (for
+    /// vipctl ipvs; the reconciler never needs them).
+    std::error_code dump(table& out, counter_table& counters);
     /// Sends the operations in batches of at most batch_limit() messages per sendmsg, each
     /// with NLM_F_ACK, then collects the ACKs by sequence number. One result per operation, in
     /// order; a refused operation does not stop the others (the kernel processes every message
@@ -77,6 +80,7 @@ class genl_client final : public ipvs_port {
     std::size_t batch_limit() const noexcept { return batch_limit_; }
 
   private:
+    std::error_code dump_into(table& out, counter_table* counters);
     std::error_code open();
     std::error_code ensure_open();
     std::uint32_t next_seq() noexcept { return next_seq_++; }
