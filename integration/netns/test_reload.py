@@ -5,8 +5,9 @@
    below dir2's). After SIGHUP: web's existing VIP is never deleted (`ip monitor` in dir1 sees
    no deletion), no instance on either director changes state, the new VIP is up on dir1 and
    the client learns its MAC from a gratuitous ARP, and cache becomes MASTER.
-2. An invalid file (vrid = 300): dir1 logs the error with file and line, keeps running the
-   previous configuration and every VIP.
+   cache comes from a conf.d fragment (`include = ["conf.d/*.toml"]`).
+2. An invalid fragment (vrid = 300): dir1 logs the error with the fragment's file and line,
+   keeps running the previous configuration and every VIP.
 3. A file without cache and with the new web VIP gone: both leave dir1; web's first VIP stays.
 4. A VIP moves from web to a new instance `web2` that is a Master at once (address owner):
    the address is never deleted.
@@ -77,8 +78,17 @@ def reload_steps(ctx, topo, d1, d2, conf, web, db) -> None:
     steady = (len(d1.transitions()), len(d2.transitions()))
     cache = vt.Instance("cache", vrid=53, priority=150, vips=[CACHE], advert_interval=0.2)
     grown = vt.Instance("web", vrid=51, priority=150, vips=[WEB, WEB_NEW], advert_interval=0.2)
-    second = vipd_config("dir1", [grown, db.with_priority(120), cache])
-    reload(ctx, d1, conf, second, "a grown configuration")
+    # cache comes from a conf.d fragment, as people deploy one service per file.
+    fragment_dir = os.path.join(os.path.dirname(conf), "conf.d")
+    os.makedirs(fragment_dir, exist_ok=True)
+    fragment = os.path.join(fragment_dir, "cache.toml")
+    cache_text = vipd_config("dir1", [cache])
+    cache_text = cache_text[cache_text.index("[[vrrp]]"):]
+    with open(fragment, "w") as f:
+        f.write(cache_text)
+    second = 'include = ["conf.d/*.toml"]\n' + vipd_config("dir1", [grown, db.with_priority(120)])
+    reload(ctx, d1, conf, second, "a grown configuration with a fragment")
+    vt.check("(2 file(s))" in d1.log_text(), f"the fragment was not read:\n{d1.log_tail()}")
     vt.check("reloaded" in d1.log_text(), f"no reload summary:\n{d1.log_tail()}")
     vt.wait_holders(ctx, topo, WEB_NEW, {"dir1"}, 2.0, what="the new web VIP up on dir1")
     vt.wait_until(lambda: topo.neigh_mac(WEB_NEW) == topo.mac("dir1"), 3,
@@ -92,10 +102,12 @@ def reload_steps(ctx, topo, d1, d2, conf, web, db) -> None:
     vt.check(len(d2.transitions()) == steady[1],
              "dir2 saw a transition:\n" + "\n".join(d2.transition_lines()[steady[1]:]))
 
-    reload(ctx, d1, conf, second.replace("vrid = 53", "vrid = 300"), "an invalid file")
+    with open(fragment, "w") as f:
+        f.write(cache_text.replace("vrid = 53", "vrid = 300"))
+    reload(ctx, d1, conf, second, "an invalid fragment")
     log = d1.log_text()
-    vt.check("reload refused" in log and f"{conf}:" in log and "vrid" in log,
-             f"the refusal does not name the file, line and key:\n{d1.log_tail()}")
+    vt.check("reload refused" in log and f"{fragment}:" in log and "vrid" in log,
+             f"the refusal does not name the fragment, line and key:\n{d1.log_tail()}")
     vt.check(d1.alive(), "dir1 died on an invalid reload")
     vt.hold_for(lambda: topo.who_has(CACHE) == {"dir1"} and topo.who_has(WEB_NEW) == {"dir1"}, 1.0,
                 what="dir1 keeping its VIPs after a refused reload")

@@ -11,6 +11,7 @@ Exit 0 pass, 1 fail, 77 skip. Standard library only.
 
 import argparse
 import collections
+import json
 import os
 import re
 import signal
@@ -26,6 +27,7 @@ RESPONDER = os.path.join(HERE, "..", "lib", "vipdtest", "http_responder.py")
 K_NS_NAME = f"vh-vm-nat-{os.getpid()}"
 K_CONFIG = """[global]
 router_id = "single"
+control_socket = "@SOCKET@"
 static_vips = ["192.168.100.1/32 dev dummy1"]
 
 [[virtual_server]]
@@ -75,8 +77,9 @@ def run(vipd, tmp):
             for p in (8081, 8082)), 15)
 
         conf = os.path.join(tmp, "vipd.toml")
+        socket_path = os.path.join(tmp, "vipd.sock")
         with open(conf, "w") as f:
-            f.write(K_CONFIG)
+            f.write(K_CONFIG.replace("@SOCKET@", socket_path))
         in_ns(vipd, "--check", "--config", conf)
         log_path = os.path.join(tmp, "vipd.log")
         log = open(log_path, "wb")
@@ -110,6 +113,19 @@ def run(vipd, tmp):
             finally:
                 print(conns_per_real()[0].rstrip())
             print("ok: 10 requests split 5/5, ipvsadm --stats agrees")
+
+            # vipctl shows the same table and the kernel's counters (one dump with STATS64).
+            vipctl = os.path.join(os.path.dirname(vipd), "..", "vipctl", "vipctl")
+            view = json.loads(in_ns(vipctl, "--socket", socket_path, "ipvs", "--json"))
+            print(in_ns(vipctl, "--socket", socket_path, "ipvs").rstrip())
+            service = view[0]
+            weights = [r.get("kernel_weight") for r in service["reals"]]
+            if not service["in_kernel"] or weights != [1, 1] or service["connections"] != 10:
+                raise AssertionError(f"vipctl ipvs disagrees with the kernel: {service}")
+            conns = [r["active_connections"] + r["inactive_connections"] for r in service["reals"]]
+            if sum(conns) == 0:
+                raise AssertionError(f"vipctl ipvs shows no connections per real: {service}")
+            print(f"ok: vipctl ipvs: 10 connections, per real (active + inactive) {conns}")
 
             vipd_proc.send_signal(signal.SIGTERM)
             code = vipd_proc.wait(timeout=10)

@@ -10,7 +10,11 @@ service, and checks:
   - start: Type=notify start returns (READY=1), ActiveState=active, NotifyAccess=main,
     WatchdogUSec=10s, a StatusText, the VIP in the namespace, the IPVS service there;
   - the journal: an entry with VIPD_INSTANCE and VIPD_TO=MASTER (journalctl -o json);
-  - reload (ExecReload sends SIGHUP): same main PID, still active, VIP kept;
+  - reload (ExecReload sends SIGHUP, vipd answers RELOADING=1 ... READY=1): a config with a
+    second VIP and a second service is applied in place (same main PID, the first VIP never
+    leaves, the new VIP and service appear, the journal has the summary); an invalid config is
+    refused (still active, the journal names file:line, StatusText says so) and the next valid
+    reload clears that;
   - the watchdog: with WatchdogSec=3s (a test drop-in), a SIGSTOPped vipd is restarted by
     systemd (NRestarts grows, a new main PID, the VIP is back);
   - stop: the VIP and the service are removed, the unit ends inactive with Result=success.
@@ -239,18 +243,80 @@ def check_journal():
         raise Failure(f"VIPD_PRIORITY should be 255: {fields}")
 
 
-def check_reload(pid):
-    step("systemctl reload vipd (SIGHUP)")
-    systemctl("reload", K_UNIT)
-    wait_until("vipd to log the SIGHUP", lambda: "reload" in journal("-o", "cat").lower()
-               or "sighup" in journal("-o", "cat").lower(), 10, interval=0.5)
-    time.sleep(1)
-    props = show("ActiveState", "MainPID")
+K_VIP2 = "10.77.0.101"
+K_RELOADED_CONFIG = K_CONFIG.replace('vips = ["10.77.0.100/24"]',
+                                     'vips = ["10.77.0.100/24", "10.77.0.101/24"]') + """
+[[virtual_server]]
+address = "10.77.0.101"
+port = 443
+protocol = "tcp"
+scheduler = "wlc"
+forwarding = "nat"
+  [[virtual_server.real]]
+  address = "10.77.0.2"
+  port = 8443
+"""
+
+
+def write_config(text):
+    with open("/etc/vipd/vipd.toml", "w", encoding="utf-8") as f:
+        f.write(text)
+
+
+def reload_unit(pid, what):
+    """systemctl reload returns once vipd sent READY=1 after its RELOADING=1."""
+    systemctl("reload", K_UNIT, timeout=60)
+    props = show("ActiveState", "MainPID", "StatusText")
     if props["ActiveState"] != "active" or int(props["MainPID"]) != pid:
-        raise Failure(f"reload must keep the same process active: {props}, was {pid}")
+        raise Failure(f"reload ({what}) must keep the same process active: {props}, was {pid}")
     if not vip_present():
-        raise Failure("the VIP went away on reload")
-    print(f"ok: still active, main PID {pid}, VIP kept")
+        raise Failure(f"the VIP went away on reload ({what})")
+    return props
+
+
+def check_reload(pid):
+    step("systemctl reload vipd (SIGHUP): a second VIP and service, then an invalid file")
+    write_config(K_RELOADED_CONFIG)
+    reload_unit(pid, "a grown config")
+    wait_until("the second VIP after the reload",
+               lambda: f"inet {K_VIP2}/24 " in NS.run("ip", "-4", "addr", "show", "dev", "veth0"), 5)
+    wait_until("the second IPVS service", lambda: f"{K_VIP2}:443" in NS.run("ipvsadm", "-Ln"), 5)
+    text = journal("-o", "cat")
+    if "reloaded /etc/vipd/vipd.toml" not in text or "changed owner" not in text:
+        raise Failure("no reload summary naming the changed instance in the journal")
+    masters = transitions_to_master()
+    if len(masters) != 1:
+        raise Failure(f"the reload made the owner transition again: {len(masters)} entries")
+    print(NS.run("ipvsadm", "-Ln").rstrip())
+
+    write_config(K_RELOADED_CONFIG.replace("vrid = 42", "vrid = 420"))
+    props = reload_unit(pid, "an invalid file")
+    text = journal("-o", "cat")
+    if "reload refused" not in text or "/etc/vipd/vipd.toml:" not in text:
+        raise Failure("the refused reload is not in the journal with its file and line")
+    if "last reload refused" not in props.get("StatusText", ""):
+        raise Failure(f"StatusText does not show the refused reload: {props}")
+    if f"{K_VIP2}:443" not in NS.run("ipvsadm", "-Ln"):
+        raise Failure("a refused reload changed the IPVS table")
+
+    r = subprocess.run(["/usr/sbin/vipctl", "status", "--json"], capture_output=True, text=True,
+                       timeout=60)
+    if r.returncode != 0:
+        raise Failure(f"vipctl status through /run/vipd/vipd.sock: exit {r.returncode} {r.stderr}")
+    last = json.loads(r.stdout).get("last_reload") or {}
+    if last.get("ok") is not False:
+        raise Failure(f"vipctl status does not show the refused reload: {last}")
+    print("ok: vipctl status shows the refused reload: " + last.get("message", ""))
+
+    write_config(K_CONFIG)
+    props = reload_unit(pid, "the first config again")
+    wait_until("the second VIP to go", lambda: f"inet {K_VIP2}/24 " not in
+               NS.run("ip", "-4", "addr", "show", "dev", "veth0"), 5)
+    wait_until("the second service to go", lambda: f"{K_VIP2}:443" not in NS.run("ipvsadm", "-Ln"),
+               5)
+    if "refused" in props.get("StatusText", ""):
+        raise Failure(f"a good reload must clear the refusal from StatusText: {props}")
+    print(f"ok: same main PID {pid}, reloads applied in place, the invalid one refused")
 
 
 def check_watchdog():

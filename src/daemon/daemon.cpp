@@ -12,9 +12,14 @@
 #include <set>
 
 #include <fmt/format.h>
+#include <fmt/ranges.h>
 #include <systemd/sd-daemon.h>
 
 #include "vipd/config/loader.hpp"
+#include "vipd/control/server.hpp"
+#include "vipd/daemon/control_handler.hpp"
+#include "vipd/daemon/metrics_view.hpp"
+#include "vipd/metrics/http_server.hpp"
 #include "vipd/daemon/periodic_timer.hpp"
 #include "vipd/daemon/runtime.hpp"
 #include "vipd/ipvs/linux/genl_client.hpp"
@@ -126,14 +131,60 @@ std::string ready_status(const runtime& daemon) {
 }
 
 /// systemd waits between RELOADING=1 and READY=1 (`systemctl reload` returns after it).
-void reload_and_notify(runtime& daemon) {
+const reload_outcome& reload_and_notify(runtime& daemon) {
     sd_notify(
         0, fmt::format("RELOADING=1\nMONOTONIC_USEC={}", std::chrono::duration_cast<microseconds>(
                                                              steady_clock::now().time_since_epoch())
                                                              .count())
                .c_str());
-    daemon.reload();
+    const auto& outcome = daemon.reload();
     sd_notify(0, ready_status(daemon).c_str());
+    return outcome;
+}
+
+/// The control socket, when configured; a failure to open it is logged, not fatal: VRRP
+/// matters more than vipctl.
+std::unique_ptr<control::server> open_control(asio::io_context& io, runtime& daemon,
+                                              const logging::log_set& logs) {
+    const auto& path = daemon.config().global.control_socket;
+    if (!path) {
+        return nullptr;
+    }
+    auto server = std::make_unique<control::server>(
+        io, *path,
+        [&daemon](const control::request& request) {
+            return answer(daemon, request, [&daemon]() -> const reload_outcome& {
+                return reload_and_notify(daemon);
+            });
+        },
+        logs);
+    if (auto error = server->open()) {
+        logs.daemon().error("control socket {}: {}; vipctl will not reach this daemon", *path,
+                            error.message());
+        return nullptr;
+    }
+    logs.daemon().info("control socket {}", *path);
+    return server;
+}
+
+/// The Prometheus endpoint, when configured; like the control socket, not fatal if it fails.
+std::unique_ptr<metrics::http_server> open_metrics(asio::io_context& io, const runtime& daemon,
+                                                   const logging::log_set& logs) {
+    const auto& listen = daemon.config().global.metrics_listen;
+    if (!listen) {
+        return nullptr;
+    }
+    const auto endpoint = metrics::tcp_endpoint(listen->address, listen->port);
+    std::error_code error;
+    auto server = std::make_unique<metrics::http_server>(
+        io, endpoint, [&daemon] { return metrics_text(daemon); }, error);
+    const auto where = fmt::format("{}:{}", endpoint.address().to_string(), endpoint.port());
+    if (error) {
+        logs.daemon().error("metrics endpoint {}: {}; no metrics", where, error.message());
+        return nullptr;
+    }
+    logs.daemon().info("metrics endpoint http://{}/metrics", where);
+    return server;
 }
 
 }  // namespace
@@ -217,8 +268,11 @@ int run(const options& opts) {
     logging::log_set logs(log_target(opts.log), opts.log_level);
     {
         const auto& config = *result.config;
-        logs.daemon().info("vipd {} starting: router_id {}, {} VRRP instance(s), config {}",
-                           VIPD_VERSION, config.global.router_id, config.vrrp.size(), config.file);
+        logs.daemon().info(
+            "vipd {} starting: router_id {}, {} VRRP instance(s), config {}", VIPD_VERSION,
+            config.global.router_id, config.vrrp.size(),
+            fmt::join(config.files.empty() ? std::vector<std::string>{config.file} : config.files,
+                      ", "));
         for (const auto& warning : host_warnings(config)) {
             logs.daemon().warn("{}", warning);
         }
@@ -259,6 +313,8 @@ int run(const options& opts) {
     wait_reload();
 
     daemon->start();
+    const auto control = open_control(io, *daemon, logs);
+    const auto metrics = open_metrics(io, *daemon, logs);
     // Type=notify: ready once the first reconcile is done (leftovers removed, always-pushed
     // services and static VIPs in place, every instance started). No-op outside systemd.
     sd_notify(0, ready_status(*daemon).c_str());

@@ -285,8 +285,8 @@ std::vector<real_status> health_driver::reals() const {
     for (std::size_t i = 0; i < targets_.size(); ++i) {
         const auto& t = *targets_[i];
         if (t.server) {
-            out.push_back({service_text(config_.virtual_servers[*t.server]), t.real,
-                           schedule_.state(i), t.last});
+            const auto& server = config_.virtual_servers[*t.server];
+            out.push_back({service_text(server), server.key, t.real, schedule_.state(i), t.last});
         }
     }
     return out;

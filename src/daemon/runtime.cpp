@@ -2,6 +2,7 @@
 
 #include <sys/resource.h>
 
+#include <algorithm>
 #include <set>
 #include <stdexcept>
 
@@ -248,8 +249,10 @@ const reload_outcome& runtime::reload() {
         outcome.ok = true;
         outcome.message =
             apply(std::make_unique<const config::daemon_config>(std::move(*result.config)));
-        logs_.daemon().info("reloaded {}: {}", config_file_, outcome.message);
+        logs_.daemon().info("reloaded {} ({} file(s)): {}", config_file_,
+                            std::max<std::size_t>(1, config_->files.size()), outcome.message);
     }
+    ++(outcome.ok ? reloads_ok_ : reloads_refused_);
     last_reload_ = std::move(outcome);
     return *last_reload_;
 }

@@ -54,6 +54,8 @@ struct vrrp_router::instance_slot {
     std::vector<tracker> trackers;
     bool tracking_fault = false;  // a weight-0 tracker is down
     std::optional<std::uint8_t> priority_override;
+    std::uint64_t adverts_sent = 0;
+    std::uint64_t adverts_received = 0;
     channel* ch = nullptr;
     std::optional<net::link_status> link;
     /// The last advert encoded, reused while priority and source stay the same: a Master sends
@@ -538,6 +540,7 @@ void vrrp_router::on_packet(channel& ch, const net::received_packet& packet) {
                    fmt::format("{} vrid {}", ch.interface, ad.vrid), packet.source);
         return;
     }
+    ++found->second->adverts_received;
     execute(*found->second, found->second->fsm.on_advert(clock_(), ad, packet.source),
             &packet.source);
     flush_adverts();
@@ -620,7 +623,8 @@ std::vector<instance_status> vrrp_router::status() const {
     for (const auto& slot : slots_) {
         out.push_back({slot->cfg.name, slot->fsm.current_state(), slot->fsm.priority(),
                        slot->fsm.current_master(), slot->fsm.state_since(), slot->fsm.transitions(),
-                       slot->cfg.priority, slot->priority_override});
+                       slot->cfg.priority, slot->priority_override, slot->adverts_sent,
+                       slot->adverts_received});
     }
     return out;
 }
@@ -658,6 +662,7 @@ void vrrp_router::execute(instance_slot& slot, const vrrp::actions& actions,
                         return;  // Fault state follows; nothing to send from
                     }
                     slot.ch->pending.push_back(encoded_advert(slot, a.priority));
+                    ++slot.adverts_sent;
                 } else if constexpr (std::is_same_v<type, vrrp::send_garp>) {
                     send_garp(slot);
                 } else if constexpr (std::is_same_v<type, vrrp::advert_dropped>) {

@@ -46,6 +46,7 @@ struct health_stats {
 /// One real's view, for status and tests.
 struct real_status {
     std::string service;  // the virtual server's name, else its key as text
+    ipvs::service_key service_key;
     ipvs::destination_key real;
     health::health_state state;
     std::optional<health::checkers::probe_result> last;

@@ -5,6 +5,7 @@
 /// signals, systemd notifications, the control socket and the metrics endpoint.
 
 #include <chrono>
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <optional>
@@ -62,6 +63,7 @@ class runtime {
     const notify_hooks& notify() const noexcept { return *notify_; }
     const std::optional<reload_outcome>& last_reload() const noexcept { return last_reload_; }
     std::chrono::system_clock::time_point started() const noexcept { return started_; }
+    std::uint64_t reloads(bool ok) const noexcept { return ok ? reloads_ok_ : reloads_refused_; }
 
   private:
     class channels;
@@ -78,6 +80,8 @@ class runtime {
     std::unique_ptr<const config::daemon_config> config_;
     std::chrono::system_clock::time_point started_;
     std::optional<reload_outcome> last_reload_;
+    std::uint64_t reloads_ok_ = 0;
+    std::uint64_t reloads_refused_ = 0;
 
     std::unique_ptr<net::linux::rtnl_addresses> addresses_;
     std::unique_ptr<net::linux::rtnl_link_monitor> links_;

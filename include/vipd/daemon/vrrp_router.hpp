@@ -61,6 +61,8 @@ struct instance_status {
     std::uint64_t transitions;
     std::uint8_t configured_priority = 0;
     std::optional<std::uint8_t> priority_override;  // set by `demote` (vipctl)
+    std::uint64_t adverts_sent = 0;                 // handed to the socket (resignations included)
+    std::uint64_t adverts_received = 0;  // decoded and addressed to this VRID, accepted or not
 };
 
 /// What a reload did to the instances, by name.

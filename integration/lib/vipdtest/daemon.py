@@ -233,6 +233,10 @@ def start_vipd(topo, role: str, vipd: str, config_text: str, name: str | None = 
                log_level: str | None = None) -> Vipd:
     name = topo.unique_name(name or f"vipd-{role}")
     conf = os.path.join(topo.tmpdir, f"{name}.toml")
+    # Each daemon's control socket in the test's directory, not the host's /run/vipd.
+    if "control_socket" not in config_text and "[global]\n" in config_text:
+        sock = os.path.join(topo.tmpdir, f"{name}.sock")
+        config_text = config_text.replace("[global]\n", f'[global]\ncontrol_socket = "{sock}"\n', 1)
     with open(conf, "w") as f:
         f.write(config_text)
     # Reject a bad config with the daemon's own words before anything waits on it.

@@ -933,8 +933,7 @@ TEST(VrrpReload, V2BackupRederivesItsRunningTimerFromTheNewInterval) {
     next.advert_interval = centiseconds{200};
     EXPECT_EQ(inst.reconfigure(t0 + 1s, next), actions{});
     EXPECT_EQ(inst.current_state(), state::backup);
-    EXPECT_EQ(deadline(inst),
-              us(master_down_interval(version::v2, 100, centiseconds{200})))
+    EXPECT_EQ(deadline(inst), us(master_down_interval(version::v2, 100, centiseconds{200})))
         << "counted from when the timer was armed, not from the reload";
 }
 

@@ -1,0 +1,219 @@
+#include "vipd/daemon/control_handler.hpp"
+
+#include <map>
+#include <utility>
+
+#include <fmt/format.h>
+
+namespace vipd::daemon {
+
+// vipctl's default and vipd's default must name the same socket.
+static_assert(config::k_default_control_socket == control::k_default_socket_path);
+
+namespace {
+
+std::int64_t unix_seconds(std::chrono::system_clock::time_point at) {
+    return std::chrono::duration_cast<std::chrono::seconds>(at.time_since_epoch()).count();
+}
+
+/// A steady-clock instant as wall-clock seconds, by its distance from now.
+std::int64_t unix_seconds(time_point steady) {
+    const auto ago = steady_clock::now() - steady;
+    return unix_seconds(std::chrono::system_clock::now() -
+                        std::chrono::duration_cast<std::chrono::system_clock::duration>(ago));
+}
+
+std::string endpoint_text(const ip_address& address, std::uint16_t port) {
+    return address.is_v6() ? fmt::format("[{}]:{}", address.to_string(), port)
+                           : fmt::format("{}:{}", address.to_string(), port);
+}
+
+/// ipvsadm's words for the forwarding methods, which operators know from `ipvsadm -Ln`.
+std::string forwarding_text(ipvs::forwarding method) {
+    switch (method) {
+        case ipvs::forwarding::direct:
+            return "route";
+        case ipvs::forwarding::nat:
+            return "masq";
+        case ipvs::forwarding::tunnel:
+            return "tunnel";
+    }
+    return std::string(ipvs::to_string(method));
+}
+
+control::real_view real_view_of(const config::real_server& real, const ipvs::service* kernel,
+                                const ipvs::service_counters* counters) {
+    control::real_view view;
+    view.address = endpoint_text(real.key.address, real.key.port);
+    view.forwarding = forwarding_text(real.settings.forwarding);
+    view.weight = static_cast<int>(real.settings.weight);
+    view.health = real.check ? "up" : "unchecked";
+    if (kernel != nullptr) {
+        if (auto found = kernel->destinations.find(real.key); found != kernel->destinations.end()) {
+            view.kernel_weight = static_cast<int>(found->second.weight);
+        }
+    }
+    if (counters != nullptr) {
+        if (auto found = counters->destinations.find(real.key);
+            found != counters->destinations.end()) {
+            view.active_connections = found->second.active_connections;
+            view.inactive_connections = found->second.inactive_connections;
+        }
+    }
+    return view;
+}
+
+control::response refusal(std::string error) {
+    control::response r;
+    r.ok = false;
+    r.error = std::move(error);
+    return r;
+}
+
+control::response done(std::string message) {
+    control::response r;
+    r.message = std::move(message);
+    return r;
+}
+
+}  // namespace
+
+control::status_view status_view_of(const runtime& daemon) {
+    control::status_view view;
+    const auto& config = daemon.config();
+    view.router_id = config.global.router_id;
+    view.config_files = config.files.empty() ? std::vector<std::string>{config.file} : config.files;
+    view.started_unix = unix_seconds(daemon.started());
+    const auto instances = daemon.router().instances();
+    const auto states = daemon.router().status();
+    for (std::size_t i = 0; i < states.size() && i < instances.size(); ++i) {
+        const auto& state = states[i];
+        const auto& cfg = *instances[i];
+        control::instance_view instance;
+        instance.name = state.name;
+        instance.interface = cfg.interface;
+        instance.vrid = cfg.vrid;
+        instance.state = std::string(vrrp::to_string(state.state));
+        instance.priority = state.priority;
+        instance.configured_priority = state.configured_priority;
+        if (state.state == vrrp::state::master) {
+            instance.master = "self";
+        } else if (state.master) {
+            instance.master = state.master->to_string();
+        }
+        for (const auto& vip : cfg.vips) {
+            instance.vips.push_back(vip.prefix.to_string());
+        }
+        instance.since_unix = unix_seconds(state.since);
+        instance.transitions = state.transitions;
+        instance.demoted = state.priority_override.has_value();
+        view.instances.push_back(std::move(instance));
+    }
+    if (const auto& reload = daemon.last_reload()) {
+        view.last_reload =
+            control::reload_view{reload->ok, unix_seconds(reload->at), reload->message};
+    }
+    return view;
+}
+
+std::vector<control::service_view> service_views_of(runtime& daemon) {
+    ipvs::table kernel;
+    ipvs::counter_table counters;
+    if (daemon.ipvs().active() && daemon.ipvs_client().dump(kernel, counters)) {
+        kernel.clear();  // a failed read shows every service as not in the kernel
+        counters.clear();
+    }
+    std::map<std::pair<ipvs::service_key, ipvs::destination_key>, const real_status*> health;
+    const auto reals = daemon.health().reals();
+    for (const auto& real : reals) {
+        health[{real.service_key, real.real}] = &real;
+    }
+    std::vector<control::service_view> out;
+    for (const auto& server : daemon.config().virtual_servers) {
+        control::service_view view;
+        view.key = ipvs::to_string(server.key);
+        view.name = server.name.value_or(view.key);
+        view.scheduler = server.settings.scheduler;
+        view.gate = daemon.config().ipvs.mode == config::ipvs_mode::always
+                        ? std::string()
+                        : server.vrrp.value_or(std::string());
+        const ipvs::service* in_kernel = nullptr;
+        if (auto found = kernel.find(server.key); found != kernel.end()) {
+            in_kernel = &found->second;
+        }
+        view.in_kernel = in_kernel != nullptr;
+        const ipvs::service_counters* counted = nullptr;
+        if (auto found = counters.find(server.key); found != counters.end()) {
+            counted = &found->second;
+            view.connections = counted->traffic.connections;
+            view.packets_in = counted->traffic.packets_in;
+            view.packets_out = counted->traffic.packets_out;
+            view.bytes_in = counted->traffic.bytes_in;
+            view.bytes_out = counted->traffic.bytes_out;
+        }
+        for (const auto& real : server.reals) {
+            auto real_view = real_view_of(real, in_kernel, counted);
+            if (auto found = health.find({server.key, real.key}); found != health.end()) {
+                const auto& status = *found->second;
+                real_view.health = std::string(health::to_string(status.state));
+                if (status.last) {
+                    real_view.detail = status.last->success ? "check passed" : status.last->detail;
+                    real_view.latency_ms =
+                        static_cast<double>(status.last->latency.count()) / 1000.0;
+                }
+            }
+            view.reals.push_back(std::move(real_view));
+        }
+        if (server.fallback) {
+            auto fallback = real_view_of(*server.fallback, in_kernel, counted);
+            fallback.fallback = true;
+            fallback.health = fallback.kernel_weight ? "in use" : "standby";
+            view.reals.push_back(std::move(fallback));
+        }
+        out.push_back(std::move(view));
+    }
+    return out;
+}
+
+control::response answer(runtime& daemon, const control::request& request,
+                         const reload_function& reload) {
+    auto& router = daemon.router();
+    switch (request.cmd) {
+        case control::command::status: {
+            control::response r;
+            r.status = status_view_of(daemon);
+            return r;
+        }
+        case control::command::ipvs: {
+            control::response r;
+            r.services = service_views_of(daemon);
+            return r;
+        }
+        case control::command::reload: {
+            const auto& outcome = reload();
+            return outcome.ok ? done(outcome.message) : refusal(outcome.message);
+        }
+        case control::command::demote:
+            // Priority 1, not 0: 0 means "resigning" on the wire (RFC 5798 §5.2.4), and a
+            // demoted instance must still take over when no peer is left.
+            if (auto error = router.set_priority_override(request.instance, 1)) {
+                return refusal(*error);
+            }
+            return done(request.instance +
+                        " demoted to priority 1 until promoted or vipd restarts; a peer with "
+                        "preemption takes its VIPs");
+        case control::command::promote:
+            if (auto error = router.set_priority_override(request.instance, std::nullopt)) {
+                return refusal(*error);
+            }
+            return done(request.instance + " back at its configured priority");
+        case control::command::garp:
+            if (auto error = router.announce(request.instance)) {
+                return refusal(*error);
+            }
+            return done("announced the VIPs of " + request.instance);
+    }
+    return refusal("unknown command");
+}
+
+}  // namespace vipd::daemon

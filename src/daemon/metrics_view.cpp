@@ -1,0 +1,140 @@
+#include "vipd/daemon/metrics_view.hpp"
+
+#include <array>
+
+#include <fmt/format.h>
+
+#include "vipd/metrics/exposition.hpp"
+
+namespace vipd::daemon {
+namespace {
+
+using metrics::metric_type;
+
+constexpr std::array k_states{vrrp::state::initialize, vrrp::state::backup, vrrp::state::master,
+                              vrrp::state::fault};
+
+std::string real_text(const ipvs::destination_key& key) {
+    return key.address.is_v6() ? fmt::format("[{}]:{}", key.address.to_string(), key.port)
+                               : fmt::format("{}:{}", key.address.to_string(), key.port);
+}
+
+void instance_metrics(metrics::exposition& out, const vrrp_router& router) {
+    const auto states = router.status();
+    out.family("vipd_vrrp_state", "1 for the state each VRRP instance is in, 0 for the others",
+               metric_type::gauge);
+    for (const auto& s : states) {
+        for (auto state : k_states) {
+            out.sample({{"instance", s.name}, {"state", vrrp::to_string(state)}},
+                       s.state == state ? 1 : 0);
+        }
+    }
+    out.family("vipd_vrrp_priority",
+               "Priority in adverts: configured or demoted, plus tracker weights",
+               metric_type::gauge);
+    for (const auto& s : states) {
+        out.sample({{"instance", s.name}}, s.priority);
+    }
+    out.family("vipd_vrrp_configured_priority", "Priority as configured", metric_type::gauge);
+    for (const auto& s : states) {
+        out.sample({{"instance", s.name}}, s.configured_priority);
+    }
+    out.family("vipd_vrrp_demoted", "1 while a vipctl demote override is in force",
+               metric_type::gauge);
+    for (const auto& s : states) {
+        out.sample({{"instance", s.name}}, s.priority_override ? 1 : 0);
+    }
+    out.family("vipd_vrrp_transitions_total", "State changes since the instance started",
+               metric_type::counter);
+    for (const auto& s : states) {
+        out.sample({{"instance", s.name}}, s.transitions);
+    }
+    out.family("vipd_vrrp_adverts_sent_total", "Advertisements sent", metric_type::counter);
+    for (const auto& s : states) {
+        out.sample({{"instance", s.name}}, s.adverts_sent);
+    }
+    out.family("vipd_vrrp_adverts_received_total",
+               "Advertisements received for the instance's VRID (accepted or not)",
+               metric_type::counter);
+    for (const auto& s : states) {
+        out.sample({{"instance", s.name}}, s.adverts_received);
+    }
+    out.family("vipd_vrrp_rejected_packets_total", "VRRP packets dropped, by reason",
+               metric_type::counter);
+    for (std::size_t i = 0; i < vrrp::k_drop_reason_count; ++i) {
+        const auto reason = static_cast<vrrp::drop_reason>(i);
+        out.sample({{"reason", vrrp::to_string(reason)}}, router.drops()[reason]);
+    }
+}
+
+void health_metrics(metrics::exposition& out, const health_driver& health) {
+    const auto reals = health.reals();
+    out.family("vipd_real_up", "1 while the real passes its health check", metric_type::gauge);
+    std::vector<std::string> names;
+    names.reserve(reals.size());
+    for (const auto& real : reals) {
+        names.push_back(real_text(real.real));
+    }
+    for (std::size_t i = 0; i < reals.size(); ++i) {
+        out.sample({{"service", reals[i].service}, {"real", names[i]}},
+                   reals[i].state == health::health_state::up ? 1 : 0);
+    }
+    out.family("vipd_real_check_latency_seconds", "Duration of the real's last check",
+               metric_type::gauge);
+    for (std::size_t i = 0; i < reals.size(); ++i) {
+        if (reals[i].last) {
+            out.sample({{"service", reals[i].service}, {"real", names[i]}},
+                       static_cast<double>(reals[i].last->latency.count()) / 1e6);
+        }
+    }
+    const auto& stats = health.stats();
+    out.family("vipd_health_checks_total", "Health checks started (reals and track scripts)",
+               metric_type::counter);
+    out.sample({}, stats.probes);
+    out.family("vipd_health_check_failures_total", "Health checks that failed",
+               metric_type::counter);
+    out.sample({}, stats.failures);
+    out.family("vipd_health_transitions_total", "Up/down changes of checked targets",
+               metric_type::counter);
+    out.sample({}, stats.transitions);
+}
+
+}  // namespace
+
+std::string metrics_text(const runtime& daemon) {
+    metrics::exposition out;
+    instance_metrics(out, daemon.router());
+    health_metrics(out, daemon.health());
+    const auto& ipvs = daemon.ipvs().stats();
+    out.family("vipd_ipvs_available", "1 when the kernel has IPVS and vipd manages services",
+               metric_type::gauge);
+    out.sample({}, daemon.ipvs().active() ? 1 : 0);
+    out.family("vipd_ipvs_reconciles_total",
+               "Comparisons of the kernel's IPVS table with the "
+               "desired one",
+               metric_type::counter);
+    out.sample({}, ipvs.reconciles);
+    out.family("vipd_ipvs_operations_total", "IPVS operations applied", metric_type::counter);
+    out.sample({}, ipvs.operations);
+    out.family("vipd_ipvs_errors_total", "IPVS operations and table reads that failed",
+               metric_type::counter);
+    out.sample({}, ipvs.errors);
+    const auto& notify = daemon.notify().stats();
+    out.family("vipd_notify_started_total", "Notify commands started", metric_type::counter);
+    out.sample({}, notify.started);
+    out.family("vipd_notify_failed_total",
+               "Notify commands that failed (exit status, signal, timeout, spawn)",
+               metric_type::counter);
+    out.sample({}, notify.failed);
+    out.family("vipd_reloads_total", "Configuration reloads, by result", metric_type::counter);
+    out.sample({{"result", "applied"}}, daemon.reloads(true));
+    out.sample({{"result", "refused"}}, daemon.reloads(false));
+    out.family("vipd_start_time_seconds", "When vipd started, seconds since the epoch",
+               metric_type::gauge);
+    out.sample({},
+               std::chrono::duration_cast<std::chrono::seconds>(daemon.started().time_since_epoch())
+                   .count());
+    return out.text();
+}
+
+}  // namespace vipd::daemon
