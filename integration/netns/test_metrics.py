@@ -21,7 +21,7 @@ import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
 import vipdtest as vt  # noqa: E402
-from vipdtest.daemon import start_vipd, vipd_config  # noqa: E402
+from vipdtest.daemon import start_vipd, tcp_checked_service, vipd_config  # noqa: E402
 
 WEB = "10.99.0.100/24"
 LISTEN = "127.0.0.1:9650"
@@ -63,17 +63,7 @@ def scenario(ctx: vt.Context) -> None:
     topo.start_http_responder("client")
     topo.run("dir1", ["ip", "link", "set", "lo", "up"])
     web = vt.Instance("web", vrid=51, priority=100, vips=[WEB], advert_interval=0.2)
-    service = f"""
-[[virtual_server]]
-name = "web-80"
-address = "10.99.0.100"
-port = 80
-  [virtual_server.check]
-  type = "tcp"
-  interval = "500ms"
-  [[virtual_server.real]]
-  address = "{topo.addr4('client')}"
-"""
+    service = tcp_checked_service("web-80", "10.99.0.100", 80, topo.addr4("client"))
     header = 'router_id = "dir1"\n'
     first = vipd_config("dir1", [web.with_priority(150)]).replace(
         header, header + f'metrics_listen = "{LISTEN}"\ncontrol_socket = ""\n') + service

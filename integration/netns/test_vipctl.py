@@ -17,7 +17,7 @@ import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
 import vipdtest as vt  # noqa: E402
-from vipdtest.daemon import start_vipd, vipd_config  # noqa: E402
+from vipdtest.daemon import start_vipd, tcp_checked_service, vipd_config  # noqa: E402
 
 WEB = "10.99.0.100/24"
 DB = "10.99.0.101/24"
@@ -32,17 +32,7 @@ def scenario(ctx: vt.Context) -> None:
     web = vt.Instance("web", vrid=51, priority=100, vips=[WEB], advert_interval=0.2)
     db = vt.Instance("db", vrid=52, priority=100, vips=[DB], advert_interval=0.2)
     control = f'control_socket = "{socket_path}"\n'
-    service = f"""
-[[virtual_server]]
-name = "web-80"
-address = "10.99.0.100"
-port = 80
-  [virtual_server.check]
-  type = "tcp"
-  interval = "500ms"
-  [[virtual_server.real]]
-  address = "{topo.addr4('client')}"
-"""
+    service = tcp_checked_service("web-80", "10.99.0.100", 80, topo.addr4("client"))
     first = vipd_config("dir1", [web.with_priority(150), db]).replace(
         'router_id = "dir1"\n', 'router_id = "dir1"\n' + control) + service
     d1 = start_vipd(topo, "dir1", ctx.vipd, first)

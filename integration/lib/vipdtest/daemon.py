@@ -157,6 +157,22 @@ def vipd_config(router_id: str, instances: list[Instance]) -> str:
     return "\n".join(out)
 
 
+def tcp_checked_service(name: str, address: str, port: int, real: str,
+                        interval: str = "500ms") -> str:
+    """A [[virtual_server]] with one real, checked by TCP connect (append to a vipd config)."""
+    return f"""
+[[virtual_server]]
+name = {_toml_str(name)}
+address = {_toml_str(address)}
+port = {port}
+  [virtual_server.check]
+  type = "tcp"
+  interval = {_toml_str(interval)}
+  [[virtual_server.real]]
+  address = {_toml_str(real)}
+"""
+
+
 def keepalived_config(router_id: str, instances: list[Instance]) -> str:
     # Debian's keepalived defaults to VRRPv2 while vipd defaults to v3: always say which.
     out = ["global_defs {", f"    router_id {router_id}",
