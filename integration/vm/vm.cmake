@@ -78,6 +78,14 @@ if(TARGET vipd)
 endif()
 
 if(TARGET vipd)
+  # Issue 5 reload: real added, scheduler changed, real removed by SIGHUP while one TCP
+  # connection through the VIP keeps getting echoes (the service is edited, never re-created).
+  vipd_add_vm_test(reload_ipvs DEADLINE 200
+                   COMMAND ${vipd_python} ${vipd_vm_dir}/test_reload_ipvs.py --vipd $<TARGET_FILE:vipd>
+                           --deadline 180)
+endif()
+
+if(TARGET vipd)
   # Issue 4, the seed lab's checker: a dead real leaves the table (client loop sees only the
   # live one), returns, both die and the fallback answers; then quiescent keeps it at weight 0.
   vipd_add_vm_test(health_lab DEADLINE 200
