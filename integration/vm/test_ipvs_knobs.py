@@ -420,6 +420,12 @@ def run(vipd: str, tmp: str) -> int:
     if check.returncode != 0:
         print(open(conf).read())
         raise AssertionError(f"vipd --check: exit {check.returncode}: {check.stdout}{check.stderr}")
+    # --check knows this kernel's schedulers (loaded, or modules in modules.dep): it warns about
+    # twos, and about no other scheduler the rows use.
+    scheduler_warnings = re.findall(r"warning: scheduler (\S+) is neither loaded", check.stderr)
+    if scheduler_warnings != ["twos"]:
+        raise AssertionError(f"vipd --check should warn about twos only: {check.stderr}")
+    print("ok: vipd --check warns that this kernel lacks twos, and about nothing else")
 
     log_path = os.path.join(tmp, "vipd.log")
     log = open(log_path, "wb")
