@@ -23,11 +23,6 @@ std::int64_t unix_seconds(time_point steady) {
                         std::chrono::duration_cast<std::chrono::system_clock::duration>(ago));
 }
 
-std::string endpoint_text(const ip_address& address, std::uint16_t port) {
-    return address.is_v6() ? fmt::format("[{}]:{}", address.to_string(), port)
-                           : fmt::format("{}:{}", address.to_string(), port);
-}
-
 /// ipvsadm's words for the forwarding methods, which operators know from `ipvsadm -Ln`.
 std::string forwarding_text(ipvs::forwarding method) {
     switch (method) {
@@ -44,7 +39,7 @@ std::string forwarding_text(ipvs::forwarding method) {
 control::real_view real_view_of(const config::real_server& real, const ipvs::service* kernel,
                                 const ipvs::service_counters* counters) {
     control::real_view view;
-    view.address = endpoint_text(real.key.address, real.key.port);
+    view.address = ipvs::to_string(real.key);
     view.forwarding = forwarding_text(real.settings.forwarding);
     view.weight = static_cast<int>(real.settings.weight);
     view.health = real.check ? "up" : "unchecked";

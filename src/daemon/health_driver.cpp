@@ -5,20 +5,14 @@
 namespace vipd::daemon {
 namespace {
 
-std::string endpoint_text(const ipvs::destination_key& key) {
-    if (key.address.is_v6()) {
-        return fmt::format("[{}]:{}", key.address.to_string(), key.port);
-    }
-    return fmt::format("{}:{}", key.address.to_string(), key.port);
-}
-
 std::string service_text(const config::virtual_server& server) {
     if (server.name) {
         return *server.name;
     }
     if (const auto* endpoint = std::get_if<ipvs::endpoint_key>(&server.key)) {
-        return fmt::format("{} {}", ipvs::to_string(endpoint->protocol),
-                           endpoint_text({endpoint->address, endpoint->port}));
+        return fmt::format(
+            "{} {}", ipvs::to_string(endpoint->protocol),
+            ipvs::to_string(ipvs::destination_key{endpoint->address, endpoint->port}));
     }
     return fmt::format("fwmark {}", std::get<ipvs::fwmark_key>(server.key).mark);
 }
@@ -77,7 +71,7 @@ void health_driver::start() {
                 continue;
             }
             auto t = std::make_unique<target>();
-            t->label = service_text(server) + " " + endpoint_text(real.key);
+            t->label = service_text(server) + " " + ipvs::to_string(real.key);
             t->server = s;
             t->real = real.key;
             t->weight = real.settings.weight;
@@ -255,7 +249,7 @@ void health_driver::update_quorum(std::size_t server_index, bool initial) {
     }
     std::string fallback;
     if (server.fallback) {
-        fallback = fmt::format(", fallback {} {}", endpoint_text(server.fallback->key),
+        fallback = fmt::format(", fallback {} {}", ipvs::to_string(server.fallback->key),
                                has ? "out" : "in");
     }
     logs_.health().log(has ? spdlog::level::info : spdlog::level::warn, "{}: quorum {}{}",

@@ -14,11 +14,6 @@ using metrics::metric_type;
 constexpr std::array k_states{vrrp::state::initialize, vrrp::state::backup, vrrp::state::master,
                               vrrp::state::fault};
 
-std::string real_text(const ipvs::destination_key& key) {
-    return key.address.is_v6() ? fmt::format("[{}]:{}", key.address.to_string(), key.port)
-                               : fmt::format("{}:{}", key.address.to_string(), key.port);
-}
-
 void instance_metrics(metrics::exposition& out, const vrrp_router& router) {
     const auto states = router.status();
     out.family("vipd_vrrp_state", "1 for the state each VRRP instance is in, 0 for the others",
@@ -73,7 +68,7 @@ void health_metrics(metrics::exposition& out, const health_driver& health) {
     std::vector<std::string> names;
     names.reserve(reals.size());
     for (const auto& real : reals) {
-        names.push_back(real_text(real.real));
+        names.push_back(ipvs::to_string(real.real));
     }
     for (std::size_t i = 0; i < reals.size(); ++i) {
         out.sample({{"service", reals[i].service}, {"real", names[i]}},

@@ -7,12 +7,6 @@ namespace vipd::ipvs {
 namespace detail {
 namespace {
 
-// "10.0.0.1:80", "[2001:db8::1]:80": brackets keep the port readable after an IPv6 address.
-std::string address_and_port(const ip_address& address, std::uint16_t port) {
-    std::string text = address.is_v6() ? "[" + address.to_string() + "]" : address.to_string();
-    return text + ":" + std::to_string(port);
-}
-
 // Flag names depend on the scheduler: the kernel's IP_VS_SVC_F_SCHED1..3 mean different
 // things to sh and mh, and nothing to the others (ipvsadm prints flag-1..3 for those).
 std::string flag_names(const service_settings& settings) {
@@ -74,11 +68,17 @@ std::string describe(const destination_settings& settings) {
 }
 
 std::string real(const service_key& service, const destination_key& destination) {
-    return to_string(service) + " -> " + address_and_port(destination.address, destination.port);
+    return to_string(service) + " -> " + to_string(destination);
 }
 
 }  // namespace
 }  // namespace detail
+
+std::string to_string(const destination_key& key) {
+    std::string text =
+        key.address.is_v6() ? "[" + key.address.to_string() + "]" : key.address.to_string();
+    return text + ":" + std::to_string(key.port);
+}
 
 std::string_view to_string(protocol p) noexcept {
     switch (p) {
@@ -120,7 +120,7 @@ std::string_view to_string(tunnel_type t) noexcept {
 std::string to_string(const service_key& key) {
     if (const auto* endpoint = std::get_if<endpoint_key>(&key)) {
         return std::string{to_string(endpoint->protocol)} + " " +
-               detail::address_and_port(endpoint->address, endpoint->port);
+               to_string(destination_key{endpoint->address, endpoint->port});
     }
     const auto& mark = std::get<fwmark_key>(key);
     return "fwmark " + std::to_string(mark.mark) + " (" + std::string{to_string(mark.family)} + ")";

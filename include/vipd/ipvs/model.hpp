@@ -68,6 +68,9 @@ struct destination_key {
     friend auto operator<=>(const destination_key&, const destination_key&) = default;
 };
 
+/// "10.0.0.1:80", "[2001:db8::1]:80": brackets keep the port readable after an IPv6 address.
+std::string to_string(const destination_key& key);
+
 struct destination_settings {
     ipvs::forwarding forwarding = forwarding::direct;
     std::uint32_t weight = 1;
