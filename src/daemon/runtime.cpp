@@ -103,7 +103,8 @@ runtime::runtime(asio::io_context& io, config::daemon_config config, std::string
       started_(std::chrono::system_clock::now()),
       router_timer_(io),
       health_timer_(io),
-      converge_timer_(io) {
+      converge_timer_(io),
+      resync_slice_timer_(io) {
     try {
         addresses_ = std::make_unique<net::linux::rtnl_addresses>();
         links_ = std::make_unique<net::linux::rtnl_link_monitor>(io);
@@ -210,10 +211,24 @@ void runtime::arm_health_timer() {
 void runtime::restart_resync() {
     resync_.reset();
     if (ipvs_->active()) {
-        resync_ = std::make_unique<periodic_timer>(io_, config_->ipvs.resync_interval,
-                                                   [this] { ipvs_->resync(); });
+        resync_ = std::make_unique<periodic_timer>(io_, config_->ipvs.resync_interval, [this] {
+            ipvs_->begin_resync();
+            continue_resync();
+        });
         resync_->start();
     }
+}
+
+void runtime::continue_resync() {
+    if (!ipvs_->resync_step()) {
+        return;
+    }
+    resync_slice_timer_.expires_after(std::chrono::seconds(0));
+    resync_slice_timer_.async_wait([this](const boost::system::error_code& error) {
+        if (!error) {
+            continue_resync();
+        }
+    });
 }
 
 void runtime::start() {

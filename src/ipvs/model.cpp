@@ -157,4 +157,16 @@ std::string to_string(const operation& op) {
         op);
 }
 
+const service_key& service_of(const operation& op) noexcept {
+    return std::visit(
+        [](const auto& o) -> const service_key& {
+            if constexpr (requires { o.key; }) {
+                return o.key;
+            } else {
+                return o.service;
+            }
+        },
+        op);
+}
+
 }  // namespace vipd::ipvs

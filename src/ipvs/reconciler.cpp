@@ -120,4 +120,20 @@ std::vector<operation> reconcile(const table& desired, const table& observed,
     return ops;
 }
 
+std::set<service_key> changed_services(const table& before, const table& after) {
+    std::set<service_key> changed;
+    for (const auto& [key, svc] : before) {
+        const auto found = after.find(key);
+        if (found == after.end() || !(found->second == svc)) {
+            changed.insert(key);
+        }
+    }
+    for (const auto& [key, svc] : after) {
+        if (!before.contains(key)) {
+            changed.insert(key);
+        }
+    }
+    return changed;
+}
+
 }  // namespace vipd::ipvs

@@ -50,7 +50,9 @@ class fake_ipvs_port : public ipvs::ipvs_port {
     std::function<std::error_code(const ipvs::operation&)> inject;
 
     // ---- records ----
-    int dump_calls = 0;
+    int dump_calls = 0;         ///< whole-table dumps
+    int list_calls = 0;         ///< service lists
+    std::size_t keys_read = 0;  ///< services read by key (dump(keys, out))
     int apply_calls = 0;
     std::vector<ipvs::operation> applied;  ///< every op passed to apply(), failed ones too
     std::vector<std::error_code> errors;   ///< the result of each op in `applied`
@@ -63,6 +65,32 @@ class fake_ipvs_port : public ipvs::ipvs_port {
             return errno_code(ENOENT);
         }
         out = kernel;
+        return {};
+    }
+
+    std::error_code list(std::set<ipvs::service_key>& out) override {
+        ++list_calls;
+        out.clear();
+        if (!has_ipvs) {
+            return errno_code(ENOENT);
+        }
+        for (const auto& [key, svc] : kernel) {
+            out.insert(key);
+        }
+        return {};
+    }
+
+    std::error_code dump(std::span<const ipvs::service_key> keys, ipvs::table& out) override {
+        keys_read += keys.size();
+        out.clear();
+        if (!has_ipvs) {
+            return errno_code(ENOENT);
+        }
+        for (const auto& key : keys) {
+            if (const auto found = kernel.find(key); found != kernel.end()) {
+                out.insert(*found);
+            }
+        }
         return {};
     }
 

@@ -1,13 +1,17 @@
 #pragma once
-/// Keeps the kernel's IPVS table converged to what the current VRRP roles call for: on every
-/// role change and every resync it builds the desired table, dumps the kernel's, and applies
-/// the reconciler's diff in one batch. Repairs drift such as `ipvsadm -C` on the next resync.
+/// Keeps the kernel's IPVS table converged to what the current VRRP roles call for. A role,
+/// health or reload change reads back and converges only the services whose wanted state
+/// changed; the periodic resync reads every managed service a slice at a time, between which
+/// the event loop runs (reading 10,000 destinations at once outlasted the master-down interval
+/// under emulation), and repairs drift such as `ipvsadm -C`. Changes go in one batch each.
 
 #include <cstdint>
 #include <functional>
+#include <map>
 #include <optional>
 #include <set>
 #include <string>
+#include <vector>
 
 #include "vipd/daemon/role_listener.hpp"
 #include "vipd/ipvs/model.hpp"
@@ -49,8 +53,14 @@ class ipvs_driver final : public role_listener {
     /// First convergence at start: pushes the services no instance gates and removes managed
     /// ones left by an earlier run.
     void start();
-    /// Re-reads the kernel table and repairs any drift.
-    void resync();
+    /// Starts a periodic resync: lists the kernel's services (one request) and queues every
+    /// desired service and every managed one the kernel has. A resync already under way starts
+    /// over.
+    void begin_resync();
+    /// Reads and repairs the next slice of the queued services (a few dozen services, a few
+    /// hundred destinations); true while more remain. The caller runs it once per loop turn.
+    bool resync_step();
+    bool resync_pending() const noexcept { return !resync_queue_.empty(); }
     /// A real's health or a service's quorum changed: converge to the new desired table.
     void health_changed();
     /// A reload, before the instances change: from now on `managed` are the configured
@@ -71,7 +81,15 @@ class ipvs_driver final : public role_listener {
   private:
     enum class trigger { startup, became_master, left_master, resync, health, reload, shutdown };
     static const char* to_string(trigger t) noexcept;
-    void converge(const ipvs::table& desired, trigger why);
+    /// Reads back `scope` (null: the whole table) and applies the difference to `desired`.
+    void converge(const ipvs::table& desired, trigger why,
+                  const std::set<ipvs::service_key>* scope);
+    /// Converges the services whose wanted state differs from the last converge's.
+    void converge_changes(trigger why);
+    /// Applies `ops` in one batch, logs them, and remembers the failures of `scope`'s
+    /// services (null: all) so a failure that repeats is logged once.
+    void apply(const std::vector<ipvs::operation>& ops, trigger why,
+               const std::set<ipvs::service_key>* scope);
     void update_master_sync();
     void set_sync(ipvs::sync_role role, bool running);
 
@@ -82,8 +100,11 @@ class ipvs_driver final : public role_listener {
     bool probed_ = false;                   // whether the kernel was asked for IPVS
     const logging::log_set& logs_;
     std::set<std::string> masters_;
-    std::optional<ipvs::table> last_desired_;  // what the last converge that read the kernel wanted
-    std::set<std::string> failing_;            // "operation: error" of the last converge's failures
+    std::optional<ipvs::table> last_desired_;  // what the last converge wanted
+    /// Per service, "operation: error" of its last converge's failures (logged once).
+    std::map<ipvs::service_key, std::set<std::string>> failing_;
+    std::vector<ipvs::service_key> resync_queue_;  // in reverse: the next slice at the back
+    std::size_t resync_repairs_ = 0;               // operations the resync under way applied
     std::optional<sync_plan> sync_;
     bool master_sync_running_ = false;
     bool backup_sync_running_ = false;

@@ -71,6 +71,9 @@ class runtime {
     void arm_router_timer();
     void arm_health_timer();
     void restart_resync();
+    /// Runs the resync's next slice and, while more remain, queues the one after it behind
+    /// whatever the loop has ready (adverts, packets), so a big table never blocks them.
+    void continue_resync();
     std::string apply(std::unique_ptr<const config::daemon_config> next);
 
     asio::io_context& io_;
@@ -102,6 +105,7 @@ class runtime {
     std::unique_ptr<notify_hooks> notify_;
     std::unique_ptr<vrrp_router> router_;
     std::unique_ptr<periodic_timer> resync_;
+    asio::steady_timer resync_slice_timer_;
 };
 
 }  // namespace vipd::daemon

@@ -154,5 +154,7 @@ using operation = std::variant<add_service, edit_service, delete_service, add_de
                                edit_destination, delete_destination>;
 std::string to_string(
     const operation& op);  // for logs: "add tcp 10.0.0.1:80 -> 10.0.0.40:80 dr w1"
+/// The service an operation acts on (or on one of whose destinations).
+const service_key& service_of(const operation& op) noexcept;
 
 }  // namespace vipd::ipvs

@@ -3,6 +3,7 @@
 /// generic netlink; tests use a fake that keeps a table in memory.
 
 #include <optional>
+#include <set>
 #include <span>
 #include <system_error>
 #include <vector>
@@ -27,6 +28,12 @@ class ipvs_port {
     virtual bool available() = 0;
     /// Every service in the kernel with its destinations (not only vipd's).
     virtual std::error_code dump(table& out) = 0;
+    /// The keys of every service in the kernel, without their destinations: one request.
+    virtual std::error_code list(std::set<service_key>& out) = 0;
+    /// Just these services as the kernel has them now, with their destinations; a key the
+    /// kernel lacks is absent from `out` (which is replaced). A slice of a big table costs a
+    /// slice's time, so a resync can read 10,000 destinations a few hundred per loop turn.
+    virtual std::error_code dump(std::span<const service_key> keys, table& out) = 0;
     /// Applies the operations in order, many per send, and reports each one's result; a failed
     /// operation does not stop the ones after it.
     virtual std::vector<operation_result> apply(std::span<const operation> ops) = 0;

@@ -66,4 +66,9 @@ table normalize(const table& tbl);
 std::vector<operation> reconcile(const table& desired, const table& observed,
                                  const std::set<service_key>& managed);
 
+/// The services whose wanted state differs between two desired tables: added, removed, or
+/// with other settings or destinations. A role or health change needs to read back and
+/// converge only these, not the whole kernel table.
+std::set<service_key> changed_services(const table& before, const table& after);
+
 }  // namespace vipd::ipvs

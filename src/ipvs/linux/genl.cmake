@@ -2,5 +2,7 @@
 vipd_add_library(vipd_ipvs_linux
   SOURCES
     ${CMAKE_CURRENT_LIST_DIR}/genl_translate.cpp
+    ${CMAKE_CURRENT_LIST_DIR}/genl_wire.cpp
     ${CMAKE_CURRENT_LIST_DIR}/genl_client.cpp
+    ${CMAKE_CURRENT_LIST_DIR}/genl_dump.cpp
   DEPENDS vipd_ipvs PkgConfig::LIBNL PkgConfig::LIBNL_GENL)

@@ -23,6 +23,13 @@ ipvs::service two_reals(const char* a, const char* b) {
     return svc;
 }
 
+/// A whole periodic resync, every slice at once.
+void resync(ipvs_driver& driver) {
+    driver.begin_resync();
+    while (driver.resync_step()) {
+    }
+}
+
 /// Two instances, each gating one service; a foreign service that someone else configured.
 class IpvsDriverTest : public ::testing::Test {
   protected:
@@ -76,7 +83,7 @@ TEST_F(IpvsDriverTest, ARoleChangeThatWantsTheSameTableDoesNotReadTheKernelBack)
     driver->left_master("cache");
     EXPECT_EQ(port_.dump_calls, dumps);
     port_.kernel.erase(web_);  // drift is the resync's business
-    driver->resync();
+    resync(*driver);
     EXPECT_EQ(port_.kernel.count(web_), 1u);
     driver->left_master("web");  // a real change is applied at once
     EXPECT_EQ(port_.kernel.count(web_), 0u);
@@ -86,18 +93,18 @@ TEST_F(IpvsDriverTest, ResyncRepairsAFlushAndADeletedRealWithMinimalOperations) 
     auto driver = make();
     driver->entering_master("web");
     port_.kernel.clear();  // ipvsadm -C
-    driver->resync();
+    resync(*driver);
     EXPECT_EQ(port_.kernel.at(web_), two_reals("10.0.0.40", "10.0.0.50"));
 
     port_.kernel.at(web_).destinations.erase({*ip_address::parse("10.0.0.50"), 80});
     const auto before = port_.applied.size();
-    driver->resync();
+    resync(*driver);
     ASSERT_EQ(port_.applied.size(), before + 1);  // exactly the missing real, nothing flushed
     EXPECT_TRUE(std::holds_alternative<ipvs::add_destination>(port_.applied.back()));
     EXPECT_EQ(port_.kernel.at(web_), two_reals("10.0.0.40", "10.0.0.50"));
 
     const auto settled = port_.applied.size();
-    driver->resync();  // converged: a resync changes nothing
+    resync(*driver);  // converged: a resync changes nothing
     EXPECT_EQ(port_.applied.size(), settled);
 }
 
@@ -123,7 +130,7 @@ TEST_F(IpvsDriverTest, AFailedOperationIsCountedAndTheRestStillApplied) {
     EXPECT_EQ(driver->stats().errors, 1u);
     EXPECT_EQ(port_.kernel.at(web_).destinations.size(), 1u);
     port_.inject = nullptr;
-    driver->resync();  // the next resync heals it
+    resync(*driver);  // the next resync heals it
     EXPECT_EQ(port_.kernel.at(web_).destinations.size(), 2u);
 }
 
@@ -134,8 +141,8 @@ TEST_F(IpvsDriverTest, APersistentFailureIsLoggedOnceNotOnEveryResync) {
     port_.schedulers.erase("rr");  // like "twos" on a 6.1 kernel: the add always fails
     auto driver = make();
     driver->entering_master("web");
-    driver->resync();
-    driver->resync();
+    resync(*driver);
+    resync(*driver);
     const auto text = log_text_.str();
     std::size_t errors = 0;
     for (auto at = text.find("add tcp 10.0.0.210:80 rr failed"); at != std::string::npos;
@@ -151,7 +158,7 @@ TEST_F(IpvsDriverTest, WithoutIpvsItStaysQuietAndTouchesNothing) {
     auto driver = make();
     EXPECT_FALSE(driver->active());
     driver->entering_master("web");
-    driver->resync();
+    resync(*driver);
     EXPECT_EQ(port_.dump_calls, 0);
     EXPECT_EQ(port_.apply_calls, 0);
 }
@@ -191,7 +198,7 @@ TEST_F(IpvsDriverTest, AReloadAddsNewServicesFirstAndRetiresDroppedOnesAfter) {
     EXPECT_EQ(port_.kernel.count(foreign_), 1u);
     // Not managed any more: a later resync leaves it alone when someone adds it back.
     port_.kernel[db_] = two_reals("10.0.1.40", "10.0.1.50");
-    driver->resync();
+    resync(*driver);
     EXPECT_EQ(port_.kernel.count(db_), 1u);
 }
 
@@ -201,6 +208,113 @@ TEST_F(IpvsDriverTest, AReloadThatBringsTheFirstServicesProbesTheKernel) {
     EXPECT_FALSE(driver.active()) << "nothing configured: IPVS not asked";
     driver.reconfigure({web_}, std::nullopt);
     EXPECT_TRUE(driver.active());
+}
+
+/// A big table: `services` services of ten reals each, all gated by "web".
+class BigTableTest : public ::testing::Test {
+  protected:
+    static constexpr int services = 100;
+
+    std::unique_ptr<ipvs_driver> make() {
+        std::set<ipvs::service_key> managed;
+        for (int i = 0; i < services; ++i) {
+            managed.insert(key(i));
+        }
+        auto desired = [this](const std::set<std::string>& masters) {
+            ipvs::table t;
+            if (masters.count("web") == 0) {
+                return t;
+            }
+            for (int i = 0; i < services; ++i) {
+                auto& svc = t[key(i)];
+                svc.settings.scheduler = "rr";
+                for (int r = 0; r < 10; ++r) {
+                    const auto real = "10.1." + std::to_string(i) + "." + std::to_string(r + 1);
+                    svc.destinations[{*ip_address::parse(real), 80}] = {.weight =
+                                                                            i == heavy_ ? 5U : 1U};
+                }
+            }
+            return t;
+        };
+        return std::make_unique<ipvs_driver>(port_, desired, managed, logs_);
+    }
+
+    static ipvs::service_key key(int i) {
+        return ipvs::endpoint_key{ipvs::protocol::tcp,
+                                  *ip_address::parse("10.0.0." + std::to_string(i + 1)), 80};
+    }
+
+    int heavy_ = -1;  // the service whose reals get weight 5 (a health or config change)
+    fakes::fake_ipvs_port port_;
+    logging::log_set logs_{logging::target::stderr_stream, spdlog::level::off};
+};
+
+TEST_F(BigTableTest, AResyncReadsTheTableInSlicesNeverAllAtOnce) {
+    auto driver = make();
+    driver->entering_master("web");
+    ASSERT_EQ(port_.kernel.size(), 100u);
+    port_.kernel.clear();  // ipvsadm -C
+    const auto dumps = port_.dump_calls;
+    driver->begin_resync();
+    EXPECT_EQ(port_.list_calls, 1);
+    int slices = 0;
+    std::size_t read = port_.keys_read;
+    bool more = true;
+    while (more) {
+        more = driver->resync_step();
+        ++slices;
+        // 26 services of ten reals reach 256 destinations: a slice stops there.
+        EXPECT_LE(port_.keys_read - read, 26u);
+        read = port_.keys_read;
+    }
+    EXPECT_EQ(slices, 4);
+    EXPECT_EQ(port_.keys_read - 0, 100u);
+    EXPECT_EQ(port_.dump_calls, dumps) << "no whole-table dump during a resync";
+    EXPECT_EQ(port_.kernel.size(), 100u);
+    EXPECT_EQ(port_.kernel.at(key(99)).destinations.size(), 10u);
+}
+
+TEST_F(BigTableTest, AChangeBetweenSlicesIsNotUndoneByTheRestOfTheResync) {
+    auto driver = make();
+    driver->entering_master("web");
+    driver->begin_resync();
+    ASSERT_TRUE(driver->resync_step());
+    heavy_ = 90;  // a later slice's service changes (health, quorum) while the resync runs
+    const auto read = port_.keys_read;
+    driver->health_changed();
+    EXPECT_EQ(port_.keys_read - read, 1u) << "a health change reads back only its service";
+    while (driver->resync_step()) {
+    }
+    EXPECT_EQ(port_.kernel.at(key(90)).destinations.begin()->second.weight, 5u);
+    driver->left_master("web");  // a role change gating everything reads the whole table once
+    EXPECT_TRUE(port_.kernel.empty());
+    EXPECT_FALSE(driver->resync_pending());
+}
+
+TEST_F(BigTableTest, AResyncStartedDuringAnotherStartsOver) {
+    auto driver = make();
+    driver->entering_master("web");
+    driver->begin_resync();
+    ASSERT_TRUE(driver->resync_step());
+    port_.kernel.erase(key(0));  // in the slice already read
+    driver->begin_resync();
+    while (driver->resync_step()) {
+    }
+    EXPECT_EQ(port_.kernel.count(key(0)), 1u);
+}
+
+TEST_F(BigTableTest, AManagedLeftoverTheKernelListsIsRemovedByTheResync) {
+    auto driver = make();
+    driver->start();                          // BACKUP: nothing wanted
+    port_.kernel[key(42)] = ipvs::service{};  // left by a crashed run, or re-added by hand
+    port_.kernel[ipvs::endpoint_key{ipvs::protocol::udp, *ip_address::parse("10.9.9.9"), 53}] =
+        ipvs::service{};  // not ours
+    driver->begin_resync();
+    while (driver->resync_step()) {
+    }
+    EXPECT_EQ(port_.kernel.count(key(42)), 0u);
+    EXPECT_EQ(port_.kernel.size(), 1u);
+    EXPECT_EQ(port_.keys_read, 1u) << "a BACKUP reads only what the list shows is there";
 }
 
 }  // namespace

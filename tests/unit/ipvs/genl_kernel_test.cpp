@@ -7,6 +7,7 @@
 #include <iostream>
 #include <memory>
 #include <sstream>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -382,6 +383,43 @@ TEST_F(GenlKernel, EditAndDelete) {
     ASSERT_FALSE(client_->dump(observed));
     EXPECT_TRUE(observed.empty());
     EXPECT_TRUE(ipvsadm_block("", "TCP  10.3.0.1:80").empty());
+}
+
+TEST_F(GenlKernel, ListAndReadByKeySeeWhatTheWholeDumpSees) {
+    const service_key web = endpoint_key{protocol::tcp, addr("10.4.0.1"), 80};
+    const service_key dns = endpoint_key{protocol::udp, addr("2001:db8::53"), 53};
+    const service_key mark = fwmark_key{7, address_family::ipv4};
+    const service_key absent = endpoint_key{protocol::tcp, addr("10.4.0.2"), 80};
+    const std::vector<operation> create{
+        add_service{web, {"wlc", {}, 300, 24}},
+        add_destination{web, {addr("10.4.1.1"), 80}, {forwarding::direct, 3, 0, 0}},
+        add_destination{web, {addr("10.4.1.2"), 80}, {forwarding::direct, 1, 0, 0}},
+        add_service{dns, {"rr", {}, 0, 128}},
+        add_destination{dns, {addr("2001:db8::1:53"), 5353}, {forwarding::nat, 1, 0, 0}},
+        add_service{mark, {"sh", {.sched2 = true}, 0, 32}},
+    };
+    expect_all_ok(client_->apply(create));
+
+    std::set<service_key> listed;
+    ASSERT_FALSE(client_->list(listed));
+    EXPECT_EQ(listed, (std::set<service_key>{web, dns, mark}));
+
+    table whole;
+    ASSERT_FALSE(client_->dump(whole));
+    table part;
+    const std::vector<service_key> keys{absent, mark, web};
+    ASSERT_FALSE(client_->dump(keys, part)) << "a missing service is not an error";
+    table expected;
+    expected[web] = whole.at(web);
+    expected[mark] = whole.at(mark);
+    EXPECT_TRUE(part == expected) << describe(part) << "expected\n" << describe(expected);
+    EXPECT_EQ(part.at(web).destinations.size(), 2U);
+    EXPECT_EQ(part.at(web).settings, (service_settings{"wlc", {}, 300, 24}));
+
+    const std::vector<service_key> v6{dns};
+    ASSERT_FALSE(client_->dump(v6, part));
+    ASSERT_EQ(part.size(), 1U);
+    EXPECT_EQ(part.at(dns), whole.at(dns));
 }
 
 class GenlKernelBatch : public GenlKernel, public ::testing::WithParamInterface<std::size_t> {};

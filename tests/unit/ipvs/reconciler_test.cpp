@@ -395,5 +395,33 @@ TEST(IpvsReconciler, RandomTablesConvergeInOnePassWithoutChurn) {
     }
 }
 
+TEST(IpvsChangedServices, NamesAddedRemovedAndChangedServicesOnly) {
+    const table before{{k_web, web_ab()}, {k_dns, dns_d()}};
+    EXPECT_TRUE(changed_services(before, before).empty());
+    service reweighted = dns_d();
+    reweighted.destinations.at(k_d).weight = 0;  // a real gone quiescent
+    const table after{{k_dns, reweighted}, {k_foreign, web_ab()}};
+    EXPECT_EQ(changed_services(before, after), (std::set<service_key>{k_web, k_dns, k_foreign}));
+    EXPECT_EQ(changed_services({}, after), (std::set<service_key>{k_dns, k_foreign}));
+    service rescheduled = web_ab();
+    rescheduled.settings.scheduler = "wrr";
+    EXPECT_EQ(changed_services(before, {{k_web, rescheduled}, {k_dns, dns_d()}}),
+              (std::set<service_key>{k_web}));
+}
+
+TEST(IpvsChangedServices, EveryOperationNamesItsService) {
+    const std::vector<operation> ops{
+        add_service{k_web, {}},
+        edit_service{k_web, {}},
+        delete_service{k_web},
+        add_destination{k_web, k_a, {}},
+        edit_destination{k_web, k_a, {}},
+        delete_destination{k_web, k_a},
+    };
+    for (const auto& op : ops) {
+        EXPECT_EQ(service_of(op), k_web) << to_string(op);
+    }
+}
+
 }  // namespace
 }  // namespace vipd::ipvs

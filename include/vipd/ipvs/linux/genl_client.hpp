@@ -8,6 +8,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <set>
 #include <span>
 #include <string>
 #include <system_error>
@@ -65,6 +66,10 @@ class genl_client final : public ipvs_port {
     /// The same dump, also collecting every service's and real's traffic counters (for
     /// vipctl ipvs; the reconciler never needs them).
     std::error_code dump(table& out, counter_table& counters);
+    /// The GET_SERVICE dump alone: one request however many destinations there are.
+    std::error_code list(std::set<service_key>& out) override;
+    /// Per key, a GET_SERVICE request (ESRCH: the kernel lacks it) and one GET_DEST dump.
+    std::error_code dump(std::span<const service_key> keys, table& out) override;
     /// Sends the operations in batches of at most batch_limit() messages per sendmsg, each
     /// with NLM_F_ACK, then collects the ACKs by sequence number. One result per operation, in
     /// order; a refused operation does not stop the others (the kernel processes every message
