@@ -121,11 +121,12 @@ void ipvs_driver::converge_changes(trigger why) {
 }
 
 void ipvs_driver::begin_resync() {
-    resync_queue_.clear();
-    resync_repairs_ = 0;
-    if (!available_) {
+    // A big table under a slow kernel can take longer than the interval: restarting would
+    // never reach its end, so the resync under way goes on.
+    if (!available_ || resync_pending()) {
         return;
     }
+    resync_repairs_ = 0;
     std::set<ipvs::service_key> present;
     if (auto error = port_.list(present)) {
         ++stats_.errors;

@@ -212,8 +212,10 @@ void runtime::restart_resync() {
     resync_.reset();
     if (ipvs_->active()) {
         resync_ = std::make_unique<periodic_timer>(io_, config_->ipvs.resync_interval, [this] {
-            ipvs_->begin_resync();
-            continue_resync();
+            if (!ipvs_->resync_pending()) {
+                ipvs_->begin_resync();
+                continue_resync();
+            }
         });
         resync_->start();
     }

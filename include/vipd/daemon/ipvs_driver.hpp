@@ -54,8 +54,8 @@ class ipvs_driver final : public role_listener {
     /// ones left by an earlier run.
     void start();
     /// Starts a periodic resync: lists the kernel's services (one request) and queues every
-    /// desired service and every managed one the kernel has. A resync already under way starts
-    /// over.
+    /// desired service and every managed one the kernel has. Does nothing while a resync is
+    /// still under way.
     void begin_resync();
     /// Reads and repairs the next slice of the queued services (a few dozen services, a few
     /// hundred destinations); true while more remain. The caller runs it once per loop turn.

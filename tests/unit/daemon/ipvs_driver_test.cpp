@@ -291,16 +291,21 @@ TEST_F(BigTableTest, AChangeBetweenSlicesIsNotUndoneByTheRestOfTheResync) {
     EXPECT_FALSE(driver->resync_pending());
 }
 
-TEST_F(BigTableTest, AResyncStartedDuringAnotherStartsOver) {
+TEST_F(BigTableTest, ATickDuringAResyncLetsItFinishInsteadOfStartingOver) {
     auto driver = make();
     driver->entering_master("web");
     driver->begin_resync();
     ASSERT_TRUE(driver->resync_step());
-    port_.kernel.erase(key(0));  // in the slice already read
-    driver->begin_resync();
-    while (driver->resync_step()) {
+    port_.kernel.erase(key(99));  // in the last slice, not read yet
+    driver->begin_resync();       // the next interval's tick, on a table slower than it
+    EXPECT_EQ(port_.list_calls, 1);
+    int slices = 1;  // the one before the tick
+    for (bool more = true; more; ++slices) {
+        more = driver->resync_step();
     }
-    EXPECT_EQ(port_.kernel.count(key(0)), 1u);
+    EXPECT_EQ(slices, 4);
+    EXPECT_EQ(port_.keys_read, 100u) << "every service read once";
+    EXPECT_EQ(port_.kernel.count(key(99)), 1u);
 }
 
 TEST_F(BigTableTest, AManagedLeftoverTheKernelListsIsRemovedByTheResync) {
