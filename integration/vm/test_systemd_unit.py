@@ -16,7 +16,9 @@ service, and checks:
     refused (still active, the journal names file:line, StatusText says so) and the next valid
     reload clears that;
   - the watchdog: with WatchdogSec=3s (a test drop-in), a SIGSTOPped vipd is restarted by
-    systemd (NRestarts grows, a new main PID, the VIP is back);
+    systemd (NRestarts grows, a new main PID, the VIP is back), and a service recorded in
+    /run/vipd/state but no longer configured is removed by the new run (the record survived
+    the restart);
   - stop: the VIP and the service are removed, the unit ends inactive with Result=success.
 Exit 0 pass, 1 fail, 77 skip (not under run-in-vm.py --systemd). Standard library only.
 """
@@ -34,6 +36,7 @@ from vmscenario import Namespace, sh, wait_until
 
 K_NS = "vipd-su"
 K_VIP = "10.77.0.100"
+K_LEFTOVER = "10.77.0.200:80"
 K_UNIT = "vipd.service"
 K_DROPIN_DIR = "/etc/systemd/system/vipd.service.d"
 K_CONFIG = """[global]
@@ -334,6 +337,12 @@ def check_watchdog():
     time.sleep(6)
     if int(show("MainPID")["MainPID"]) != pid:
         raise Failure("vipd was restarted although its event loop was running: no keep-alives?")
+    # A service the stopped run had put in and the configuration no longer names: recorded in
+    # /run/vipd/state, which must survive systemd's restart (RuntimeDirectoryPreserve=) for
+    # the next start to remove it.
+    NS.run("ipvsadm", "-A", "-t", K_LEFTOVER, "-s", "rr")
+    with open("/run/vipd/state", "a", encoding="utf-8") as f:
+        f.write("tcp " + K_LEFTOVER.replace(":", " ") + "\n")
     os.kill(pid, 19)  # SIGSTOP: the event loop freezes, keep-alives stop
     stopped_at = time.monotonic()
 
@@ -348,6 +357,9 @@ def check_watchdog():
     if "watchdog timeout" not in journal("-o", "cat").lower():
         raise Failure("systemd logged no watchdog timeout for vipd")
     wait_until("the VIP back after the restart", vip_present, 15)
+    wait_until("the recorded leftover removed by the restarted vipd",
+               lambda: K_LEFTOVER not in NS.run("ipvsadm", "-Ln", check=False), 15)
+    print(f"ok: {K_LEFTOVER}, recorded in /run/vipd/state, removed after the restart")
     os.unlink(os.path.join(K_DROPIN_DIR, "20-test-watchdog.conf"))
     systemctl("daemon-reload")
 

@@ -86,6 +86,11 @@ if(TARGET vipd)
   # Issue 3: 20,000 destinations resynced every second while VRRP runs at 100 ms adverts; the
   # resync reads the table in slices, so the master's adverts never stop long enough for the
   # backup to take over.
+  # Issue 3: a start after a SIGKILL removes the services the configuration no longer names
+  # ([global] state_file), leaves others' alone; without the record the leftover stays.
+  vipd_add_vm_test(crash_leftovers DEADLINE 150
+                   COMMAND ${vipd_python} ${vipd_vm_dir}/test_crash_leftovers.py
+                           --vipd $<TARGET_FILE:vipd> --deadline 130)
   vipd_add_vm_test(big_table_resync DEADLINE 240
                    COMMAND ${vipd_python} ${vipd_vm_dir}/test_big_table_resync.py
                            --vipd $<TARGET_FILE:vipd> --deadline 220)

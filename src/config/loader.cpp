@@ -17,8 +17,8 @@ namespace {
 
 constexpr std::array<std::string_view, 5> k_top_keys{"global", "vrrp", "virtual_server", "ipvs",
                                                      "include"};
-constexpr std::array<std::string_view, 4> k_global_keys{"router_id", "static_vips",
-                                                        "control_socket", "metrics_listen"};
+constexpr std::array<std::string_view, 5> k_global_keys{
+    "router_id", "static_vips", "control_socket", "metrics_listen", "state_file"};
 /// A key after [global] belongs to it: the commonest misplacement of `include`.
 constexpr std::array<detail::foreign_key_hint, 1> k_global_hints{{
     {"include", "include is a top-level key: write it above the first [table] of the file"},
@@ -27,31 +27,47 @@ constexpr std::array<detail::foreign_key_hint, 1> k_global_hints{{
 constexpr std::array<std::string_view, 2> k_fragment_keys{"vrrp", "virtual_server"};
 /// sizeof(sockaddr_un::sun_path) less the terminating NUL.
 constexpr std::size_t k_max_socket_path = 107;
+/// PATH_MAX less the NUL and the ".new" of the file written before the rename.
+constexpr std::size_t k_max_state_path = 4095 - 4;
 
-void read_control_socket(const detail::table_reader& reader, global_settings& global) {
+/// `key` as an absolute path, "" meaning none: nullopt when absent or wrong (reported).
+std::optional<std::optional<std::string>> read_optional_path(
+    const detail::table_reader& reader, std::string_view key, std::string_view example,
+    std::string_view empty_means, std::size_t max_size, std::string_view limit) {
+    const std::string name(key);
     const auto path =
-        reader.string("control_socket", "an absolute path such as \"/run/vipd/vipd.sock\"");
+        reader.string(name, "an absolute path such as \"" + std::string(example) + "\"");
     if (!path) {
-        return;
+        return std::nullopt;
     }
     if (path->empty()) {
-        global.control_socket.reset();
-        return;
+        return std::optional<std::string>{};
     }
     if (path->find('\0') != std::string::npos) {
-        reader.report("control_socket", "control_socket must not contain a NUL character");
+        reader.report(name, name + " must not contain a NUL character");
     } else if (!path->starts_with('/')) {
         // Relative would mean relative to whatever directory the daemon was started in.
-        reader.report("control_socket",
-                      "control_socket must be an absolute path such as \"/run/vipd/vipd.sock\" "
-                      "(or \"\" for no control socket), got " +
-                          detail::show(*reader.find("control_socket")));
-    } else if (path->size() > k_max_socket_path) {
-        reader.report("control_socket", "control_socket is " + std::to_string(path->size()) +
-                                            " bytes long; a unix socket path holds at most " +
-                                            std::to_string(k_max_socket_path) + " (sun_path)");
+        reader.report(name, name + " must be an absolute path such as \"" + std::string(example) +
+                                "\" (or \"\" for " + std::string(empty_means) + "), got " +
+                                detail::show(*reader.find(name)));
+    } else if (path->size() > max_size) {
+        reader.report(name, name + " is " + std::to_string(path->size()) + " bytes long; " +
+                                std::string(limit) + " holds at most " + std::to_string(max_size));
     } else {
-        global.control_socket = *path;
+        return std::optional<std::string>{*path};
+    }
+    return std::nullopt;
+}
+
+void read_paths(const detail::table_reader& reader, global_settings& global) {
+    if (auto socket = read_optional_path(reader, "control_socket", k_default_control_socket,
+                                         "no control socket", k_max_socket_path,
+                                         "a unix socket path (sun_path)")) {
+        global.control_socket = std::move(*socket);
+    }
+    if (auto state = read_optional_path(reader, "state_file", k_default_state_file, "no record",
+                                        k_max_state_path, "a path")) {
+        global.state_file = std::move(*state);
     }
 }
 
@@ -104,7 +120,7 @@ std::vector<detail::static_vip_draft> read_global(const toml::table& root,
             global.router_id = *id;
         }
     }
-    read_control_socket(reader, global);
+    read_paths(reader, global);
     read_metrics_listen(reader, global);
     auto statics = detail::read_static_vips(reader);
     reader.report_unknown_keys();

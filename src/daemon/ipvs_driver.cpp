@@ -95,8 +95,12 @@ void ipvs_driver::left_master(const std::string& instance) {
     update_master_sync();
 }
 
-void ipvs_driver::start() {
+void ipvs_driver::start(const std::set<ipvs::service_key>& leftovers) {
+    auto managed = managed_;
+    managed.insert(leftovers.begin(), leftovers.end());
+    std::swap(managed, managed_);
     converge(desired_(masters_), trigger::startup, nullptr);
+    std::swap(managed, managed_);
 }
 
 void ipvs_driver::health_changed() {

@@ -13,6 +13,7 @@
 #include "vipd/config/loader.hpp"
 #include "vipd/daemon/channel_factory.hpp"
 #include "vipd/daemon/daemon.hpp"
+#include "vipd/daemon/state_file.hpp"
 #include "vipd/health/checkers/probe.hpp"
 #include "vipd/net/linux/vrrp_socket.hpp"
 
@@ -239,8 +240,18 @@ void runtime::start() {
     // track script that starts down is in the priority of the very first advert.
     health_->start();
     // Services that no instance gates (static VIPs, mode "always") go in before any VIP, and
-    // leftovers of an earlier run that no instance is MASTER for yet come out.
-    ipvs_->start();
+    // leftovers of an earlier run that no instance is MASTER for yet come out, with the
+    // services it recorded that this configuration no longer names.
+    const auto configured = configured_services(*config_);
+    std::set<ipvs::service_key> leftovers;
+    if (ipvs_->active() && config_->global.state_file) {
+        leftovers = read_state_file(*config_->global.state_file, logs_);
+        auto recorded = leftovers;
+        recorded.insert(configured.begin(), configured.end());
+        write_state_file(*config_->global.state_file, recorded, logs_);
+    }
+    ipvs_->start(leftovers);
+    record_services(configured);
     restart_resync();
     router_->start();
 }
@@ -248,6 +259,13 @@ void runtime::start() {
 void runtime::shutdown() {
     router_->shutdown();  // VIPs first (gated services follow each instance out)...
     ipvs_->withdraw();    // ...then every service vipd manages
+    record_services({});
+}
+
+void runtime::record_services(const std::set<ipvs::service_key>& keys) {
+    if (ipvs_->active() && config_->global.state_file) {
+        write_state_file(*config_->global.state_file, keys, logs_);
+    }
 }
 
 const reload_outcome& runtime::reload() {
@@ -288,10 +306,16 @@ std::string runtime::apply(std::unique_ptr<const config::daemon_config> next) {
     std::swap(config_, next);  // `next` now holds the previous configuration
     raise_open_file_limit(logs_, health_->size());
     health_->start();
-    // Services in before new VIPs come up; removed services out after their VIPs went.
-    ipvs_->reconfigure(configured_services(*config_), sync_plan_of(*config_));
+    // Services in before new VIPs come up; removed services out after their VIPs went. The
+    // record names both until then, in case vipd dies in between.
+    const auto configured = configured_services(*config_);
+    auto recorded = configured_services(*next);
+    recorded.insert(configured.begin(), configured.end());
+    record_services(recorded);
+    ipvs_->reconfigure(configured, sync_plan_of(*config_));
     const auto summary = router_->reconfigure(*config_);
     ipvs_->retire_removed();
+    record_services(configured);
     // New trackers in the router start up; tell it which are down now.
     health_->report_trackers();
     notify_->reconfigure(*config_);

@@ -112,6 +112,7 @@ struct metrics_endpoint {
 
 /// The control socket's default path ([global] control_socket).
 inline constexpr std::string_view k_default_control_socket = "/run/vipd/vipd.sock";
+inline constexpr std::string_view k_default_state_file = "/run/vipd/state";
 
 struct global_settings {
     std::string router_id;  // default: the host name
@@ -120,6 +121,10 @@ struct global_settings {
     std::optional<std::string> control_socket{std::string(k_default_control_socket)};
     /// nullopt = no metrics endpoint (the default).
     std::optional<metrics_endpoint> metrics_listen;
+    /// Where vipd records the IPVS services it may have put in the kernel, so that a start
+    /// after a crash removes those the configuration no longer names. On tmpfs: the kernel's
+    /// table does not outlive a reboot either. nullopt = no record (state_file = "").
+    std::optional<std::string> state_file{std::string(k_default_state_file)};
     friend bool operator==(const global_settings&, const global_settings&) = default;
 };
 

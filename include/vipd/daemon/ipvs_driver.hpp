@@ -51,8 +51,9 @@ class ipvs_driver final : public role_listener {
     void left_master(const std::string& instance) override;
 
     /// First convergence at start: pushes the services no instance gates and removes managed
-    /// ones left by an earlier run.
-    void start();
+    /// ones left by an earlier run, and `leftovers` (what an earlier run recorded, perhaps
+    /// with another configuration) unless configured.
+    void start(const std::set<ipvs::service_key>& leftovers = {});
     /// Starts a periodic resync: lists the kernel's services (one request) and queues every
     /// desired service and every managed one the kernel has. Does nothing while a resync is
     /// still under way.

@@ -71,6 +71,9 @@ class runtime {
     void arm_router_timer();
     void arm_health_timer();
     void restart_resync();
+    /// Writes `[global] state_file` when IPVS is in use (the services a restart after a
+    /// crash must clean up).
+    void record_services(const std::set<ipvs::service_key>& keys);
     /// Runs the resync's next slice and, while more remain, queues the one after it behind
     /// whatever the loop has ready (adverts, packets), so a big table never blocks them.
     void continue_resync();

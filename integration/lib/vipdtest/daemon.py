@@ -253,6 +253,10 @@ def start_vipd(topo, role: str, vipd: str, config_text: str, name: str | None = 
     if "control_socket" not in config_text and "[global]\n" in config_text:
         sock = os.path.join(topo.tmpdir, f"{name}.sock")
         config_text = config_text.replace("[global]\n", f'[global]\ncontrol_socket = "{sock}"\n', 1)
+    # And its record of IPVS services: daemons of one test share a file system.
+    if "state_file" not in config_text and "[global]\n" in config_text:
+        state = os.path.join(topo.tmpdir, f"{role}.state")
+        config_text = config_text.replace("[global]\n", f'[global]\nstate_file = "{state}"\n', 1)
     with open(conf, "w") as f:
         f.write(config_text)
     # Reject a bad config with the daemon's own words before anything waits on it.

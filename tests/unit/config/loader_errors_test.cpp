@@ -520,7 +520,13 @@ control_socket = "vipd.sock"
 control_socket = "/run/vipd/aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa.sock"
 )",
                   "t.toml:2:18: global.control_socket: control_socket is 108 bytes long; a unix "
-                  "socket path holds at most 107 (sun_path)"},
+                  "socket path (sun_path) holds at most 107"},
+        error_row{"state_file relative",
+                  R"([global]
+state_file = "vipd.state"
+)",
+                  "t.toml:2:14: global.state_file: state_file must be an absolute path such as "
+                  "\"/run/vipd/state\" (or \"\" for no record), got \"vipd.state\""},
         error_row{"control_socket with a NUL",
                   R"([global]
 control_socket = "/run/vipd\u0000x"

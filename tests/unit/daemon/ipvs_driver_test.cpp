@@ -108,6 +108,20 @@ TEST_F(IpvsDriverTest, ResyncRepairsAFlushAndADeletedRealWithMinimalOperations) 
     EXPECT_EQ(port_.applied.size(), settled);
 }
 
+TEST_F(IpvsDriverTest, StartRemovesWhatAnEarlierRunRecordedButTheConfigurationDropped) {
+    const auto dropped = tcp("10.0.0.212", 80);  // in the crashed run's configuration only
+    port_.kernel[dropped] = two_reals("10.0.2.40", "10.0.2.50");
+    port_.kernel[web_] = two_reals("10.0.0.40", "10.0.0.50");  // a crashed master's, too
+    auto driver = make();
+    driver->start({dropped, tcp("10.0.0.213", 80)});  // the second one is gone already
+    EXPECT_EQ(port_.kernel.count(dropped), 0u);
+    EXPECT_EQ(port_.kernel.count(web_), 0u) << "managed, not MASTER: out as before";
+    EXPECT_EQ(port_.kernel.count(foreign_), 1u) << "never recorded: never ours";
+    port_.kernel[dropped] = two_reals("10.0.2.40", "10.0.2.50");
+    resync(*driver);
+    EXPECT_EQ(port_.kernel.count(dropped), 1u) << "after start, a leftover is foreign again";
+}
+
 TEST_F(IpvsDriverTest, WithdrawRemovesEveryManagedServiceOnly) {
     auto driver = make();
     driver->entering_master("web");
