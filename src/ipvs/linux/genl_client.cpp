@@ -67,8 +67,8 @@ nl_msg_ptr new_request(int family, std::uint8_t command, int flags) {
     return msg;
 }
 
-// Appends one operation as a request with NLM_F_ACK; false (nothing appended) when it cannot
-// be built.
+// Appends one operation as a request without NLM_F_ACK (the kernel then answers only a
+// failure); false (nothing appended) when it cannot be built.
 bool append_operation(request_writer& out, int family, const operation& op, std::uint32_t seq,
                       std::uint32_t port) {
     struct builder {
@@ -97,12 +97,12 @@ bool append_operation(request_writer& out, int family, const operation& op, std:
         }
 
         void service_request(std::uint8_t command, const service_attrs& attrs, bool full) const {
-            out.start(family, command, NLM_F_ACK);
+            out.start(family, command, 0);
             put_service(out, attrs, full);
         }
         void destination_request(std::uint8_t command, const service_key& key,
                                  const destination_attrs& attrs, bool full) const {
-            out.start(family, command, NLM_F_ACK);
+            out.start(family, command, 0);
             put_service(out, encode_service_key(key), false);
             put_destination(out, attrs, full);
         }
@@ -205,22 +205,25 @@ std::vector<operation_result> genl_client::apply(std::span<const operation> ops)
     batch.reserve(k_max_batch_bytes + 4096);
     std::vector<std::byte> buffer(k_receive_chunk);
     std::vector<std::size_t> index_of;  // sequence - first_seq -> operation index
-    std::vector<bool> answered;
+    std::vector<bool> failed;
 
     std::size_t next = 0;
     while (next < ops.size()) {
         batch.clear();
         index_of.clear();
         const std::uint32_t first_seq = next_seq_;
+        std::size_t last_start = 0;
         request_writer writer(batch);
         while (next < ops.size() && index_of.size() < batch_limit_ &&
                batch.size() < k_max_batch_bytes) {
             // The sequence number is taken only by a request that is sent.
+            const std::size_t start = batch.size();
             if (!append_operation(writer, family_, ops[next], next_seq_, port)) {
                 results[next].error = genl_errc::invalid_operation;
                 ++next;
                 continue;
             }
+            last_start = start;
             (void)next_seq();
             index_of.push_back(next);
             ++next;
@@ -228,39 +231,45 @@ std::vector<operation_result> genl_client::apply(std::span<const operation> ops)
         if (index_of.empty()) {
             continue;
         }
-        // The kernel runs every message of the datagram before sendmsg returns, acknowledging
-        // each one (NLM_F_ACK) and going on after a failure.
+        // Only failures are answered, and the batch's last request asks for an
+        // acknowledgement: the kernel runs the messages in order, so once that one is in,
+        // every failure before it is too. An acknowledgement per request cost the kernel an
+        // skb each and most of the batch's receive time.
+        const std::uint32_t last_seq = first_seq + static_cast<std::uint32_t>(index_of.size() - 1);
+        nlmsghdr last{};
+        std::memcpy(&last, batch.data() + last_start, sizeof last);
+        last.nlmsg_flags |= NLM_F_ACK;
+        std::memcpy(batch.data() + last_start, &last, sizeof last);
         if (const auto ec = send_bytes(fd, batch)) {
             for (const std::size_t i : index_of) {
                 results[i].error = ec;
             }
             continue;
         }
-        answered.assign(index_of.size(), false);
-        std::size_t pending = index_of.size();
-        const auto on_ack = [&](const nlmsghdr& header) {
+        failed.assign(index_of.size(), false);
+        bool finished = false;
+        const auto on_answer = [&](const nlmsghdr& header) {
             if (header.nlmsg_type != NLMSG_ERROR) {
                 return;
             }
             const std::uint32_t offset = header.nlmsg_seq - first_seq;
-            if (offset >= index_of.size() || answered[offset]) {
+            if (offset >= index_of.size()) {
                 return;
             }
-            answered[offset] = true;
-            --pending;
-            if (const int error = ack_error(header); error != 0) {
+            if (const int error = ack_error(header); error != 0 && !failed[offset]) {
+                failed[offset] = true;
                 results[index_of[offset]].error = errno_code(error);
             }
+            finished = finished || header.nlmsg_seq == last_seq;
         };
-        while (pending > 0) {
-            const auto ec = receive_once(fd, buffer, on_ack);
-            if (ec) {
-                // An overrun loses some acknowledgements, not the ones queued after it: take
-                // those, and only the rest is unknown.
-                while (pending > 0 && !receive_once(fd, buffer, on_ack, MSG_DONTWAIT)) {
+        while (!finished) {
+            if (const auto ec = receive_once(fd, buffer, on_answer)) {
+                // An overrun may have lost a failure: the failures still queued are known, the
+                // outcome of the rest is not.
+                while (!finished && !receive_once(fd, buffer, on_answer, MSG_DONTWAIT)) {
                 }
                 for (std::size_t k = 0; k < index_of.size(); ++k) {
-                    if (!answered[k]) {
+                    if (!failed[k]) {
                         results[index_of[k]].error = ec;
                     }
                 }

@@ -1,7 +1,8 @@
 #pragma once
 /// The Linux ipvs_port: the kernel's IPVS table over generic netlink (family "IPVS") with
 /// libnl-genl-3. One long-lived socket; apply() batches many requests per sendmsg and matches
-/// the acknowledgements by sequence number, instead of one blocking round trip per object.
+/// the kernel's answers (failures, one acknowledgement per batch) by sequence number, instead
+/// of one blocking round trip per object.
 ///
 /// libnl stays out of this header: only the socket type is forward-declared.
 
@@ -70,8 +71,9 @@ class genl_client final : public ipvs_port {
     std::error_code list(std::set<service_key>& out) override;
     /// Per key, a GET_SERVICE request (ESRCH: the kernel lacks it) and one GET_DEST dump.
     std::error_code dump(std::span<const service_key> keys, table& out) override;
-    /// Sends the operations in batches of at most batch_limit() messages per sendmsg, each
-    /// with NLM_F_ACK, then collects the ACKs by sequence number. One result per operation, in
+    /// Sends the operations in batches of at most batch_limit() messages per sendmsg. The
+    /// kernel answers a failure by sequence number, and only the batch's last request asks for
+    /// an acknowledgement (NLM_F_ACK), which closes the batch. One result per operation, in
     /// order; a refused operation does not stop the others (the kernel processes every message
     /// of a batch).
     std::vector<operation_result> apply(std::span<const operation> ops) override;
@@ -79,8 +81,9 @@ class genl_client final : public ipvs_port {
                                std::uint8_t sync_id) override;
     std::error_code stop_sync(sync_role role) override;
 
-    /// Messages per sendmsg. Every acknowledgement of a batch must fit in the socket's receive
-    /// buffer at once (the kernel answers while still inside sendmsg), which bounds it.
+    /// Messages per sendmsg. Every answer of a batch (each failure, and the closing
+    /// acknowledgement) must fit in the socket's receive buffer at once (the kernel answers
+    /// while still inside sendmsg), which bounds it.
     void set_batch_limit(std::size_t limit) noexcept { batch_limit_ = limit == 0 ? 1 : limit; }
     std::size_t batch_limit() const noexcept { return batch_limit_; }
 
