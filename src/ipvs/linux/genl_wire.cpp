@@ -78,6 +78,16 @@ nlattr* command_attribute(const nlmsghdr& header, int type) {
     return tb[static_cast<std::size_t>(type)];
 }
 
+/// The attributes nested in the message's top-level attribute `type`, checked against
+/// `policy`; false when it is missing or malformed.
+template <std::size_t Size>
+bool nested_attributes(const nlmsghdr& header, int type, const std::array<nla_policy, Size>& policy,
+                       std::array<nlattr*, Size>& tb) {
+    nlattr* nested = command_attribute(header, type);
+    return nested != nullptr && nla_parse_nested(tb.data(), static_cast<int>(Size - 1), nested,
+                                                 const_cast<nla_policy*>(policy.data())) >= 0;
+}
+
 /// The 64-bit counters nested in a STATS64 attribute; absent ones stay zero.
 void read_stats(nlattr* nested, traffic_counters& out) {
     std::array<nlattr*, IPVS_STATS_ATTR_MAX + 1> tb{};
@@ -159,12 +169,10 @@ void put_destination(request_writer& out, const destination_attrs& attrs, bool f
     }
     out.nest_end(nest);
 }
+
 bool parse_service(const nlmsghdr& header, service_attrs& out, traffic_counters* counters) {
-    nlattr* nested = command_attribute(header, IPVS_CMD_ATTR_SERVICE);
     std::array<nlattr*, IPVS_SVC_ATTR_MAX + 1> tb{};
-    if (nested == nullptr ||
-        nla_parse_nested(tb.data(), IPVS_SVC_ATTR_MAX, nested,
-                         const_cast<nla_policy*>(policy_tables().service.data())) < 0) {
+    if (!nested_attributes(header, IPVS_CMD_ATTR_SERVICE, policy_tables().service, tb)) {
         return false;
     }
     if (tb[IPVS_SVC_ATTR_AF] == nullptr || tb[IPVS_SVC_ATTR_SCHED_NAME] == nullptr ||
@@ -202,11 +210,8 @@ bool parse_service(const nlmsghdr& header, service_attrs& out, traffic_counters*
 
 bool parse_destination(const nlmsghdr& header, destination_attrs& out,
                        destination_counters* counters) {
-    nlattr* nested = command_attribute(header, IPVS_CMD_ATTR_DEST);
     std::array<nlattr*, IPVS_DEST_ATTR_MAX + 1> tb{};
-    if (nested == nullptr ||
-        nla_parse_nested(tb.data(), IPVS_DEST_ATTR_MAX, nested,
-                         const_cast<nla_policy*>(policy_tables().destination.data())) < 0) {
+    if (!nested_attributes(header, IPVS_CMD_ATTR_DEST, policy_tables().destination, tb)) {
         return false;
     }
     if (tb[IPVS_DEST_ATTR_ADDR] == nullptr || tb[IPVS_DEST_ATTR_PORT] == nullptr ||

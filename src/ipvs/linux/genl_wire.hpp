@@ -24,8 +24,8 @@
 
 namespace vipd::ipvs::linux::wire {
 
-// Generous enough that a batch's acknowledgements (about 1 KiB of skb each) never overrun it;
-// SO_RCVBUFFORCE needs CAP_NET_ADMIN, which every IPVS command needs anyway.
+// Generous enough that a batch's answers (a failure each, about 1 KiB of skb) and a dump's
+// replies never overrun it; SO_RCVBUFFORCE needs CAP_NET_ADMIN, which IPVS needs anyway.
 constexpr int k_receive_buffer = 4 * 1024 * 1024;
 // Below the default send buffer (net.core.wmem_default, 208 KiB): netlink refuses a sendmsg
 // larger than the socket's send buffer.
