@@ -246,10 +246,10 @@ void runtime::start() {
     std::set<ipvs::service_key> leftovers;
     if (ipvs_->active() && config_->global.state_file) {
         leftovers = read_state_file(*config_->global.state_file, logs_);
-        auto recorded = leftovers;
-        recorded.insert(configured.begin(), configured.end());
-        write_state_file(*config_->global.state_file, recorded, logs_);
     }
+    auto recorded = leftovers;
+    recorded.insert(configured.begin(), configured.end());
+    record_services(recorded);
     ipvs_->start(leftovers);
     record_services(configured);
     restart_resync();
