@@ -39,18 +39,23 @@ ipvs_driver::ipvs_driver(ipvs::ipvs_port& port, desired_function desired,
     if (managed_.empty() && !sync_) {
         return;  // no virtual servers configured: IPVS is not our business
     }
+    probe();
+    if (!available_) {
+        return;
+    }
+    if (sync_) {
+        set_sync(ipvs::sync_role::backup, true);
+    }
+}
+
+void ipvs_driver::probe() {
     probed_ = true;
     available_ = port_.available();
     if (!available_) {
         logs_.ipvs().error(
             "the kernel has no IPVS (generic netlink family \"IPVS\" not found; is the ip_vs "
-            "module "
-            "available?): {} virtual service(s) will not be programmed; VRRP carries on",
+            "module available?): {} virtual service(s) will not be programmed; VRRP carries on",
             managed_.size());
-        return;
-    }
-    if (sync_) {
-        set_sync(ipvs::sync_role::backup, true);
     }
 }
 
@@ -182,15 +187,7 @@ void ipvs_driver::reconfigure(std::set<ipvs::service_key> managed, std::optional
     }
     managed_ = std::move(managed);
     if (!probed_ && (!managed_.empty() || sync)) {
-        probed_ = true;
-        available_ = port_.available();
-        if (!available_) {
-            logs_.ipvs().error(
-                "the kernel has no IPVS (generic netlink family \"IPVS\" not found; is the "
-                "ip_vs module available?): {} virtual service(s) will not be programmed; VRRP "
-                "carries on",
-                managed_.size());
-        }
+        probe();
     }
     if (!available_) {
         sync_ = std::move(sync);

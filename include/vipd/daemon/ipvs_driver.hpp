@@ -91,6 +91,8 @@ class ipvs_driver final : public role_listener {
     /// services (null: all) so a failure that repeats is logged once.
     void apply(const std::vector<ipvs::operation>& ops, trigger why,
                const std::set<ipvs::service_key>* scope);
+    /// Asks the kernel for IPVS once; says so, once, when it has none.
+    void probe();
     void update_master_sync();
     void set_sync(ipvs::sync_role role, bool running);
 
