@@ -1,9 +1,10 @@
 #!/usr/bin/env python3
-"""Runs one command as root inside a throw-away VM on the Debian 12 kernel (the vm test tier).
+"""Runs one command as root inside a throw-away VM on a Debian kernel (the vm test tiers).
 
-    run-in-vm.py [options] [--] COMMAND [ARG...]
+    run-in-vm.py [--kernel 6.1|5.10] [options] [--] COMMAND [ARG...]
 
-The guest boots the kernel unpacked by prepare.sh under qemu (software emulation), sees this
+The guest boots the kernel unpacked by prepare.sh (cache/<series>/: 6.1 is Debian 12's, the
+default; 5.10 Debian 11's) under qemu (software emulation), sees this
 host's root file system read-only over virtio-9p under a tmpfs overlay (so it can write
 anywhere, and nothing it writes reaches the host), runs COMMAND in the current directory with
 PATH set, and powers off. COMMAND's output goes to the serial console, which is copied to
@@ -35,9 +36,12 @@ K_SKIP = 77
 K_TIMEOUT = 124
 K_VM_FAILED = 125
 # Modules the initramfs itself needs to reach the root: everything else is loaded from the
-# host-shared tree later. The Debian config builds these as modules (serial, tmpfs, devtmpfs
-# and PCI are built in).
+# host-shared tree later. Debian's 6.1 and 5.10 configs both build these as modules (serial,
+# tmpfs, devtmpfs and PCI are built in); on 5.10, 9p also pulls in fscache through
+# modules.dep. One that a kernel builds in (modules.builtin) is simply not copied.
 K_BOOT_MODULES = ("virtio_pci", "9pnet_virtio", "9p", "overlay")
+# The kernels prepare.sh can fetch: series -> what it is (for messages).
+K_KERNELS = {"6.1": "Debian 12 (bookworm)", "5.10": "Debian 11 (bullseye)"}
 K_DEFAULT_LOAD = "ip_vs,ip_vs_rr,ip_vs_wrr,ip_vs_sh,dummy,veth"
 # Environment passed to COMMAND besides these: every VIPD_* variable of the caller.
 K_ENV_KEEP = ("TERM", "LANG", "PYTHONPATH")
@@ -63,6 +67,16 @@ def skip(msg):
     sys.exit(K_SKIP)
 
 
+def kernel_cache(base, series):
+    """The directory of one kernel series under the cache base: cache/<series>/. A 6.1 cache of
+    the layout before there were two kernels (kernel.ready at the top) is still found there."""
+    cache = os.path.join(base, series)
+    if series == "6.1" and not os.path.isfile(os.path.join(cache, "kernel.ready")) and \
+            os.path.isfile(os.path.join(base, "kernel.ready")):
+        return base
+    return cache
+
+
 def kernel_version(cache):
     try:
         with open(os.path.join(cache, "kernel.ready"), encoding="ascii") as f:
@@ -86,9 +100,21 @@ def module_deps(moddir):
     return deps
 
 
+def builtin_modules(moddir):
+    """Names of the modules this kernel has built in (modules.builtin), '-' spelt '_'."""
+    try:
+        with open(os.path.join(moddir, "modules.builtin"), encoding="ascii") as f:
+            return {os.path.basename(line.strip())[: -len(".ko")].replace("-", "_")
+                    for line in f if line.strip().endswith(".ko")}
+    except OSError:
+        return set()
+
+
 def load_order(moddir, wanted):
-    """Module paths in an order insmod accepts: each after all of its dependencies."""
+    """Module paths in an order insmod accepts: each after all of its dependencies. A wanted
+    module the kernel has built in is left out (nothing to load)."""
     deps = module_deps(moddir)
+    builtin = builtin_modules(moddir)
     by_path = {path: d for path, d in deps.values()}
     order = []
 
@@ -101,6 +127,8 @@ def load_order(moddir, wanted):
 
     for name in wanted:
         key = name.replace("-", "_")
+        if key not in deps and key in builtin:
+            continue
         if key not in deps:
             raise SystemExit(f"run-in-vm: module {name} is not in {moddir}/modules.dep")
         visit(deps[key][0])
@@ -224,7 +252,11 @@ def main():
                    help="extra kernel command line (e.g. loglevel=7 to see the boot)")
     p.add_argument("--systemd", action="store_true",
                    help="boot systemd as PID 1 and run COMMAND as a service in it")
-    p.add_argument("--cache", default=os.environ.get("VIPD_VM_CACHE", os.path.join(HERE, "cache")))
+    p.add_argument("--kernel", choices=sorted(K_KERNELS), default=os.environ.get("VIPD_VM_KERNEL", "6.1"),
+                   help="which prepared kernel to boot: " +
+                        ", ".join(f"{k} {v}" for k, v in K_KERNELS.items()) + " (default 6.1)")
+    p.add_argument("--cache", default=os.environ.get("VIPD_VM_CACHE", os.path.join(HERE, "cache")),
+                   help="the cache prepare.sh fills (each kernel in <cache>/<series>/)")
     p.add_argument("command", nargs=argparse.REMAINDER)
     a = p.parse_args()
     if a.command and a.command[0] == "--":
@@ -236,11 +268,14 @@ def main():
 
     if shutil.which("qemu-system-x86_64") is None:
         skip("qemu-system-x86_64 is not installed (scripts/install-deps.sh)")
-    kver = kernel_version(a.cache)
+    cache = kernel_cache(a.cache, a.kernel)
+    kver = kernel_version(cache)
     if kver is None:
-        skip(f"no kernel in {a.cache} (run integration/vm/prepare.sh)")
-    kernel = os.path.join(a.cache, "root", "boot", f"vmlinuz-{kver}")
-    initrd = build_initramfs(a.cache, kver)
+        skip(f"no {a.kernel} kernel in {cache} (run integration/vm/prepare.sh {a.kernel})")
+    if not kver.startswith(a.kernel + "."):
+        skip(f"{cache} holds kernel {kver}, not {a.kernel} (run integration/vm/prepare.sh {a.kernel})")
+    kernel = os.path.join(cache, "root", "boot", f"vmlinuz-{kver}")
+    initrd = build_initramfs(cache, kver)
     sweep_stale_jobs()
 
     # Unwind on SIGTERM too, so that the finally clauses kill qemu and remove the job directory.
@@ -248,7 +283,7 @@ def main():
     start = time.monotonic()
     deadline = start + a.timeout
     with tempfile.TemporaryDirectory(prefix="vipd-vm-job.") as jobdir:
-        write_job(jobdir, a.command, kver, a.cache, a.load, a.systemd)
+        write_job(jobdir, a.command, kver, cache, a.load, a.systemd)
         append = f"{K_SYSTEMD_APPEND} {a.append}" if a.systemd else a.append
         cmd = qemu_command(kernel, initrd, jobdir, a.memory, a.cpus, append)
         proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
@@ -281,7 +316,7 @@ def main():
                     text = line.rstrip(b"\r").decode("utf-8", "replace")
                     if text == "vm-init: ready" and ready_at is None:
                         ready_at = time.monotonic()
-                        log(f"guest ready after {ready_at - start:.1f}s")
+                        log(f"guest ready after {ready_at - start:.1f}s (kernel {kver})")
                         continue
                     if text.startswith(K_MARKER) and text[len(K_MARKER):].isdigit():
                         marker = int(text[len(K_MARKER):])
