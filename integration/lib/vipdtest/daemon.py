@@ -138,8 +138,10 @@ def _toml_str(s: str) -> str:
     return '"' + s.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
-def vipd_config(router_id: str, instances: list[Instance]) -> str:
-    out = ["[global]", f"router_id = {_toml_str(router_id)}", ""]
+def vipd_config(router_id: str, instances: list[Instance], global_lines=()) -> str:
+    """The vipd TOML of these instances. `global_lines`: extra lines of [global], verbatim
+    (e.g. 'vip_resync_interval = "1s"'), after router_id."""
+    out = ["[global]", f"router_id = {_toml_str(router_id)}", *global_lines, ""]
     for i in instances:
         out += ["[[vrrp]]",
                 f"name = {_toml_str(i.name)}",
@@ -295,13 +297,14 @@ def start_keepalived(topo, role: str, conf_text: str, name: str | None = None) -
 
 
 def start_director(topo, role: str, engine: str, instances: list[Instance], vipd: str | None = None,
-                   router_id: str | None = None) -> Director:
-    """Start the given engine ("vipd" or "keepalived") in role with these instances."""
+                   router_id: str | None = None, global_lines=()) -> Director:
+    """Start the given engine ("vipd" or "keepalived") in role with these instances.
+    `global_lines` go into vipd's [global] (keepalived has no use for them)."""
     router_id = router_id or role
     if engine == "vipd":
         if not vipd:
             raise AssertionError("no vipd binary given (--vipd PATH)")
-        return start_vipd(topo, role, vipd, vipd_config(router_id, instances))
+        return start_vipd(topo, role, vipd, vipd_config(router_id, instances, global_lines))
     if engine == "keepalived":
         return start_keepalived(topo, role, keepalived_config(router_id, instances))
     raise ValueError(f"unknown engine {engine}")

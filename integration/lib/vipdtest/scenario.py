@@ -46,10 +46,11 @@ class Context:
         return topo.build()
 
     def director(self, topo: Topology, role: str, instances: list[Instance],
-                 engine: str | None = None) -> Director:
-        """Start a director running `engine` (default: the scenario's --engine)."""
+                 engine: str | None = None, global_lines=()) -> Director:
+        """Start a director running `engine` (default: the scenario's --engine); `global_lines`
+        are extra lines of vipd's [global] section."""
         engine = engine or self.engine
-        d = start_director(topo, role, engine, instances, vipd=self.vipd)
+        d = start_director(topo, role, engine, instances, vipd=self.vipd, global_lines=global_lines)
         self.log(f"started {d.name} (pid {d.pid}): "
                  + ", ".join(f"{i.name} vrid {i.vrid} v{i.version} prio {i.priority}" for i in instances))
         return d
