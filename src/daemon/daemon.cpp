@@ -5,6 +5,7 @@
 #include <sys/utsname.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
 #include <cstdio>
 #include <filesystem>
@@ -25,6 +26,10 @@
 #include "vipd/ipvs/linux/genl_client.hpp"
 #include "vipd/logging/logging.hpp"
 #include "vipd/net/linux/asio.hpp"
+#include "vipd/net/linux/rtnl_addresses.hpp"
+#include "vipd/daemon/state_file.hpp"
+#include "vipd/daemon/vip_driver.hpp"
+#include "vipd/vips/host_review.hpp"
 
 namespace vipd::daemon {
 namespace {
@@ -225,6 +230,53 @@ std::vector<std::string> host_warnings(const config::daemon_config& config) {
     return warnings;
 }
 
+/// net.ipv4.conf.DEVICE.promote_secondaries, nullopt when it cannot be read.
+std::optional<bool> promote_secondaries(const std::string& device) {
+    std::ifstream in("/proc/sys/net/ipv4/conf/" + device + "/promote_secondaries");
+    int value = 0;
+    if (!(in >> value)) {
+        return std::nullopt;
+    }
+    return value != 0;
+}
+
+/// --check on the host's addresses: whether the kernel keeps vipd's address tags, VIPs that are
+/// up without vipd having added them, and subnets where removing a VIP could take the
+/// device's own address with it.
+void review_addresses(const config::daemon_config& config, std::vector<std::string>& warnings) {
+    std::vector<net::host_address> host;
+    try {
+        net::linux::rtnl_addresses addresses;
+        if (auto error = addresses.list(host)) {
+            warnings.push_back("cannot read the host's addresses: " + error.message());
+            return;
+        }
+    } catch (const std::exception& error) {
+        warnings.push_back(std::string("cannot read the host's addresses: ") + error.what());
+        return;
+    }
+    const bool tags = std::any_of(host.begin(), host.end(), [](const net::host_address& a) {
+        return a.tag != net::address_tag::not_reported;
+    });
+    std::printf("address tags (IFA_PROTO): %s\n",
+                tags ? "kept by this kernel; vipd also uses them to know its VIPs"
+                     : "not seen (dropped by kernels before 5.18): vipd knows its VIPs from what "
+                       "it added and from its state file");
+    std::set<vips::address> recorded;
+    if (config.global.state_file) {
+        logging::log_set quiet(logging::target::stderr_stream, spdlog::level::off);
+        recorded = read_state_file(*config.global.state_file, quiet).addresses;
+    }
+    vips::host_facts facts;
+    for (const auto& a : host) {
+        facts.addresses.push_back({{a.interface, a.prefix}, a.tag == net::address_tag::vipd});
+    }
+    facts.promote_secondaries = promote_secondaries;
+    for (auto& warning : vips::review_host(managed_vips(config), recorded, facts)) {
+        warnings.push_back(std::move(warning));
+    }
+}
+
 int check(const options& opts) {
     auto result = load(opts);
     if (!result.ok()) {
@@ -233,6 +285,7 @@ int check(const options& opts) {
     }
     auto warnings = host_warnings(*result.config);
     const auto& config = *result.config;
+    review_addresses(config, warnings);
     // Only --check probes IPVS here: a running daemon's IPVS driver reports it once itself.
     if (!config.virtual_servers.empty() || config.ipvs.sync) {
         ipvs::linux::genl_client client;

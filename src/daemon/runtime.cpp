@@ -134,8 +134,12 @@ runtime::runtime(asio::io_context& io, config::daemon_config config, std::string
     notify_ = std::make_unique<notify_hooks>(io, *config_, logs_);
     router_ = std::make_unique<vrrp_router>(
         *config_,
-        router_ports{*addresses_, *frames_, *links_, *channels_, ipvs_.get(), notify_.get()}, logs_,
-        [] { return steady_clock::now(); }, [this] { arm_router_timer(); });
+        router_ports{*addresses_, *frames_, *links_, *channels_, ipvs_.get(), notify_.get(),
+                     [this](const std::set<vips::address>& owned) {
+                         record_.addresses = owned;
+                         write_record();
+                     }},
+        logs_, [] { return steady_clock::now(); }, [this] { arm_router_timer(); });
 }
 
 runtime::~runtime() = default;
@@ -185,8 +189,7 @@ void runtime::arm_router_timer() {
         if (error) {
             return;  // cancelled by a re-arm
         }
-        router_->on_timer(steady_clock::now());
-        arm_router_timer();
+        router_->on_timer(steady_clock::now());  // re-arms through deadlines_changed
     });
 }
 
@@ -222,6 +225,12 @@ void runtime::restart_resync() {
     }
 }
 
+void runtime::restart_vip_resync() {
+    vip_resync_ = std::make_unique<periodic_timer>(io_, config_->global.vip_resync_interval,
+                                                   [this] { router_->resync_vips(); });
+    vip_resync_->start();
+}
+
 void runtime::continue_resync() {
     if (!ipvs_->resync_step()) {
         return;
@@ -239,32 +248,46 @@ void runtime::start() {
     // Before anything else: reals with initial = "down" stay out of the first table, and a
     // track script that starts down is in the priority of the very first advert.
     health_->start();
+    // What an earlier run recorded: its services and VIPs that this one no longer wants come
+    // out (on kernels before 5.18 nothing else tells vipd's addresses from others').
+    state_record previous;
+    if (config_->global.state_file) {
+        previous = read_state_file(*config_->global.state_file, logs_);
+    }
     // Services that no instance gates (static VIPs, mode "always") go in before any VIP, and
     // leftovers of an earlier run that no instance is MASTER for yet come out, with the
     // services it recorded that this configuration no longer names.
     const auto configured = configured_services(*config_);
+    record_.addresses = previous.addresses;
     std::set<ipvs::service_key> leftovers;
-    if (ipvs_->active() && config_->global.state_file) {
-        leftovers = read_state_file(*config_->global.state_file, logs_);
+    if (ipvs_->active()) {
+        leftovers = previous.services;
+        auto recorded = leftovers;
+        recorded.insert(configured.begin(), configured.end());
+        record_services(recorded);
     }
-    auto recorded = leftovers;
-    recorded.insert(configured.begin(), configured.end());
-    record_services(recorded);
     ipvs_->start(leftovers);
     record_services(configured);
     restart_resync();
-    router_->start();
+    router_->start(previous.addresses);
+    restart_vip_resync();
 }
 
 void runtime::shutdown() {
-    router_->shutdown();  // VIPs first (gated services follow each instance out)...
+    router_->shutdown();  // adverts, then VIPs (gated services follow each instance out)...
     ipvs_->withdraw();    // ...then every service vipd manages
     record_services({});
 }
 
 void runtime::record_services(const std::set<ipvs::service_key>& keys) {
-    if (ipvs_->active() && config_->global.state_file) {
-        write_state_file(*config_->global.state_file, keys, logs_);
+    record_.services = ipvs_->active() ? keys : std::set<ipvs::service_key>{};
+    write_record();
+}
+
+void runtime::write_record() {
+    if (config_->global.state_file && (!written_ || record_ != *written_)) {
+        write_state_file(*config_->global.state_file, record_, logs_);
+        written_ = record_;
     }
 }
 
@@ -321,6 +344,9 @@ std::string runtime::apply(std::unique_ptr<const config::daemon_config> next) {
     notify_->reconfigure(*config_);
     if (next->ipvs.resync_interval != config_->ipvs.resync_interval || !resync_) {
         restart_resync();
+    }
+    if (next->global.vip_resync_interval != config_->global.vip_resync_interval) {
+        restart_vip_resync();
     }
     return fmt::format("{}; {} virtual server(s), {} health check(s)", describe(summary),
                        config_->virtual_servers.size(), health_->size());

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <string_view>
+#include <utility>
 #include <variant>
 
 #include <fmt/format.h>
@@ -54,6 +55,7 @@ struct vrrp_router::instance_slot {
     std::vector<tracker> trackers;
     bool tracking_fault = false;  // a weight-0 tracker is down
     std::optional<std::uint8_t> priority_override;
+    unsigned channel_failures = 0;  // failed socket opens since the last success
     std::uint64_t adverts_sent = 0;
     std::uint64_t adverts_received = 0;
     channel* ch = nullptr;
@@ -69,6 +71,9 @@ struct vrrp_router::instance_slot {
 };
 
 namespace {
+
+/// How often a VRRP socket that failed to open is tried again.
+constexpr milliseconds k_channel_retry{1000};
 
 /// The address adverts leave from: the primary IPv4 address, or the IPv6 link-local
 /// (RFC 5798 §5.1.2.1).
@@ -104,13 +109,6 @@ bool same_router_settings(config::vrrp_instance a, config::vrrp_instance b) {
     return a == b;
 }
 
-bool has_vip(const std::vector<config::vip>& vips, const config::vrrp_instance& owner,
-             const std::string& device, const ip_prefix& prefix) {
-    return std::any_of(vips.begin(), vips.end(), [&](const config::vip& v) {
-        return owner.device_of(v) == device && v.prefix == prefix;
-    });
-}
-
 }  // namespace
 
 std::string_view to_string(tracker_kind kind) noexcept {
@@ -132,7 +130,9 @@ vrrp_router::vrrp_router(const config::daemon_config& config, router_ports ports
       logs_(logs),
       clock_(std::move(clock)),
       deadlines_changed_(std::move(deadlines_changed)),
-      static_vips_(config.static_vips) {
+      static_vips_(config.static_vips),
+      vips_(ports.addresses, logs, clock_, ports.record_vips) {
+    configure_vips(config);
     for (const auto& instance : config.vrrp) {
         slots_.push_back(std::make_unique<instance_slot>(instance));
     }
@@ -140,30 +140,26 @@ vrrp_router::vrrp_router(const config::daemon_config& config, router_ports ports
 
 vrrp_router::~vrrp_router() = default;
 
-void vrrp_router::start() {
-    // Addresses carrying our tag are leftovers of an earlier run that did not shut down
-    // cleanly, including VIPs since removed from the config. A fresh start owns no VIP yet.
-    for (const auto& leftover : ports_.addresses.list_tagged()) {
-        if (auto error = ports_.addresses.remove(leftover.interface, leftover.prefix)) {
-            logs_.netlink().warn("cannot remove leftover {} on {}: {}", leftover.prefix.to_string(),
-                                 leftover.interface, error.message());
-        } else {
-            logs_.netlink().info("removed leftover {} on {}", leftover.prefix.to_string(),
-                                 leftover.interface);
-        }
-    }
-
-    // Static VIPs are held for as long as vipd runs, whatever the VRRP roles (single director).
-    for (const auto& vip : static_vips_) {
-        add_address("static", *vip.device, vip.prefix);
-    }
-
+void vrrp_router::start(const std::set<vips::address>& recorded) {
+    vips_.adopt_record(recorded);
     const auto now = clock_();
     for (auto& slot : slots_) {
         start_slot(*slot, now);
     }
-    flush_adverts();
-    deadlines_changed_();
+    // Always converges, role changes or not: a fresh start owns no VIP it is not MASTER for.
+    commit(vip_cause::start);
+    if (const auto kept = vips_.tags_kept()) {
+        logs_.netlink().info(
+            "this kernel {} address tags (IFA_PROTO): vipd knows its VIPs from "
+            "{}",
+            *kept ? "keeps" : "drops",
+            *kept ? "what it added, its state file and their tags"
+                  : "what it added and its state file");
+    }
+}
+
+void vrrp_router::resync_vips() {
+    commit(vip_cause::resync);
 }
 
 void vrrp_router::watch_links(instance_slot& slot) {
@@ -228,35 +224,9 @@ reload_summary vrrp_router::reconfigure(const config::daemon_config& next) {
                                                                                 : nullptr;
     };
 
-    // The addresses that stay up whatever happens below: the new VIPs of kept instances that
-    // are Master, and the new static VIPs.
-    std::set<held_address> retained;
-    for (const auto& slot : slots_) {
-        const auto* next_cfg = kept_as(*slot);
-        if (next_cfg != nullptr && slot->fsm.current_state() == vrrp::state::master) {
-            for (const auto& vip : next_cfg->vips) {
-                retained.insert({next_cfg->device_of(vip), vip.prefix});
-            }
-        }
-    }
-    // A new address owner is Master the moment it starts: a VIP moving to it stays up too.
-    for (const auto& instance : next.vrrp) {
-        const bool is_new = std::none_of(slots_.begin(), slots_.end(), [&](const auto& slot) {
-            return kept_as(*slot) == &instance;
-        });
-        if (is_new && instance.priority == vrrp::k_owner_priority) {
-            for (const auto& vip : instance.vips) {
-                retained.insert({instance.device_of(vip), vip.prefix});
-            }
-        }
-    }
-    for (const auto& vip : next.static_vips) {
-        retained.insert({*vip.device, vip.prefix});
-    }
-    retained_ = &retained;
-
-    // Removed and replaced instances resign first (priority 0, VIPs out unless retained), and
-    // their adverts leave before their channels may close.
+    // Removed and replaced instances resign first (priority 0), and their adverts leave before
+    // their channels may close. Their VIPs go in the commit below, unless the new
+    // configuration still wants them up (a VIP moving to another Master instance stays).
     std::vector<std::unique_ptr<instance_slot>> kept;
     std::vector<std::unique_ptr<instance_slot>> leaving;
     std::map<std::string, std::optional<std::uint8_t>> overrides;
@@ -278,19 +248,7 @@ reload_summary vrrp_router::reconfigure(const config::daemon_config& next) {
         detach(*slot);
     }
     slots_.clear();
-
-    // Static VIPs: the difference only.
-    for (const auto& vip : static_vips_) {
-        if (retained.count({*vip.device, vip.prefix}) == 0) {
-            remove_address("static", *vip.device, vip.prefix);
-        }
-    }
     static_vips_ = next.static_vips;
-    for (const auto& vip : static_vips_) {
-        if (held_.count({*vip.device, vip.prefix}) == 0) {
-            add_address("static", *vip.device, vip.prefix);
-        }
-    }
 
     for (const auto& cfg : next.vrrp) {
         auto found = std::find_if(kept.begin(), kept.end(), [&](const auto& slot) {
@@ -304,7 +262,7 @@ reload_summary vrrp_router::reconfigure(const config::daemon_config& next) {
                 slot->cfg.notify = cfg.notify;
             } else {
                 summary.changed.push_back(cfg.name);
-                reconfigure_slot(*slot, cfg, now, summary);
+                reconfigure_slot(*slot, cfg, now);
             }
             slots_.push_back(std::move(slot));
             continue;
@@ -318,33 +276,16 @@ reload_summary vrrp_router::reconfigure(const config::daemon_config& next) {
         slots_.push_back(std::move(slot));
         start_slot(*slots_.back(), now);
     }
-    retained_ = nullptr;
-    // What was kept up for an owner that could not start (its interface is down) is nobody's.
-    for (const auto& address : retained) {
-        if (held_.count(address) > 0 && !wanted_up(address)) {
-            remove_address("reload", address.device, address.prefix);
-        }
-    }
-    flush_adverts();
-    deadlines_changed_();
+    configure_vips(next);
+    effects_.vips = true;  // static VIPs and Masters' VIP lists may differ
+    const auto outcome = commit(vip_cause::role);
+    summary.vips_added = outcome.added.size();
+    summary.vips_removed = outcome.removed.size();
     return summary;
 }
 
-bool vrrp_router::wanted_up(const held_address& address) const {
-    for (const auto& vip : static_vips_) {
-        if (*vip.device == address.device && vip.prefix == address.prefix) {
-            return true;
-        }
-    }
-    return std::any_of(slots_.begin(), slots_.end(), [&](const auto& slot) {
-        return slot->fsm.current_state() == vrrp::state::master &&
-               has_vip(slot->cfg.vips, slot->cfg, address.device, address.prefix);
-    });
-}
-
 void vrrp_router::reconfigure_slot(instance_slot& slot, const config::vrrp_instance& next,
-                                   time_point now, reload_summary& summary) {
-    const config::vrrp_instance previous = slot.cfg;
+                                   time_point now) {
     auto trackers = instance_slot::trackers_of(next);
     for (auto& t : trackers) {
         for (const auto& old : slot.trackers) {
@@ -357,29 +298,6 @@ void vrrp_router::reconfigure_slot(instance_slot& slot, const config::vrrp_insta
     slot.trackers = std::move(trackers);
     slot.last_advert.reset();
     watch_links(slot);
-
-    // While Master the VIP difference is applied now, new ones before the advert that carries
-    // them; VIPs moving to another instance this director is Master of stay up.
-    if (slot.fsm.current_state() == vrrp::state::master) {
-        for (const auto& vip : previous.vips) {
-            const auto& device = previous.device_of(vip);
-            if (!has_vip(next.vips, next, device, vip.prefix) &&
-                retained_->count({device, vip.prefix}) == 0) {
-                remove_address(slot.cfg.name, device, vip.prefix);
-                ++summary.vips_removed;
-            }
-        }
-        std::vector<config::vip> added;
-        for (const auto& vip : next.vips) {
-            const auto& device = next.device_of(vip);
-            if (held_.count({device, vip.prefix}) == 0) {
-                add_address(slot.cfg.name, device, vip.prefix);
-                added.push_back(vip);
-                ++summary.vips_added;
-            }
-        }
-        send_garp(slot, added);
-    }
     execute(slot, slot.fsm.reconfigure(now, slot.cfg.instance_config()));
     apply_tracking(slot, now, "reload");
 }
@@ -401,8 +319,7 @@ std::optional<std::string> vrrp_router::set_priority_override(
         apply_tracking(*slot, clock_(),
                        priority ? fmt::format("priority overridden to {}", *priority)
                                 : std::string("configured priority restored"));
-        flush_adverts();
-        deadlines_changed_();
+        commit(vip_cause::role);
         return std::nullopt;
     }
     return "no VRRP instance named " + instance;
@@ -444,8 +361,7 @@ void vrrp_router::on_tracked_link(const net::link_status& status) {
                            fmt::format("interface {} {}", status.name, status.up ? "up" : "down"));
         }
     }
-    flush_adverts();
-    deadlines_changed_();
+    commit(vip_cause::role);
 }
 
 void vrrp_router::set_tracked(const std::string& instance, tracker_kind kind,
@@ -467,8 +383,7 @@ void vrrp_router::set_tracked(const std::string& instance, tracker_kind kind,
                            fmt::format("{} {} {}", to_string(kind), name, down ? "down" : "up"));
         }
     }
-    flush_adverts();
-    deadlines_changed_();
+    commit(vip_cause::role);
 }
 
 void vrrp_router::apply_tracking(instance_slot& slot, time_point now, std::string_view why) {
@@ -507,9 +422,22 @@ void vrrp_router::open_channel_if_needed(instance_slot& slot) {
         std::error_code error;
         auto socket = ports_.channels.open(slot.cfg.interface, slot.cfg.family(), error);
         if (!socket) {
-            logs_.vrrp().error("{}: cannot open VRRP socket on {}: {}", slot.cfg.name,
-                               slot.cfg.interface, error.message());
+            // Retried on a timer: no link event may ever come (a transient ENOBUFS, a module
+            // still loading). Said once loudly, then quietly on every retry.
+            logs_.vrrp().log(slot.channel_failures == 0 ? spdlog::level::err : spdlog::level::debug,
+                             "{}: cannot open VRRP socket on {}: {}; retrying every {} ms",
+                             slot.cfg.name, slot.cfg.interface, error.message(),
+                             k_channel_retry.count());
+            ++slot.channel_failures;
+            if (!channel_retry_) {
+                channel_retry_ = clock_() + k_channel_retry;
+            }
             return;
+        }
+        if (slot.channel_failures > 0) {
+            logs_.vrrp().info("{}: VRRP socket on {} open after {} failed attempt(s)",
+                              slot.cfg.name, slot.cfg.interface, slot.channel_failures);
+            slot.channel_failures = 0;
         }
         auto ch = std::make_unique<channel>();
         ch->interface = slot.cfg.interface;
@@ -543,8 +471,7 @@ void vrrp_router::on_packet(channel& ch, const net::received_packet& packet) {
     ++found->second->adverts_received;
     execute(*found->second, found->second->fsm.on_advert(clock_(), ad, packet.source),
             &packet.source);
-    flush_adverts();
-    deadlines_changed_();
+    commit(vip_cause::role);
 }
 
 void vrrp_router::close_stale_channels(const net::link_status& status) {
@@ -582,22 +509,37 @@ void vrrp_router::on_link(const net::link_status& status) {
         }
         execute(*slot, slot->fsm.on_interface(now, usable(*slot, &status)));
     }
-    flush_adverts();
-    deadlines_changed_();
+    commit(vip_cause::role);
+}
+
+void vrrp_router::retry_channels(time_point now) {
+    channel_retry_.reset();
+    for (auto& slot : slots_) {
+        if (slot->ch != nullptr || !slot->link) {
+            continue;
+        }
+        open_channel_if_needed(*slot);
+        if (slot->ch != nullptr) {
+            execute(*slot, slot->fsm.on_interface(now, usable(*slot, &*slot->link)));
+        }
+    }
 }
 
 void vrrp_router::on_timer(time_point now) {
+    if (channel_retry_ && *channel_retry_ <= now) {
+        retry_channels(now);
+    }
     for (auto& slot : slots_) {
         auto deadline = slot->fsm.next_deadline();
         if (deadline && *deadline <= now) {
             execute(*slot, slot->fsm.on_timer(now));
         }
     }
-    flush_adverts();
+    commit(vip_cause::role);
 }
 
 std::optional<time_point> vrrp_router::next_deadline() const {
-    std::optional<time_point> earliest;
+    std::optional<time_point> earliest = channel_retry_;
     for (const auto& slot : slots_) {
         auto deadline = slot->fsm.next_deadline();
         if (deadline && (!earliest || *deadline < *earliest)) {
@@ -609,13 +551,11 @@ std::optional<time_point> vrrp_router::next_deadline() const {
 
 void vrrp_router::shutdown() {
     const auto now = clock_();
+    shutting_down_ = true;
     for (auto& slot : slots_) {
         execute(*slot, slot->fsm.shutdown(now));
     }
-    flush_adverts();
-    for (const auto& vip : static_vips_) {
-        remove_address("static", *vip.device, vip.prefix);
-    }
+    commit(vip_cause::shutdown);
 }
 
 std::vector<instance_status> vrrp_router::status() const {
@@ -644,19 +584,13 @@ void vrrp_router::execute(instance_slot& slot, const vrrp::actions& actions,
             [&](const auto& a) {
                 using type = std::decay_t<decltype(a)>;
                 if constexpr (std::is_same_v<type, vrrp::state_changed>) {
-                    log_transition(slot, a);
+                    effects_.transitions.emplace_back(slot.cfg.name, a);
                 } else if constexpr (std::is_same_v<type, vrrp::add_vips>) {
-                    // Services first, then VIPs, then (later actions) GARP.
-                    if (ports_.roles != nullptr) {
-                        ports_.roles->entering_master(slot.cfg.name);
-                    }
-                    add_vips(slot);
+                    effects_.entered.push_back(slot.cfg.name);
+                    effects_.vips = true;
                 } else if constexpr (std::is_same_v<type, vrrp::remove_vips>) {
-                    // VIPs first, then services.
-                    remove_vips(slot);
-                    if (ports_.roles != nullptr) {
-                        ports_.roles->left_master(slot.cfg.name);
-                    }
+                    effects_.left.push_back(slot.cfg.name);
+                    effects_.vips = true;
                 } else if constexpr (std::is_same_v<type, vrrp::send_advert>) {
                     if (slot.ch == nullptr || !slot.ch->source) {
                         return;  // Fault state follows; nothing to send from
@@ -664,12 +598,126 @@ void vrrp_router::execute(instance_slot& slot, const vrrp::actions& actions,
                     slot.ch->pending.push_back(encoded_advert(slot, a.priority));
                     ++slot.adverts_sent;
                 } else if constexpr (std::is_same_v<type, vrrp::send_garp>) {
-                    send_garp(slot);
+                    effects_.garp.push_back(slot.cfg.name);
                 } else if constexpr (std::is_same_v<type, vrrp::advert_dropped>) {
                     count_drop(a.reason, slot.cfg.name, sender != nullptr ? *sender : ip_address{});
                 }
             },
             action);
+    }
+}
+
+vip_outcome vrrp_router::commit(vip_cause cause) {
+    auto effects = std::exchange(effects_, pending_effects{});
+    // 1. Adverts before any kernel work (RFC 5798 §6.4.1 and §6.4.2 send one on becoming
+    //    Master, §6.4.3 priority 0 on shutdown): peers learn of the new Master, and a third
+    //    router restarts its Master_Down_Timer, whatever the services and VIPs below cost.
+    flush_adverts();
+    for (const auto& [instance, change] : effects.transitions) {
+        log_transition(instance, change);
+    }
+    // 2. Services in before the VIPs: the first packet to a new VIP finds its service.
+    std::set<std::string> told;
+    if (ports_.roles != nullptr) {
+        for (const auto& instance : effects.entered) {
+            if (is_master(instance) && told.insert(instance).second) {
+                ports_.roles->entering_master(instance);
+            }
+        }
+    }
+    // 3. The VIPs, converged as a table (vips/reconciler.hpp).
+    vip_outcome outcome;
+    if (effects.vips || cause != vip_cause::role) {
+        outcome = vips_.converge(desired_vips(), cause);
+    }
+    // 4. Services out after the VIPs: no packet reaches a VIP whose service is gone.
+    if (ports_.roles != nullptr) {
+        for (const auto& instance : effects.left) {
+            if (!is_master(instance) && told.insert(instance).second) {
+                ports_.roles->left_master(instance);
+            }
+        }
+    }
+    // 5. Announcements once the VIPs exist.
+    for (const auto& instance : effects.garp) {
+        if (auto* slot = find(instance); slot != nullptr && is_master(instance)) {
+            send_garp(*slot);
+        }
+    }
+    announce_added(outcome.added, effects.garp);
+    // 6. Notify hooks last: notify_master runs with its VIPs up, notify_backup with them gone.
+    if (ports_.transitions != nullptr) {
+        for (const auto& [instance, change] : effects.transitions) {
+            ports_.transitions->on_transition(instance, change);
+        }
+    }
+    deadlines_changed_();
+    return outcome;
+}
+
+vrrp_router::instance_slot* vrrp_router::find(const std::string& name) {
+    for (auto& slot : slots_) {
+        if (slot->cfg.name == name) {
+            return slot.get();
+        }
+    }
+    return nullptr;
+}
+
+bool vrrp_router::is_master(const std::string& name) const {
+    return std::any_of(slots_.begin(), slots_.end(), [&](const auto& slot) {
+        return slot->cfg.name == name && slot->fsm.current_state() == vrrp::state::master;
+    });
+}
+
+std::set<vips::address> vrrp_router::desired_vips() const {
+    std::set<vips::address> out;
+    if (shutting_down_) {
+        return out;
+    }
+    for (const auto& vip : static_vips_) {
+        out.insert({*vip.device, vip.prefix});
+    }
+    for (const auto& slot : slots_) {
+        if (slot->fsm.current_state() == vrrp::state::master) {
+            for (const auto& vip : slot->cfg.vips) {
+                out.insert({slot->cfg.device_of(vip), vip.prefix});
+            }
+        }
+    }
+    return out;
+}
+
+void vrrp_router::configure_vips(const config::daemon_config& config) {
+    const auto configured = managed_vips(config);
+    std::set<ip_address> sources_excluded;
+    for (const auto& where : configured) {
+        sources_excluded.insert(where.prefix.address);
+    }
+    ports_.links.exclude_sources(std::move(sources_excluded));
+    vips_.set_configured(configured);
+}
+
+void vrrp_router::announce_added(const std::vector<vips::address>& added,
+                                 const std::vector<std::string>& announced) {
+    if (added.empty()) {
+        return;
+    }
+    const std::set<vips::address> fresh(added.begin(), added.end());
+    for (auto& slot : slots_) {
+        if (slot->fsm.current_state() != vrrp::state::master ||
+            std::find(announced.begin(), announced.end(), slot->cfg.name) != announced.end()) {
+            continue;
+        }
+        std::vector<config::vip> vips;
+        for (const auto& vip : slot->cfg.vips) {
+            if (fresh.count({slot->cfg.device_of(vip), vip.prefix}) > 0) {
+                vips.push_back(vip);
+            }
+        }
+        if (!vips.empty()) {
+            send_garp(*slot, vips);
+        }
     }
 }
 
@@ -726,47 +774,6 @@ void vrrp_router::count_drop(vrrp::drop_reason reason, const std::string& contex
                      vrrp::to_string(reason), drops_[reason], suppressed);
 }
 
-void vrrp_router::add_address(const std::string& owner, const std::string& device,
-                              const ip_prefix& prefix) {
-    if (device.starts_with("dummy")) {
-        if (auto error = ports_.addresses.ensure_dummy(device)) {
-            logs_.netlink().error("{}: cannot create dummy interface {}: {}", owner, device,
-                                  error.message());
-        }
-    }
-    if (auto error = ports_.addresses.add(device, prefix)) {
-        logs_.netlink().error("{}: cannot add {} on {}: {}", owner, prefix.to_string(), device,
-                              error.message());
-        return;
-    }
-    held_.insert({device, prefix});
-}
-
-void vrrp_router::remove_address(const std::string& owner, const std::string& device,
-                                 const ip_prefix& prefix) {
-    if (auto error = ports_.addresses.remove(device, prefix)) {
-        logs_.netlink().error("{}: cannot remove {} from {}: {}", owner, prefix.to_string(), device,
-                              error.message());
-        return;
-    }
-    held_.erase({device, prefix});
-}
-
-void vrrp_router::add_vips(instance_slot& slot) {
-    for (const auto& vip : slot.cfg.vips) {
-        add_address(slot.cfg.name, slot.cfg.device_of(vip), vip.prefix);
-    }
-}
-
-void vrrp_router::remove_vips(instance_slot& slot) {
-    for (const auto& vip : slot.cfg.vips) {
-        if (retained_ != nullptr && retained_->count({slot.cfg.device_of(vip), vip.prefix}) > 0) {
-            continue;
-        }
-        remove_address(slot.cfg.name, slot.cfg.device_of(vip), vip.prefix);
-    }
-}
-
 void vrrp_router::send_garp(instance_slot& slot) {
     send_garp(slot, slot.cfg.vips);
 }
@@ -789,21 +796,18 @@ void vrrp_router::send_garp(instance_slot& slot, const std::vector<config::vip>&
     }
 }
 
-void vrrp_router::log_transition(const instance_slot& slot, const vrrp::state_changed& change) {
+void vrrp_router::log_transition(const std::string& instance, const vrrp::state_changed& change) {
     const auto from = vrrp::to_string(change.from);
     const auto to = vrrp::to_string(change.to);
     const auto reason = std::string(vrrp::to_string(change.reason)) + peer_suffix(change);
-    const auto message = fmt::format("{}: {} -> {} ({}; priority {})", slot.cfg.name, from, to,
-                                     reason, change.priority);
+    const auto message =
+        fmt::format("{}: {} -> {} ({}; priority {})", instance, from, to, reason, change.priority);
     logs_.emit(logs_.vrrp(), spdlog::level::info, message,
-               {{"VIPD_INSTANCE", slot.cfg.name},
+               {{"VIPD_INSTANCE", instance},
                 {"VIPD_FROM", std::string(from)},
                 {"VIPD_TO", std::string(to)},
                 {"VIPD_REASON", reason},
                 {"VIPD_PRIORITY", std::to_string(change.priority)}});
-    if (ports_.transitions != nullptr) {
-        ports_.transitions->on_transition(slot.cfg.name, change);
-    }
 }
 
 }  // namespace vipd::daemon

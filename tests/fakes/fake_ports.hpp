@@ -14,6 +14,8 @@
 
 namespace vipd::fakes {
 
+/// Addresses as the kernel keeps them. `keeps_tags` = false plays a kernel before 5.18: the tag
+/// vipd asks for is dropped and dumps report no protocol at all.
 class fake_address_port : public net::address_port {
   public:
     struct entry {
@@ -35,25 +37,30 @@ class fake_address_port : public net::address_port {
             fail_next_add = false;
             return std::make_error_code(std::errc::operation_not_permitted);
         }
-        present.insert(entry{interface, prefix, true});
+        if (!present.insert(entry{interface, prefix, keeps_tags}).second) {
+            return std::make_error_code(std::errc::file_exists);
+        }
         return {};
     }
     std::error_code remove(const std::string& interface, const ip_prefix& prefix) override {
         calls.push_back("remove " + interface + " " + prefix.to_string());
-        auto found = present.find(entry{interface, prefix, true});
-        if (found != present.end() && found->tagged) {
-            present.erase(found);
-        }
+        present.erase(entry{interface, prefix, false});
         return {};
     }
-    std::vector<net::tagged_address> list_tagged() override {
-        std::vector<net::tagged_address> out;
-        for (const auto& e : present) {
-            if (e.tagged) {
-                out.push_back({e.interface, e.prefix});
-            }
+    std::error_code list(std::vector<net::host_address>& out) override {
+        out.clear();
+        ++dumps;
+        if (fail_list) {
+            return std::make_error_code(std::errc::no_buffer_space);
         }
-        return out;
+        for (const auto& e : present) {
+            auto tag = net::address_tag::not_reported;
+            if (keeps_tags) {
+                tag = e.tagged ? net::address_tag::vipd : net::address_tag::other;
+            }
+            out.push_back({e.interface, e.prefix, tag});
+        }
+        return {};
     }
     std::error_code ensure_dummy(const std::string& interface) override {
         calls.push_back("ensure_dummy " + interface);
@@ -62,10 +69,12 @@ class fake_address_port : public net::address_port {
     bool has(const std::string& interface, const std::string& prefix) const {
         return present.count(entry{interface, *ip_prefix::parse(prefix), true}) > 0;
     }
-
     std::set<entry> present;
     std::vector<std::string> calls;
     bool fail_next_add = false;
+    bool fail_list = false;
+    bool keeps_tags = true;
+    int dumps = 0;
 };
 
 class fake_link_monitor : public net::link_monitor {
@@ -80,6 +89,7 @@ class fake_link_monitor : public net::link_monitor {
     void watch(const std::string& interface, handler on_change) override {
         handlers[interface].push_back(std::move(on_change));
     }
+    void exclude_sources(std::set<ip_address> vips) override { excluded = std::move(vips); }
     /// Changes a link as the kernel would and notifies every watcher of it.
     void set(const net::link_status& link) {
         links[link.name] = link;
@@ -92,6 +102,7 @@ class fake_link_monitor : public net::link_monitor {
 
     std::map<std::string, net::link_status> links;
     std::map<std::string, std::vector<handler>> handlers;
+    std::set<ip_address> excluded;
 };
 
 class fake_frame_port : public net::frame_port {
@@ -133,9 +144,11 @@ class fake_channel_factory : public daemon::channel_factory {
         }
         auto channel = std::make_unique<fake_advert_channel>();
         opened[{interface, family}] = channel.get();
+        ++opens;
         return channel;
     }
     std::map<std::pair<std::string, address_family>, fake_advert_channel*> opened;
+    int opens = 0;  // sockets handed out (a freed one's address may be reused)
     std::set<std::string> refuse;
 };
 

@@ -121,10 +121,13 @@ struct global_settings {
     std::optional<std::string> control_socket{std::string(k_default_control_socket)};
     /// nullopt = no metrics endpoint (the default).
     std::optional<metrics_endpoint> metrics_listen;
-    /// Where vipd records the IPVS services it may have put in the kernel, so that a start
-    /// after a crash removes those the configuration no longer names. On tmpfs: the kernel's
+    /// Where vipd records the VIPs and IPVS services it may have put in the kernel, so that a
+    /// start after a crash removes those it no longer wants, on any kernel. On tmpfs: the kernel's
     /// table does not outlive a reboot either. nullopt = no record (state_file = "").
     std::optional<std::string> state_file{std::string(k_default_state_file)};
+    /// How often the host's addresses are re-read and VIP drift repaired (a Master's VIP
+    /// deleted by hand comes back; one up where this director is not MASTER goes).
+    microseconds vip_resync_interval{5'000'000};
     friend bool operator==(const global_settings&, const global_settings&) = default;
 };
 

@@ -16,6 +16,7 @@
 #include "vipd/daemon/ipvs_driver.hpp"
 #include "vipd/daemon/notify_hooks.hpp"
 #include "vipd/daemon/periodic_timer.hpp"
+#include "vipd/daemon/state_file.hpp"
 #include "vipd/daemon/vrrp_router.hpp"
 #include "vipd/ipvs/linux/genl_client.hpp"
 #include "vipd/logging/logging.hpp"
@@ -71,9 +72,11 @@ class runtime {
     void arm_router_timer();
     void arm_health_timer();
     void restart_resync();
-    /// Writes `[global] state_file` when IPVS is in use (the services a restart after a
-    /// crash must clean up).
+    /// The services a restart after a crash must clean up (none while IPVS is unavailable).
     void record_services(const std::set<ipvs::service_key>& keys);
+    /// Writes `[global] state_file` when the record changed since it was last written.
+    void write_record();
+    void restart_vip_resync();
     /// Runs the resync's next slice and, while more remain, queues the one after it behind
     /// whatever the loop has ready (adverts, packets), so a big table never blocks them.
     void continue_resync();
@@ -108,6 +111,9 @@ class runtime {
     std::unique_ptr<notify_hooks> notify_;
     std::unique_ptr<vrrp_router> router_;
     std::unique_ptr<periodic_timer> resync_;
+    std::unique_ptr<periodic_timer> vip_resync_;
+    state_record record_;                  // what the state file should say
+    std::optional<state_record> written_;  // what it says; nullopt = not written yet
     asio::steady_timer resync_slice_timer_;
 };
 

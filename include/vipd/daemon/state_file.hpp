@@ -1,23 +1,35 @@
 #pragma once
-/// The file behind `[global] state_file`: the IPVS service keys this daemon may have put in
-/// the kernel (ipvs/key_list.hpp). Failures are logged, never fatal: without the record a
-/// crash's leftovers stay, as they would with keepalived.
+/// The file behind `[global] state_file`: what this daemon may have put in the kernel, so that
+/// a start after a crash removes it on any kernel. IPVS has no field to tag a service as
+/// vipd's, and kernels before 5.18 drop the tag on addresses. Failures are logged, never fatal:
+/// without the record a crash's leftovers that the configuration no longer names stay, as they
+/// would with keepalived.
 
 #include <set>
 #include <string>
 
 #include "vipd/ipvs/model.hpp"
 #include "vipd/logging/logging.hpp"
+#include "vipd/vips/reconciler.hpp"
 
 namespace vipd::daemon {
 
-/// The keys recorded at `path`; none when the file does not exist.
-std::set<ipvs::service_key> read_state_file(const std::string& path, const logging::log_set& logs);
+/// The service keys (ipvs/key_list.hpp) and the VIPs (vips/record.hpp) of one record.
+struct state_record {
+    std::set<ipvs::service_key> services;
+    std::set<vips::address> addresses;
+    bool empty() const noexcept { return services.empty() && addresses.empty(); }
+    friend bool operator==(const state_record&, const state_record&) = default;
+};
+
+/// The record at `path`; empty when the file does not exist. Unreadable lines are skipped and
+/// counted in a warning: a partly damaged record still names the rest.
+state_record read_state_file(const std::string& path, const logging::log_set& logs);
 
 /// Replaces the record: written beside it and renamed over it, so a crash leaves the old or
 /// the new record, never half of one. Creates the directory (mode 0755) if missing; an empty
-/// set removes the file.
-void write_state_file(const std::string& path, const std::set<ipvs::service_key>& keys,
+/// record removes the file.
+void write_state_file(const std::string& path, const state_record& record,
                       const logging::log_set& logs);
 
 }  // namespace vipd::daemon

@@ -10,7 +10,6 @@
 #include <optional>
 #include <set>
 #include <string>
-#include <tuple>
 #include <utility>
 #include <vector>
 
@@ -19,10 +18,12 @@
 #include "vipd/core/time.hpp"
 #include "vipd/daemon/channel_factory.hpp"
 #include "vipd/daemon/role_listener.hpp"
+#include "vipd/daemon/vip_driver.hpp"
 #include "vipd/logging/logging.hpp"
 #include "vipd/net/ports.hpp"
 #include "vipd/vrrp/drop_reason.hpp"
 #include "vipd/vrrp/instance.hpp"
+#include "vipd/vips/reconciler.hpp"
 
 namespace vipd::daemon {
 
@@ -41,8 +42,10 @@ struct router_ports {
     daemon::channel_factory& channels;
     /// Told before an instance adds its VIPs and after it removed them (IPVS); may be null.
     role_listener* roles = nullptr;
-    /// Told of every state change after it was logged (notify hooks); may be null.
+    /// Told of every state change after its VIPs changed (notify hooks); may be null.
     transition_listener* transitions = nullptr;
+    /// Told of every change to the VIPs vipd owns (the state file); may be empty.
+    vip_driver::record_function record_vips = {};
 };
 
 using clock_function = std::function<time_point()>;
@@ -88,9 +91,21 @@ class vrrp_router {
     vrrp_router(const vrrp_router&) = delete;
     vrrp_router& operator=(const vrrp_router&) = delete;
 
-    /// Removes leftovers of an earlier run (every address carrying vipd's tag), adds the static
-    /// VIPs, opens channels, watches links and starts every instance.
-    void start();
+    /// Opens channels, watches links and starts every instance, then converges the VIPs: the
+    /// static ones and an address owner's go up, and leftovers of an earlier run come out
+    /// (`recorded` by it in the state file, tagged where the kernel keeps tags, and any
+    /// configured VIP of an instance that is not MASTER).
+    void start(const std::set<vips::address>& recorded = {});
+
+    /// The periodic pass ([global] vip_resync_interval): re-reads the host's addresses and
+    /// repairs drift (a Master's VIP deleted by hand comes back and is announced; a VIP up on
+    /// a director that is not MASTER for it goes).
+    void resync_vips();
+
+    /// Whether the kernel keeps vipd's IFA_PROTO tags (Linux >= 5.18); nullopt until known.
+    std::optional<bool> address_tags_kept() const noexcept { return vips_.tags_kept(); }
+    /// The addresses vipd owns now (added, recorded or taken over).
+    const std::set<vips::address>& owned_vips() const noexcept { return vips_.owned(); }
 
     /// Runs every instance timer that is due at `now`; adverts due together leave in one batch
     /// per channel.
@@ -123,7 +138,8 @@ class vrrp_router {
     /// Returns an error text for an unknown instance or one that is not Master.
     std::optional<std::string> announce(const std::string& instance);
 
-    /// Graceful stop: Masters resign with priority 0 and remove their VIPs; static VIPs go too.
+    /// Graceful stop: Masters resign with priority 0 (the adverts leave first), then every VIP
+    /// vipd owns goes, static ones too.
     void shutdown();
 
     std::vector<instance_status> status() const;
@@ -135,14 +151,13 @@ class vrrp_router {
   private:
     struct channel;
     struct instance_slot;
-    /// An address this router added and has not removed since.
-    struct held_address {
-        std::string device;
-        ip_prefix prefix;
-        friend bool operator<(const held_address& a, const held_address& b) {
-            return std::tie(a.device, a.prefix.address, a.prefix.length) <
-                   std::tie(b.device, b.prefix.address, b.prefix.length);
-        }
+    /// What the instances asked for during one event, performed by `commit` in one order.
+    struct pending_effects {
+        std::vector<std::pair<std::string, vrrp::state_changed>> transitions;
+        std::vector<std::string> entered;  // became MASTER
+        std::vector<std::string> left;     // left MASTER
+        std::vector<std::string> garp;     // one announcement round each
+        bool vips = false;                 // the wanted VIPs may have changed
     };
 
     /// Opens what `slot` needs (link watch, channel, trackers' link watches) and starts it.
@@ -151,21 +166,24 @@ class vrrp_router {
     void detach(instance_slot& slot);
     void watch_links(instance_slot& slot);
     /// A kept instance takes its new settings: trackers (states kept by name), the state
-    /// machine's config, the priority, and (while Master) the VIP difference.
-    /// Whether a static VIP or a Master's VIP is `address`.
-    bool wanted_up(const held_address& address) const;
-    void reconfigure_slot(instance_slot& slot, const config::vrrp_instance& next, time_point now,
-                          reload_summary& summary);
+    /// machine's config and the priority; a Master's VIP difference follows in `commit`.
+    void reconfigure_slot(instance_slot& slot, const config::vrrp_instance& next, time_point now);
 
     void on_packet(channel& ch, const net::received_packet& packet);
     void on_link(const net::link_status& status);
     /// Closes channels bound to an interface that vanished or was re-created (new ifindex).
     void close_stale_channels(const net::link_status& status);
     void open_channel_if_needed(instance_slot& slot);
+    /// Opens the sockets that failed before; instances that get one leave Fault.
+    void retry_channels(time_point now);
+    /// Queues the instance's actions: adverts on their channel, everything else in `effects_`.
     /// `sender`: the advert's source when the actions answer a received packet (names it in
     /// drop logs); null for timer and link events, which never drop packets.
     void execute(instance_slot& slot, const vrrp::actions& actions,
                  const ip_address* sender = nullptr);
+    /// The one place effects happen, in this order: adverts, journal, services in, VIPs,
+    /// services out, announcements, notify hooks; then the shell re-arms its timer.
+    vip_outcome commit(vip_cause cause);
     void flush_adverts();
     const std::vector<std::uint8_t>& encoded_advert(instance_slot& slot, std::uint8_t priority);
     void count_drop(vrrp::drop_reason reason, const std::string& context, const ip_address& source);
@@ -173,14 +191,20 @@ class vrrp_router {
     void on_tracked_link(const net::link_status& status);
     /// Re-derives priority and Fault from the trackers and feeds changes to the instance.
     void apply_tracking(instance_slot& slot, time_point now, std::string_view why);
-    void add_address(const std::string& owner, const std::string& device, const ip_prefix& prefix);
-    void remove_address(const std::string& owner, const std::string& device,
-                        const ip_prefix& prefix);
-    void add_vips(instance_slot& slot);
-    void remove_vips(instance_slot& slot);
+    instance_slot* find(const std::string& name);
+    bool is_master(const std::string& name) const;
+    /// Static VIPs and every Master's VIPs (none once shutting down).
+    std::set<vips::address> desired_vips() const;
+    /// Tells the VIP driver and the link monitor (never an advert source) which VIPs `config`
+    /// manages.
+    void configure_vips(const config::daemon_config& config);
+    /// One round for the VIPs `added` by this commit that a Master carries, unless it already
+    /// announced them in the same commit: a VIP repaired or added by a reload.
+    void announce_added(const std::vector<vips::address>& added,
+                        const std::vector<std::string>& announced);
     void send_garp(instance_slot& slot);
     void send_garp(instance_slot& slot, const std::vector<config::vip>& vips);
-    void log_transition(const instance_slot& slot, const vrrp::state_changed& change);
+    void log_transition(const std::string& instance, const vrrp::state_changed& change);
 
     router_ports ports_;
     const logging::log_set& logs_;
@@ -191,10 +215,10 @@ class vrrp_router {
     std::map<std::pair<std::string, address_family>, std::unique_ptr<channel>> channels_;
     std::set<std::string> watched_links_;  // instance interfaces
     std::set<std::string> tracked_links_;  // track_interfaces
-    std::set<held_address> held_;
-    /// During a reload: addresses the new configuration keeps up, which VIP removals skip (a
-    /// VIP moving from a resigning instance to a Master one stays).
-    const std::set<held_address>* retained_ = nullptr;
+    vip_driver vips_;
+    std::optional<time_point> channel_retry_;  // a socket failed to open: try again then
+    pending_effects effects_;
+    bool shutting_down_ = false;
     vrrp::drop_counters drops_;
     rate_limiter drop_log_limit_{10, std::chrono::seconds(10)};
 };

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <functional>
 #include <optional>
+#include <set>
 #include <span>
 #include <string>
 #include <system_error>
@@ -29,25 +30,35 @@ struct link_status {
     friend bool operator==(const link_status&, const link_status&) = default;
 };
 
-/// An address on an interface carrying vipd's protocol tag.
-struct tagged_address {
-    std::string interface;
-    ip_prefix prefix;
-    friend bool operator==(const tagged_address&, const tagged_address&) = default;
+/// What the kernel said about an address's protocol tag (IFA_PROTO).
+enum class address_tag : std::uint8_t {
+    not_reported,  ///< no IFA_PROTO attribute: every address on kernels before 5.18
+    other,         ///< another protocol (the kernel's own for lo, link-locals, RAs; 0)
+    vipd,          ///< vipd's tag: added by a vipd run
 };
 
-/// Adds and removes VIPs. Addresses vipd adds carry its IFA_PROTO tag so that a later run can
-/// tell its leftovers from addresses someone else configured.
+/// One address on the host, as the kernel reports it.
+struct host_address {
+    std::string interface;
+    ip_prefix prefix;
+    address_tag tag = address_tag::not_reported;
+    friend bool operator==(const host_address&, const host_address&) = default;
+};
+
+/// Adds and removes VIPs. Which addresses are vipd's is decided by the caller
+/// (vips/reconciler.hpp), not by the tag: only kernels from 5.18 on keep it.
 class address_port {
   public:
     virtual ~address_port() = default;
-    /// Adds `prefix` to `interface`, tagged; IPv6 without DAD. An identical address that is
-    /// already present counts as success (and keeps its original owner's tag).
+    /// Adds `prefix` to `interface` with vipd's tag; IPv6 without DAD. When that exact address
+    /// is already there it is left untouched (with its owner's tag) and the answer is
+    /// std::errc::file_exists.
     virtual std::error_code add(const std::string& interface, const ip_prefix& prefix) = 0;
-    /// Removes `prefix` only if it carries vipd's tag; absent counts as success.
+    /// Removes the address with exactly this prefix from `interface`, whoever added it; an
+    /// absent address or interface counts as success.
     virtual std::error_code remove(const std::string& interface, const ip_prefix& prefix) = 0;
-    /// Every address on the host that carries vipd's tag.
-    virtual std::vector<tagged_address> list_tagged() = 0;
+    /// Every address on the host, with its interface's name, into `out` (replaced).
+    virtual std::error_code list(std::vector<host_address>& out) = 0;
     /// Creates `interface` as a dummy link (up) if it does not exist.
     virtual std::error_code ensure_dummy(const std::string& interface) = 0;
 };
@@ -61,6 +72,10 @@ class link_monitor {
     virtual std::optional<link_status> status(const std::string& interface) = 0;
     /// `on_change` runs on the event loop whenever a watched interface's status changes.
     virtual void watch(const std::string& interface, handler on_change) = 0;
+    /// Addresses that are never an advert source (primary_v4, link_local_v6): the VIPs of
+    /// instances that do not own them. Kernels before 5.18 drop the tag that otherwise tells a
+    /// VIP from the interface's own address. Takes effect from the next status read.
+    virtual void exclude_sources(std::set<ip_address> vips) = 0;
 };
 
 /// A received VRRP message with the IP header facts the codec needs.

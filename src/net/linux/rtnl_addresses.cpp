@@ -113,11 +113,7 @@ std::error_code rtnl_addresses::add(const std::string& interface, const ip_prefi
     if (!msg) {
         return from_errno(ENOMEM);
     }
-    auto error = detail::request_ack(sock_.get(), msg.get());
-    if (is_errno(error, EEXIST)) {
-        return {};
-    }
-    return error;
+    return detail::request_ack(sock_.get(), msg.get());
 }
 
 std::error_code rtnl_addresses::remove(const std::string& interface, const ip_prefix& prefix) {
@@ -128,55 +124,46 @@ std::error_code rtnl_addresses::remove(const std::string& interface, const ip_pr
     if (auto error = detail::get_link(sock_.get(), interface, link)) {
         return is_errno(error, ENODEV) ? std::error_code{} : error;
     }
-    std::vector<detail::address_record> addresses;
-    if (auto error = detail::dump_addresses(sock_.get(), addresses)) {
-        return error;
-    }
-    bool ours = false;
-    for (const auto& record : addresses) {
-        if (record.index == link.index && record.address == prefix.address &&
-            record.prefix_length == prefix.length) {
-            ours = record.protocol == k_vipd_address_protocol;
-            break;
-        }
-    }
-    if (!ours) {
-        // Absent, or somebody else's address: either way nothing of ours to remove.
-        return {};
-    }
     auto msg = build_address_message(RTM_DELADDR, 0, link.index, prefix, 0);
     if (!msg) {
         return from_errno(ENOMEM);
     }
     auto error = detail::request_ack(sock_.get(), msg.get());
-    // Gone between the dump and the delete: the goal is reached.
+    // Already gone (or its interface with it): the goal is reached.
     if (is_errno(error, EADDRNOTAVAIL) || is_errno(error, ENOENT) || is_errno(error, ENODEV)) {
         return {};
     }
     return error;
 }
 
-std::vector<tagged_address> rtnl_addresses::list_tagged() {
+std::error_code rtnl_addresses::list(std::vector<host_address>& out) {
+    out.clear();
     std::vector<detail::link_record> links;
     std::vector<detail::address_record> addresses;
-    if (detail::dump_links(sock_.get(), links) || detail::dump_addresses(sock_.get(), addresses)) {
-        return {};
+    if (auto error = detail::dump_links(sock_.get(), links)) {
+        return error;
+    }
+    if (auto error = detail::dump_addresses(sock_.get(), addresses)) {
+        return error;
     }
     std::unordered_map<int, std::string> names;
     for (const auto& link : links) {
         names.emplace(link.index, link.name);
     }
-    std::vector<tagged_address> result;
+    out.reserve(addresses.size());
     for (const auto& record : addresses) {
-        if (record.protocol != k_vipd_address_protocol) {
-            continue;
-        }
         const auto name = names.find(record.index);
-        result.push_back(tagged_address{
+        address_tag tag = address_tag::not_reported;
+        if (record.protocol) {
+            tag = *record.protocol == k_vipd_address_protocol ? address_tag::vipd
+                                                              : address_tag::other;
+        }
+        out.push_back(host_address{
             .interface = name != names.end() ? name->second : std::to_string(record.index),
-            .prefix = ip_prefix{.address = record.address, .length = record.prefix_length}});
+            .prefix = ip_prefix{.address = record.address, .length = record.prefix_length},
+            .tag = tag});
     }
-    return result;
+    return {};
 }
 
 std::error_code rtnl_addresses::ensure_dummy(const std::string& interface) {

@@ -25,8 +25,12 @@ constexpr std::size_t k_receive_buffer = 64 * 1024;
 // is survivable (full re-read) but costs a dump.
 constexpr int k_socket_buffer = 1024 * 1024;
 
+/// How long after a failed re-read (ENOBUFS, ENOMEM) the monitor tries again by itself.
+constexpr std::chrono::milliseconds k_refresh_retry{500};
+
 link_status compute_status(const detail::link_record& link,
-                           const std::vector<detail::address_record>& addresses) {
+                           const std::vector<detail::address_record>& addresses,
+                           const std::set<ip_address>& excluded) {
     link_status status;
     status.name = link.name;
     status.index = link.index;
@@ -34,7 +38,8 @@ link_status compute_status(const detail::link_record& link,
     status.mac = link.mac;
     std::optional<ip_address> first_secondary_v4;
     for (const auto& record : addresses) {
-        if (record.index != link.index || record.protocol == k_vipd_address_protocol) {
+        if (record.index != link.index || record.protocol == k_vipd_address_protocol ||
+            excluded.count(record.address) > 0) {
             continue;
         }
         if (record.address.is_v4()) {
@@ -105,7 +110,8 @@ int duplicate_fd(nl_sock* sock) {
 rtnl_link_monitor::rtnl_link_monitor(asio::io_context& io)
     : events_(open_event_socket()),
       descriptor_(io, duplicate_fd(events_.get())),
-      buffer_(k_receive_buffer) {
+      buffer_(k_receive_buffer),
+      retry_timer_(io) {
     throw_if(detail::open_request_socket(requests_),
              "rtnl_link_monitor: cannot open a NETLINK_ROUTE socket");
     arm();
@@ -113,6 +119,7 @@ rtnl_link_monitor::rtnl_link_monitor(asio::io_context& io)
 
 rtnl_link_monitor::~rtnl_link_monitor() {
     alive_.reset();
+    retry_timer_.cancel();
     boost::system::error_code ignored;
     descriptor_.close(ignored);
 }
@@ -126,7 +133,7 @@ std::optional<link_status> rtnl_link_monitor::status(const std::string& interfac
     if (detail::dump_addresses(requests_.get(), addresses)) {
         return std::nullopt;
     }
-    return compute_status(link, addresses);
+    return compute_status(link, addresses, excluded_);
 }
 
 void rtnl_link_monitor::watch(const std::string& interface, handler on_change) {
@@ -214,8 +221,10 @@ void rtnl_link_monitor::refresh() {
     std::vector<detail::address_record> addresses;
     if (detail::dump_links(requests_.get(), links) ||
         detail::dump_addresses(requests_.get(), addresses)) {
-        // Try again on the next notification rather than report a half-read state.
+        // Rather than report a half-read state, try again on the next notification or the
+        // retry timer, whichever comes first.
         refresh_pending_ = true;
+        retry_refresh_later();
         return;
     }
     refresh_pending_ = false;
@@ -225,7 +234,7 @@ void rtnl_link_monitor::refresh() {
         std::optional<link_status> now;
         for (const auto& link : links) {
             if (link.name == name) {
-                now = compute_status(link, addresses);
+                now = compute_status(link, addresses, excluded_);
                 break;
             }
         }
@@ -252,6 +261,16 @@ void rtnl_link_monitor::refresh() {
             on_change(status);
         }
     }
+}
+
+void rtnl_link_monitor::retry_refresh_later() {
+    std::weak_ptr<int> alive = alive_;
+    retry_timer_.expires_after(k_refresh_retry);
+    retry_timer_.async_wait([this, alive](const boost::system::error_code& error) {
+        if (!error && !alive.expired() && refresh_pending_) {
+            refresh();
+        }
+    });
 }
 
 }  // namespace vipd::net::linux

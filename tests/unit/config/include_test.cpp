@@ -293,7 +293,7 @@ TEST_F(include_test, include_must_be_an_array_of_strings) {
               path("main.toml") +
                   ":2:1: global.include: unknown key \"include\" (include is a top-level key: "
                   "write it above the first [table] of the file); allowed keys: router_id, "
-                  "static_vips, control_socket, metrics_listen, state_file");
+                  "static_vips, control_socket, metrics_listen, state_file, vip_resync_interval");
 }
 
 TEST_F(include_test, duplicate_vrid_across_files_names_both_places) {

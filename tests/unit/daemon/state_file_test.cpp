@@ -26,31 +26,50 @@ ipvs::service_key tcp(const char* vip, std::uint16_t port) {
     return ipvs::endpoint_key{ipvs::protocol::tcp, *ip_address::parse(vip), port};
 }
 
+vips::address vip(const char* device, const char* prefix) {
+    return {device, *ip_prefix::parse(prefix)};
+}
+
+state_record services(std::set<ipvs::service_key> keys) {
+    return {std::move(keys), {}};
+}
+
 TEST_F(StateFileTest, WrittenInAMissingDirectoryReadBackAndRemovedWhenEmpty) {
     const auto path = (dir_ / "run" / "state").string();
     EXPECT_TRUE(read_state_file(path, logs_).empty()) << "no file: no record";
-    const std::set<ipvs::service_key> keys{tcp("10.0.0.1", 80),
-                                           ipvs::fwmark_key{10, address_family::ipv6}};
-    write_state_file(path, keys, logs_);
-    EXPECT_EQ(read_state_file(path, logs_), keys);
+    const state_record record{{tcp("10.0.0.1", 80), ipvs::fwmark_key{10, address_family::ipv6}},
+                              {vip("eth1", "10.0.0.1/24"), vip("dummy1", "192.168.100.1/32")}};
+    write_state_file(path, record, logs_);
+    EXPECT_EQ(read_state_file(path, logs_), record);
     EXPECT_FALSE(std::filesystem::exists(path + ".new"));
-    write_state_file(path, {tcp("10.0.0.2", 443)}, logs_);  // replaced, not appended
-    EXPECT_EQ(read_state_file(path, logs_), (std::set<ipvs::service_key>{tcp("10.0.0.2", 443)}));
+    write_state_file(path, services({tcp("10.0.0.2", 443)}), logs_);  // replaced, not appended
+    EXPECT_EQ(read_state_file(path, logs_), services({tcp("10.0.0.2", 443)}));
+    write_state_file(path, {{}, {vip("eth1", "10.0.0.1/24")}}, logs_);  // VIPs alone
+    EXPECT_EQ(read_state_file(path, logs_), (state_record{{}, {vip("eth1", "10.0.0.1/24")}}));
     write_state_file(path, {}, logs_);
     EXPECT_FALSE(std::filesystem::exists(path));
 }
 
-TEST_F(StateFileTest, AHandEditedRecordStillNamesItsReadableKeys) {
+TEST_F(StateFileTest, AHandEditedRecordStillNamesItsReadableKeysAndVips) {
     const auto path = (dir_ / "state").string();
-    std::ofstream(path) << "tcp 10.0.0.1 80\nnonsense\n";
-    EXPECT_EQ(read_state_file(path, logs_), (std::set<ipvs::service_key>{tcp("10.0.0.1", 80)}));
+    std::ofstream(path) << "tcp 10.0.0.1 80\nnonsense\nvip eth1 10.0.0.1/24\nvip eth1\n";
+    EXPECT_EQ(read_state_file(path, logs_),
+              (state_record{{tcp("10.0.0.1", 80)}, {vip("eth1", "10.0.0.1/24")}}));
+}
+
+TEST_F(StateFileTest, ARecordOfAnEarlierVersionIsRead) {
+    // Before VIPs were recorded the file held service keys only.
+    const auto path = (dir_ / "state").string();
+    std::ofstream(path) << "tcp 10.0.0.1 80\nfwmark 10 ipv4\n";
+    EXPECT_EQ(read_state_file(path, logs_),
+              services({tcp("10.0.0.1", 80), ipvs::fwmark_key{10, address_family::ipv4}}));
 }
 
 TEST_F(StateFileTest, AnUnwritableDirectoryIsLoggedNotFatal) {
     const auto blocker = dir_ / "file";
     std::ofstream(blocker) << "x";
     const auto path = (blocker / "state").string();  // a directory that is a file
-    write_state_file(path, {tcp("10.0.0.1", 80)}, logs_);
+    write_state_file(path, services({tcp("10.0.0.1", 80)}), logs_);
     EXPECT_TRUE(read_state_file(path, logs_).empty());
 }
 

@@ -220,7 +220,7 @@ TEST_F(RouterTest, RecreatedInterfaceGetsAFreshSocket) {
     links_.links["eth0"] = eth0_up();
     build({make_instance("web", 51, 255, {"10.0.0.100/24"})});
     router_->start();
-    auto* first = &channel();
+    ASSERT_EQ(channels_.opens, 1);
     auto gone = eth0_up();
     gone.index = 0;
     gone.up = false;
@@ -229,7 +229,7 @@ TEST_F(RouterTest, RecreatedInterfaceGetsAFreshSocket) {
     auto recreated = eth0_up();
     recreated.index = 7;
     links_.set(recreated);
-    EXPECT_NE(&channel(), first);  // the factory opened a new socket for the new ifindex
+    EXPECT_EQ(channels_.opens, 2);  // the factory opened a new socket for the new ifindex
     EXPECT_EQ(router_->status().at(0).state, vrrp::state::master);
     EXPECT_FALSE(channel().batches.empty());
 }
@@ -380,6 +380,21 @@ TEST_F(RouterTest, SocketThatCannotOpenMeansFaultNotACrash) {
     build({make_instance("web", 51, 100, {"10.0.0.100/24"})});
     router_->start();
     EXPECT_EQ(router_->status().at(0).state, vrrp::state::fault);
+}
+
+TEST_F(RouterTest, ASocketThatFailedToOpenIsRetriedOnATimer) {
+    links_.links["eth0"] = eth0_up();
+    channels_.refuse.insert("eth0");
+    build({make_instance("web", 51, 100, {"10.0.0.100/24"})});
+    router_->start();
+    ASSERT_EQ(router_->status().at(0).state, vrrp::state::fault);
+    ASSERT_TRUE(router_->next_deadline().has_value()) << "a retry is armed";
+    run_until(now_ + 3s);
+    EXPECT_EQ(router_->status().at(0).state, vrrp::state::fault) << "still refused";
+    channels_.refuse.clear();
+    run_until(now_ + 1500ms);  // no link event: only the timer can bring it back
+    EXPECT_EQ(router_->status().at(0).state, vrrp::state::backup);
+    EXPECT_EQ(channels_.opens, 1);
 }
 
 TEST_F(RouterTest, ShutdownResignsWithPriorityZeroAndRemovesVips) {
@@ -589,6 +604,229 @@ TEST_F(RouterReloadTest, ANewTrackedInterfaceCountsAtOnce) {
     eth9.index = 9;
     links_.set(eth9);
     EXPECT_EQ(router_->status().at(0).priority, 150) << "its link is watched";
+}
+
+// ---- VIPs on kernels that drop address tags (before 5.18), and the effect order ----
+
+/// A router on a kernel that keeps no IFA_PROTO: ownership must come from memory, the record
+/// and the configuration.
+class UntaggedKernelTest : public RouterTest {
+  protected:
+    void SetUp() override {
+        addresses_.keeps_tags = false;
+        links_.links["eth0"] = eth0_up();
+    }
+    void build_recording(std::vector<config::vrrp_instance> instances) {
+        config_.vrrp = std::move(instances);
+        router_ports ports{addresses_, frames_, links_, channels_};
+        ports.record_vips = [this](const std::set<vips::address>& owned) {
+            records.push_back(owned);
+            present_when_recorded.push_back(addresses_.present.size());
+        };
+        router_ = std::make_unique<vrrp_router>(
+            config_, ports, logs_, [this] { return now_; }, [] {});
+    }
+    bool up(const char* device, const char* prefix) const {
+        return addresses_.present.count({device, *ip_prefix::parse(prefix), false}) > 0;
+    }
+    void become_master() {
+        run_until(now_ + 4s);
+        ASSERT_EQ(router_->status().at(0).state, vrrp::state::master);
+    }
+    std::vector<std::set<vips::address>> records;
+    std::vector<std::size_t> present_when_recorded;
+};
+
+TEST_F(UntaggedKernelTest, ABackupRemovesTheVipItAddedAsMaster) {
+    build_recording({make_instance("web", 51, 100, {"10.0.0.100/24"})});
+    router_->start();
+    become_master();
+    ASSERT_TRUE(up("eth0", "10.0.0.100/24"));
+    deliver(advert_bytes(51, 200, "10.0.0.2", "10.0.0.100"), "10.0.0.2");
+    EXPECT_EQ(router_->status().at(0).state, vrrp::state::backup);
+    EXPECT_FALSE(up("eth0", "10.0.0.100/24")) << "the VIP must not stay on two directors";
+    EXPECT_EQ(router_->address_tags_kept(), std::optional<bool>(false));
+}
+
+TEST_F(UntaggedKernelTest, FaultAndShutdownRemoveTheVipToo) {
+    build_recording({make_instance("web", 51, 100, {"10.0.0.100/24"})});
+    router_->start();
+    become_master();
+    auto down = eth0_up();
+    down.up = false;
+    links_.set(down);
+    EXPECT_EQ(router_->status().at(0).state, vrrp::state::fault);
+    EXPECT_FALSE(up("eth0", "10.0.0.100/24"));
+    links_.set(eth0_up());
+    become_master();
+    router_->shutdown();
+    EXPECT_FALSE(up("eth0", "10.0.0.100/24"));
+    EXPECT_TRUE(records.back().empty()) << "a clean stop leaves nothing recorded";
+}
+
+TEST_F(UntaggedKernelTest, AStartRemovesTheCrashedRunsVipsButNobodyElses) {
+    // The killed run left its configured VIP and one it no longer configures; the host also
+    // has its own address and one added by hand that vipd never heard of.
+    for (const char* prefix : {"10.0.0.100/24", "10.0.0.99/24", "10.0.0.1/24", "10.0.0.50/24"}) {
+        addresses_.present.insert({"eth0", *ip_prefix::parse(prefix), false});
+    }
+    build_recording({make_instance("web", 51, 100, {"10.0.0.100/24"})});
+    router_->start({{"eth0", *ip_prefix::parse("10.0.0.99/24")}});
+    EXPECT_EQ(router_->status().at(0).state, vrrp::state::backup);
+    EXPECT_FALSE(up("eth0", "10.0.0.100/24")) << "configured and not MASTER: taken over, removed";
+    EXPECT_FALSE(up("eth0", "10.0.0.99/24")) << "recorded by the last run";
+    EXPECT_TRUE(up("eth0", "10.0.0.1/24"));
+    EXPECT_TRUE(up("eth0", "10.0.0.50/24"));
+    EXPECT_TRUE(router_->owned_vips().empty());
+}
+
+TEST_F(UntaggedKernelTest, AVipIsRecordedBeforeItIsAdded) {
+    build_recording({make_instance("web", 51, 100, {"10.0.0.100/24"})});
+    router_->start();
+    become_master();
+    const std::set<vips::address> web{{"eth0", *ip_prefix::parse("10.0.0.100/24")}};
+    ASSERT_FALSE(records.empty());
+    EXPECT_EQ(records.front(), web);
+    EXPECT_EQ(present_when_recorded.front(), 0u) << "recorded while not yet in the kernel";
+    EXPECT_EQ(router_->owned_vips(), web);
+}
+
+TEST_F(UntaggedKernelTest, AnOwnersOwnAddressIsNeverRemoved) {
+    // The address owner's VIP is the interface's real address (RFC 5798 §1).
+    addresses_.present.insert({"eth0", *ip_prefix::parse("10.0.0.1/24"), false});
+    build_recording({make_instance("web", 51, 255, {"10.0.0.1/24"})});
+    router_->start();
+    EXPECT_EQ(router_->status().at(0).state, vrrp::state::master);
+    router_->shutdown();
+    EXPECT_TRUE(up("eth0", "10.0.0.1/24"));
+}
+
+TEST_F(UntaggedKernelTest, TheResyncRestoresAMastersVipDeletedByHandAndAnnouncesIt) {
+    build_recording({make_instance("web", 51, 100, {"10.0.0.100/24"})});
+    router_->start();
+    become_master();
+    run_until(now_ + 1s);  // the GARP burst is over
+    addresses_.present.erase({"eth0", *ip_prefix::parse("10.0.0.100/24"), false});
+    frames_.sent.clear();
+    router_->resync_vips();
+    EXPECT_TRUE(up("eth0", "10.0.0.100/24"));
+    EXPECT_EQ(frames_.sent.size(), 1u) << "one announcement for the repaired VIP";
+}
+
+TEST_F(UntaggedKernelTest, TheResyncRemovesAVipUpOnABackup) {
+    build_recording({make_instance("web", 51, 100, {"10.0.0.100/24"})});
+    router_->start();
+    addresses_.present.insert({"eth0", *ip_prefix::parse("10.0.0.100/24"), false});
+    router_->resync_vips();
+    EXPECT_FALSE(up("eth0", "10.0.0.100/24"));
+}
+
+TEST_F(UntaggedKernelTest, AdvertsAndTimersAloneReadNoAddresses) {
+    build_recording({make_instance("web", 51, 100, {"10.0.0.100/24"})});
+    router_->start();
+    become_master();
+    const int dumps = addresses_.dumps;
+    run_until(now_ + 10s);  // ten adverts, no role change
+    EXPECT_EQ(addresses_.dumps, dumps);
+}
+
+TEST_F(UntaggedKernelTest, AFailedDumpStillRemovesWhatItOwns) {
+    build_recording({make_instance("web", 51, 100, {"10.0.0.100/24"})});
+    router_->start();
+    become_master();
+    addresses_.fail_list = true;
+    deliver(advert_bytes(51, 200, "10.0.0.2", "10.0.0.100"), "10.0.0.2");
+    EXPECT_FALSE(up("eth0", "10.0.0.100/24"));
+}
+
+/// Everything the router does, in one order, as the kernel and the hooks saw it.
+class effect_log final : public role_listener, public transition_listener {
+  public:
+    effect_log(const fakes::fake_address_port& addresses, const fakes::fake_frame_port& frames,
+               const fakes::fake_channel_factory& channels)
+        : addresses_(addresses), frames_(frames), channels_(channels) {}
+    void entering_master(const std::string& instance) override { note("enter " + instance); }
+    void left_master(const std::string& instance) override { note("leave " + instance); }
+    void on_transition(const std::string& instance, const vrrp::state_changed& change) override {
+        note("notify " + instance + " " + std::string(vrrp::to_string(change.to)));
+    }
+    /// "what: adverts=N vips=N garps=N" at the moment of each call.
+    std::vector<std::string> lines;
+
+  private:
+    void note(const std::string& what) {
+        std::size_t adverts = 0;
+        for (const auto& [key, channel] : channels_.opened) {
+            adverts += channel->batches.size();
+        }
+        lines.push_back(what + ": adverts=" + std::to_string(adverts) +
+                        " vips=" + std::to_string(addresses_.present.size()) +
+                        " garps=" + std::to_string(frames_.sent.size()));
+    }
+    const fakes::fake_address_port& addresses_;
+    const fakes::fake_frame_port& frames_;
+    const fakes::fake_channel_factory& channels_;
+};
+
+class EffectOrderTest : public RouterTest {
+  protected:
+    void build_logged(std::vector<config::vrrp_instance> instances) {
+        links_.links["eth0"] = eth0_up();
+        config_.vrrp = std::move(instances);
+        router_ = std::make_unique<vrrp_router>(
+            config_, router_ports{addresses_, frames_, links_, channels_, &log_, &log_}, logs_,
+            [this] { return now_; }, [] {});
+    }
+    effect_log log_{addresses_, frames_, channels_};
+};
+
+TEST_F(EffectOrderTest, BecomingMasterSendsTheAdvertThenServicesThenVipsThenGarpThenNotify) {
+    build_logged({make_instance("web", 51, 100, {"10.0.0.100/24"})});
+    router_->start();
+    EXPECT_EQ(log_.lines,
+              (std::vector<std::string>{"notify web BACKUP: adverts=0 vips=0 garps=0"}));
+    log_.lines.clear();
+    run_until(now_ + 4s);
+    ASSERT_GE(log_.lines.size(), 2u);
+    // The advert is out before the services (IPVS) start; the VIP is up before GARP and
+    // before notify_master runs.
+    EXPECT_EQ(log_.lines[0], "enter web: adverts=1 vips=0 garps=0");
+    EXPECT_EQ(log_.lines[1], "notify web MASTER: adverts=1 vips=1 garps=1");
+}
+
+TEST_F(EffectOrderTest, LeavingMasterRemovesTheVipsBeforeTheServicesAndNotifiesLast) {
+    build_logged({make_instance("web", 51, 100, {"10.0.0.100/24"})});
+    router_->start();
+    run_until(now_ + 4s);
+    log_.lines.clear();
+    frames_.sent.clear();
+    deliver(advert_bytes(51, 200, "10.0.0.2", "10.0.0.100"), "10.0.0.2");
+    EXPECT_EQ(log_.lines,
+              (std::vector<std::string>{"leave web: adverts=1 vips=0 garps=0",
+                                        "notify web BACKUP: adverts=1 vips=0 garps=0"}));
+}
+
+TEST_F(EffectOrderTest, ShutdownResignsBeforeAnyVipOrServiceLeaves) {
+    build_logged({make_instance("web", 51, 255, {"10.0.0.100/24"})});
+    router_->start();
+    log_.lines.clear();
+    channel().batches.clear();
+    frames_.sent.clear();
+    router_->shutdown();
+    // The priority-0 advert is the one batch already sent when the services are told.
+    EXPECT_EQ(log_.lines, (std::vector<std::string>{"leave web: adverts=1 vips=0 garps=0",
+                                                    "notify web INIT: adverts=1 vips=0 garps=0"}));
+}
+
+TEST_F(EffectOrderTest, TwoInstancesTakingOverTogetherShareOneAdvertBatchBeforeAnyService) {
+    build_logged({make_instance("a", 1, 100, {"10.0.0.101/24"}),
+                  make_instance("b", 2, 100, {"10.0.0.102/24"})});
+    router_->start();
+    log_.lines.clear();
+    run_until(now_ + 4s);
+    ASSERT_GE(log_.lines.size(), 4u);
+    EXPECT_EQ(log_.lines[0], "enter a: adverts=1 vips=0 garps=0");
+    EXPECT_EQ(log_.lines[1], "enter b: adverts=1 vips=0 garps=0");
 }
 
 }  // namespace

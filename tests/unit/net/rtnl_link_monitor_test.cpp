@@ -155,6 +155,20 @@ TEST_F(rtnl_link_monitor_test, RealAddressMadeSecondaryByAnEarlierVipIsStillPrim
     EXPECT_EQ(monitor_->status("va")->primary_v4, address("10.4.0.1"));
 }
 
+TEST_F(rtnl_link_monitor_test, AnUntaggedVipNamedByExcludeSourcesIsNeverTheSource) {
+    // Kernels before 5.18 drop the tag: an untagged VIP added before the real address would
+    // otherwise be the first primary, and adverts would leave from the VIP.
+    monitor_->exclude_sources({address("192.0.2.50"), address("10.5.0.100")});
+    ASSERT_EQ(sh("ip addr add 192.0.2.50/32 dev va"), 0);
+    ASSERT_EQ(sh("ip addr add 10.5.0.100/24 dev va"), 0);
+    EXPECT_FALSE(monitor_->status("va")->primary_v4.has_value());
+    ASSERT_EQ(sh("ip addr add 10.5.0.1/24 dev va"), 0);
+    EXPECT_EQ(monitor_->status("va")->primary_v4, address("10.5.0.1"));
+    monitor_->exclude_sources({});
+    EXPECT_EQ(monitor_->status("va")->primary_v4, address("192.0.2.50"))
+        << "without the exclusion the earlier untagged address is the primary";
+}
+
 TEST_F(rtnl_link_monitor_test, InterfaceCreatedAfterWatchIsReported) {
     record("vlate");
     settle(100ms);

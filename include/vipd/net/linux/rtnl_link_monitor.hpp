@@ -6,6 +6,7 @@
 #include <map>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 #include <vector>
 
@@ -24,11 +25,15 @@ namespace vipd::net::linux {
 /// - up: IFF_UP && IFF_RUNNING. The kernel sets IFF_RUNNING when the operstate is UP or UNKNOWN
 ///   (lo, and drivers that report no operstate), which is the "can carry traffic" answer we want;
 ///   a veth is RUNNING only once its peer is up too.
-/// - primary_v4: the first IPv4 address that does not carry k_vipd_address_protocol and is not
-///   IFA_F_SECONDARY. If every untagged address is secondary (a VIP in the same subnet was added
-///   before the real address), the first untagged secondary, so a VIP is never the source.
-/// - link_local_v6: the first fe80::/10 address that is neither tagged (VRRPv3 IPv6 VIPs are
-///   often link-local) nor tentative / dadfailed, i.e. one the kernel will let us send from.
+/// - primary_v4: the first IPv4 address that is not a VIP (neither carrying
+///   k_vipd_address_protocol nor named by exclude_sources) and is not IFA_F_SECONDARY. If every
+///   such address is secondary (a VIP in the same subnet was added before the real address),
+///   the first such secondary, so a VIP is never the source.
+/// - link_local_v6: the first fe80::/10 address that is not a VIP (VRRPv3 IPv6 VIPs are often
+///   link-local) nor tentative / dadfailed, i.e. one the kernel will let us send from.
+///
+/// A failed re-read is retried on a timer (k_refresh_retry), not only on the next notification,
+/// which may never come.
 ///
 /// Single-threaded: call it and run the io_context on one thread. Handlers run on that
 /// io_context and may call watch() and status().
@@ -48,6 +53,7 @@ class rtnl_link_monitor final : public link_monitor {
     /// interface appearing (if absent now) and disappearing (reported with index 0 and up
     /// false). Several handlers may watch one interface.
     void watch(const std::string& interface, handler on_change) override;
+    void exclude_sources(std::set<ip_address> vips) override { excluded_ = std::move(vips); }
 
     /// Notification overruns recovered by a full re-read (for counters and tests).
     std::uint64_t overruns() const noexcept { return overruns_; }
@@ -63,6 +69,7 @@ class rtnl_link_monitor final : public link_monitor {
     bool drain();
     /// Re-reads all watched interfaces and calls the handlers of those that changed.
     void refresh();
+    void retry_refresh_later();
 
     detail::nl_sock_ptr requests_;
     detail::nl_sock_ptr events_;
@@ -71,6 +78,8 @@ class rtnl_link_monitor final : public link_monitor {
     std::vector<std::uint8_t> buffer_;
     std::uint64_t overruns_ = 0;
     bool refresh_pending_ = false;
+    asio::steady_timer retry_timer_;
+    std::set<ip_address> excluded_;
     // Outlives nothing: a completion already queued when the monitor is destroyed sees it
     // expired and returns without touching the monitor.
     std::shared_ptr<int> alive_ = std::make_shared<int>(0);
