@@ -282,8 +282,10 @@ def start_keepalived(topo, role: str, conf_text: str, name: str | None = None) -
     conf = os.path.join(base, "keepalived.conf")
     with open(conf, "w") as f:
         f.write(conf_text)
-    check = subprocess.run(["keepalived", "-t", "-f", conf], capture_output=True, text=True,
-                           timeout=30)
+    # In the role's namespace, as it will run: its interface names are checked (the root
+    # namespace of a VM has no eth0).
+    check = subprocess.run(["ip", "netns", "exec", topo.ns[role], "keepalived", "-t", "-f", conf],
+                           capture_output=True, text=True, timeout=30)
     if check.returncode != 0:
         raise AssertionError(f"keepalived -t rejected {conf}:\n{check.stdout}{check.stderr}")
     argv = ["keepalived", "--dont-fork", "--log-console", "--log-detail", "--no-syslog", "--vrrp",
