@@ -58,11 +58,16 @@ else
   install_missing
 fi
 
-# The vm tier's kernel: the Debian 12 generic kernel package, unpacked under
-# integration/vm/cache/ (never installed on this host). Needs network access to the apt mirror.
+# The vm tiers' kernels: the Debian 12 (6.1) and Debian 11 (5.10) generic kernel packages,
+# unpacked under integration/vm/cache/<series>/ (never installed on this host; 5.10 through a
+# private apt state there). Needs network access to this host's apt mirrors.
 repo=$(cd "$(dirname "$0")/.." && pwd)
-if ! "$repo/integration/vm/prepare.sh"; then
-  echo "install-deps: integration/vm/prepare.sh failed: the vm test tier (ctest -L vm) cannot run" \
-       "(it needs apt access to fetch linux-image-amd64's kernel package)" >&2
-  exit 1
-fi
+for kernel in 6.1 5.10; do
+  if ! "$repo/integration/vm/prepare.sh" "$kernel"; then
+    label=vm; [ "$kernel" = 6.1 ] || label="vm-$kernel"
+    echo "install-deps: integration/vm/prepare.sh $kernel failed: the $label test tier" \
+         "(ctest -L '^${label//./\\.}\$') cannot run (it needs apt access to fetch the" \
+         "kernel package behind linux-image-amd64)" >&2
+    exit 1
+  fi
+done
