@@ -88,16 +88,66 @@ void ipvs_driver::update_master_sync() {
     set_sync(ipvs::sync_role::master, any);
 }
 
-void ipvs_driver::entering_master(const std::string& instance) {
+bool ipvs_driver::entering_master(const std::string& instance) {
     masters_.insert(instance);
-    converge_changes(trigger::became_master);
     update_master_sync();
+    return queue_changes(trigger::became_master);
 }
 
 void ipvs_driver::left_master(const std::string& instance) {
     masters_.erase(instance);
-    converge_changes(trigger::left_master);
     update_master_sync();
+    queue_changes(trigger::left_master);
+}
+
+bool ipvs_driver::queue_changes(trigger why) {
+    if (!available_) {
+        return true;
+    }
+    auto desired = desired_(masters_);
+    std::set<ipvs::service_key> changed;
+    if (last_desired_) {
+        // A change that leaves the wanted table as it was (mode "always", an instance that
+        // gates nothing) reads nothing back: drift is the resync's business.
+        changed = ipvs::changed_services(*last_desired_, desired);
+    } else {
+        changed = managed_;
+        for (const auto& entry : desired) {
+            changed.insert(entry.first);
+        }
+    }
+    last_desired_ = std::move(desired);
+    if (changed.empty()) {
+        return role_queue_.empty();
+    }
+    std::set<ipvs::service_key> queued(role_queue_.begin(), role_queue_.end());
+    queued.insert(changed.begin(), changed.end());
+    role_queue_.assign(queued.rbegin(), queued.rend());
+    role_trigger_ = why;
+    return !role_step();
+}
+
+bool ipvs_driver::role_step() {
+    if (role_queue_.empty() || !last_desired_) {
+        role_queue_.clear();
+        return false;
+    }
+    const auto slice = take_slice(role_queue_);
+    converge(*last_desired_, role_trigger_, &slice);
+    return !role_queue_.empty();
+}
+
+std::set<ipvs::service_key> ipvs_driver::take_slice(std::vector<ipvs::service_key>& queue) const {
+    std::set<ipvs::service_key> slice;
+    std::size_t destinations = 0;
+    while (!queue.empty() && slice.size() < k_slice_services &&
+           destinations < k_slice_destinations) {
+        const auto found = last_desired_->find(queue.back());
+        destinations += found == last_desired_->end() ? 0 : found->second.destinations.size();
+        slice.insert(std::move(queue.back()));
+        queue.pop_back();
+    }
+    return slice;
 }
 
 void ipvs_driver::start(const std::set<ipvs::service_key>& leftovers) {
@@ -160,15 +210,7 @@ bool ipvs_driver::resync_step() {
         resync_queue_.clear();
         return false;
     }
-    std::set<ipvs::service_key> slice;
-    std::size_t destinations = 0;
-    while (!resync_queue_.empty() && slice.size() < k_slice_services &&
-           destinations < k_slice_destinations) {
-        const auto found = last_desired_->find(resync_queue_.back());
-        destinations += found == last_desired_->end() ? 0 : found->second.destinations.size();
-        slice.insert(std::move(resync_queue_.back()));
-        resync_queue_.pop_back();
-    }
+    const auto slice = take_slice(resync_queue_);
     converge(*last_desired_, trigger::resync, &slice);
     if (!resync_queue_.empty()) {
         return true;
@@ -225,6 +267,7 @@ void ipvs_driver::retire_removed() {
 
 void ipvs_driver::withdraw() {
     resync_queue_.clear();
+    role_queue_.clear();
     converge(ipvs::table{}, trigger::shutdown, nullptr);
     if (sync_ && available_) {
         set_sync(ipvs::sync_role::master, false);
@@ -258,10 +301,11 @@ void ipvs_driver::converge(const ipvs::table& desired, trigger why,
         return;
     }
     // By key a service costs two requests, in the whole table one: past half of the managed
-    // services (a role change gating them all) the whole table is cheaper. A resync slice is
-    // read by key whatever its size, or it would not be a slice.
-    const bool whole =
-        scope == nullptr || (why != trigger::resync && scope->size() * 2 > managed_.size());
+    // services (a reload changing most of them) the whole table is cheaper. Resync and role
+    // slices are read by key whatever their size, or they would not be slices.
+    const bool sliced =
+        why == trigger::resync || why == trigger::became_master || why == trigger::left_master;
+    const bool whole = scope == nullptr || (!sliced && scope->size() * 2 > managed_.size());
     ++stats_.reconciles;
     ipvs::table observed;
     std::error_code error;

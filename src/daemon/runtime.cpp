@@ -94,6 +94,29 @@ class runtime::channels final : public channel_factory {
     asio::io_context& io_;
 };
 
+/// The router's role listener: the IPVS driver, whose big tables go in over several loop
+/// turns that this adapter schedules.
+class runtime::roles final : public role_listener {
+  public:
+    explicit roles(runtime& owner) : owner_(owner) {}
+    bool entering_master(const std::string& instance) override {
+        const bool done = owner_.ipvs_->entering_master(instance);
+        if (!done) {
+            owner_.continue_roles();
+        }
+        return done;
+    }
+    void left_master(const std::string& instance) override {
+        owner_.ipvs_->left_master(instance);
+        if (owner_.ipvs_->role_pending()) {
+            owner_.continue_roles();
+        }
+    }
+
+  private:
+    runtime& owner_;
+};
+
 runtime::runtime(asio::io_context& io, config::daemon_config config, std::string config_file,
                  std::string default_router_id, const logging::log_set& logs)
     : io_(io),
@@ -105,6 +128,7 @@ runtime::runtime(asio::io_context& io, config::daemon_config config, std::string
       router_timer_(io),
       health_timer_(io),
       converge_timer_(io),
+      role_slice_timer_(io),
       resync_slice_timer_(io) {
     try {
         addresses_ = std::make_unique<net::linux::rtnl_addresses>();
@@ -132,9 +156,10 @@ runtime::runtime(asio::io_context& io, config::daemon_config config, std::string
         },
         configured_services(*config_), logs_, sync_plan_of(*config_));
     notify_ = std::make_unique<notify_hooks>(io, *config_, logs_);
+    roles_ = std::make_unique<roles>(*this);
     router_ = std::make_unique<vrrp_router>(
         *config_,
-        router_ports{*addresses_, *frames_, *links_, *channels_, ipvs_.get(), notify_.get(),
+        router_ports{*addresses_, *frames_, *links_, *channels_, roles_.get(), notify_.get(),
                      [this](const std::set<vips::address>& owned) {
                          record_.addresses = owned;
                          write_record();
@@ -229,6 +254,27 @@ void runtime::restart_vip_resync() {
     vip_resync_ = std::make_unique<periodic_timer>(io_, config_->global.vip_resync_interval,
                                                    [this] { router_->resync_vips(); });
     vip_resync_->start();
+}
+
+void runtime::continue_roles() {
+    if (role_slices_scheduled_) {
+        return;
+    }
+    role_slices_scheduled_ = true;
+    // A zero timer, not post(): the router's timer, already expired when an advert is due,
+    // runs before the next slice.
+    role_slice_timer_.expires_after(std::chrono::seconds(0));
+    role_slice_timer_.async_wait([this](const boost::system::error_code& error) {
+        role_slices_scheduled_ = false;
+        if (error) {
+            return;
+        }
+        if (ipvs_->role_step()) {
+            continue_roles();
+            return;
+        }
+        router_->services_ready();
+    });
 }
 
 void runtime::continue_resync() {

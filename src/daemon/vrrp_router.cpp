@@ -616,12 +616,14 @@ vip_outcome vrrp_router::commit(vip_cause cause) {
     for (const auto& [instance, change] : effects.transitions) {
         log_transition(instance, change);
     }
-    // 2. Services in before the VIPs: the first packet to a new VIP finds its service.
+    // 2. Services in before the VIPs: the first packet to a new VIP finds its service. A big
+    //    table goes in over the next loop turns; that instance's VIPs wait for it.
     std::set<std::string> told;
     if (ports_.roles != nullptr) {
         for (const auto& instance : effects.entered) {
-            if (is_master(instance) && told.insert(instance).second) {
-                ports_.roles->entering_master(instance);
+            if (is_master(instance) && told.insert(instance).second &&
+                !ports_.roles->entering_master(instance)) {
+                awaiting_services_.insert(instance);
             }
         }
     }
@@ -631,28 +633,58 @@ vip_outcome vrrp_router::commit(vip_cause cause) {
         outcome = vips_.converge(desired_vips(), cause);
     }
     // 4. Services out after the VIPs: no packet reaches a VIP whose service is gone.
-    if (ports_.roles != nullptr) {
-        for (const auto& instance : effects.left) {
-            if (!is_master(instance) && told.insert(instance).second) {
-                ports_.roles->left_master(instance);
-            }
+    for (const auto& instance : effects.left) {
+        if (is_master(instance)) {
+            continue;
+        }
+        awaiting_services_.erase(instance);
+        if (ports_.roles != nullptr && told.insert(instance).second) {
+            ports_.roles->left_master(instance);
         }
     }
     // 5. Announcements once the VIPs exist.
     for (const auto& instance : effects.garp) {
-        if (auto* slot = find(instance); slot != nullptr && is_master(instance)) {
+        if (auto* slot = find(instance);
+            slot != nullptr && is_master(instance) && awaiting_services_.count(instance) == 0) {
             send_garp(*slot);
         }
     }
     announce_added(outcome.added, effects.garp);
     // 6. Notify hooks last: notify_master runs with its VIPs up, notify_backup with them gone.
-    if (ports_.transitions != nullptr) {
-        for (const auto& [instance, change] : effects.transitions) {
-            ports_.transitions->on_transition(instance, change);
-        }
-    }
+    notify(effects.transitions);
     deadlines_changed_();
     return outcome;
+}
+
+void vrrp_router::notify(
+    const std::vector<std::pair<std::string, vrrp::state_changed>>& transitions) {
+    auto held = std::exchange(deferred_notify_, {});
+    for (const auto& entry : transitions) {
+        held.push_back(entry);
+    }
+    for (auto& entry : held) {
+        if (awaiting_services_.count(entry.first) > 0) {
+            deferred_notify_.push_back(std::move(entry));
+        } else if (ports_.transitions != nullptr) {
+            ports_.transitions->on_transition(entry.first, entry.second);
+        }
+    }
+}
+
+void vrrp_router::services_ready() {
+    if (awaiting_services_.empty()) {
+        return;
+    }
+    const auto now = clock_();
+    for (const auto& instance : std::exchange(awaiting_services_, {})) {
+        if (auto* slot = find(instance); slot != nullptr && is_master(instance)) {
+            // The burst that started with the transition went out before the VIPs existed
+            // (or not at all): it starts again now that they do.
+            execute(*slot, slot->fsm.restart_announcements(now));
+        }
+    }
+    effects_.vips = true;
+    commit(vip_cause::role);
 }
 
 vrrp_router::instance_slot* vrrp_router::find(const std::string& name) {
@@ -679,7 +711,8 @@ std::set<vips::address> vrrp_router::desired_vips() const {
         out.insert({*vip.device, vip.prefix});
     }
     for (const auto& slot : slots_) {
-        if (slot->fsm.current_state() == vrrp::state::master) {
+        if (slot->fsm.current_state() == vrrp::state::master &&
+            awaiting_services_.count(slot->cfg.name) == 0) {
             for (const auto& vip : slot->cfg.vips) {
                 out.insert({slot->cfg.device_of(vip), vip.prefix});
             }

@@ -189,6 +189,18 @@ actions instance::reconfigure(time_point now, instance_config next) {
     return out;
 }
 
+actions instance::restart_announcements(time_point now) {
+    actions out;
+    if (state_ != state::master) {
+        return out;
+    }
+    arm_garp(now);
+    if (garp_timer_ && *garp_timer_ <= now) {
+        fire_garp(now, out);
+    }
+    return out;
+}
+
 actions instance::shutdown(time_point now) {
     actions out;
     switch (state_) {
@@ -242,7 +254,8 @@ void instance::become_master(time_point now, transition_reason reason, actions& 
     master_adver_interval_ = config_.advert_interval;
     preempt_hold_until_.reset();
     // RFC 5798 §6.4.1 / §6.4.2: send an advert, announce the addresses, set Adver_Timer. The
-    // addresses go first so the advert never announces a master that cannot answer yet.
+    // driver sends the advert before any kernel work (vrrp_router::commit), whatever the
+    // order here: a slow IPVS table must not let a third router's timer expire.
     out.push_back(add_vips{});
     out.push_back(send_advert{priority_});
     adver_timer_ = now + config_.advert_interval;

@@ -47,8 +47,14 @@ class ipvs_driver final : public role_listener {
                 std::set<ipvs::service_key> managed, const logging::log_set& logs,
                 std::optional<sync_plan> sync = std::nullopt);
 
-    void entering_master(const std::string& instance) override;
+    /// A role change queues the services whose wanted state changed and converges the first
+    /// slice at once; true when nothing is left. The rest goes a slice per `role_step`.
+    bool entering_master(const std::string& instance) override;
     void left_master(const std::string& instance) override;
+    /// Converges the next slice of the services role changes queued; true while more remain.
+    /// The caller runs it once per loop turn, so adverts due meanwhile are not delayed.
+    bool role_step();
+    bool role_pending() const noexcept { return !role_queue_.empty(); }
 
     /// First convergence at start: pushes the services no instance gates and removes managed
     /// ones left by an earlier run, and `leftovers` (what an earlier run recorded, perhaps
@@ -87,6 +93,11 @@ class ipvs_driver final : public role_listener {
                   const std::set<ipvs::service_key>* scope);
     /// Converges the services whose wanted state differs from the last converge's.
     void converge_changes(trigger why);
+    /// Queues those services for `role_step` and runs the first slice; true when none is left.
+    bool queue_changes(trigger why);
+    /// The next slice of `queue` (services at the back): at most k_slice_services services or
+    /// k_slice_destinations wanted destinations.
+    std::set<ipvs::service_key> take_slice(std::vector<ipvs::service_key>& queue) const;
     /// Applies `ops` in one batch, logs them, and remembers the failures of `scope`'s
     /// services (null: all) so a failure that repeats is logged once.
     void apply(const std::vector<ipvs::operation>& ops, trigger why,
@@ -107,7 +118,9 @@ class ipvs_driver final : public role_listener {
     /// Per service, "operation: error" of its last converge's failures (logged once).
     std::map<ipvs::service_key, std::set<std::string>> failing_;
     std::vector<ipvs::service_key> resync_queue_;  // in reverse: the next slice at the back
-    std::size_t resync_repairs_ = 0;               // operations the resync under way applied
+    std::vector<ipvs::service_key> role_queue_;    // likewise, for role changes
+    trigger role_trigger_ = trigger::became_master;
+    std::size_t resync_repairs_ = 0;  // operations the resync under way applied
     std::optional<sync_plan> sync_;
     bool master_sync_running_ = false;
     bool backup_sync_running_ = false;

@@ -68,6 +68,7 @@ class runtime {
 
   private:
     class channels;
+    class roles;
     std::unique_ptr<health_driver> make_health(const config::daemon_config& config);
     void arm_router_timer();
     void arm_health_timer();
@@ -80,6 +81,9 @@ class runtime {
     /// Runs the resync's next slice and, while more remain, queues the one after it behind
     /// whatever the loop has ready (adverts, packets), so a big table never blocks them.
     void continue_resync();
+    /// Runs the role change's next IPVS slice behind whatever the loop has ready; once none is
+    /// left, the instances waiting for their services bring their VIPs up.
+    void continue_roles();
     std::string apply(std::unique_ptr<const config::daemon_config> next);
 
     asio::io_context& io_;
@@ -108,6 +112,9 @@ class runtime {
 
     std::unique_ptr<health_driver> health_;
     std::unique_ptr<ipvs_driver> ipvs_;
+    std::unique_ptr<roles> roles_;
+    asio::steady_timer role_slice_timer_;
+    bool role_slices_scheduled_ = false;
     std::unique_ptr<notify_hooks> notify_;
     std::unique_ptr<vrrp_router> router_;
     std::unique_ptr<periodic_timer> resync_;

@@ -102,6 +102,11 @@ class vrrp_router {
     /// a director that is not MASTER for it goes).
     void resync_vips();
 
+    /// The role listener finished the services it said were still going in (entering_master
+    /// returned false): the VIPs of those instances come up now, announced, and their
+    /// notify_master runs.
+    void services_ready();
+
     /// Whether the kernel keeps vipd's IFA_PROTO tags (Linux >= 5.18); nullopt until known.
     std::optional<bool> address_tags_kept() const noexcept { return vips_.tags_kept(); }
     /// The addresses vipd owns now (added, recorded or taken over).
@@ -184,6 +189,8 @@ class vrrp_router {
     /// The one place effects happen, in this order: adverts, journal, services in, VIPs,
     /// services out, announcements, notify hooks; then the shell re-arms its timer.
     vip_outcome commit(vip_cause cause);
+    /// Tells the transition listener, in order; an awaiting instance's are held back.
+    void notify(const std::vector<std::pair<std::string, vrrp::state_changed>>& transitions);
     void flush_adverts();
     const std::vector<std::uint8_t>& encoded_advert(instance_slot& slot, std::uint8_t priority);
     void count_drop(vrrp::drop_reason reason, const std::string& context, const ip_address& source);
@@ -216,6 +223,10 @@ class vrrp_router {
     std::set<std::string> watched_links_;  // instance interfaces
     std::set<std::string> tracked_links_;  // track_interfaces
     vip_driver vips_;
+    /// MASTER, but their services are still going in: VIPs, GARP and notify_master wait.
+    std::set<std::string> awaiting_services_;
+    /// Transitions of awaiting instances, told to the listener once their VIPs are up.
+    std::vector<std::pair<std::string, vrrp::state_changed>> deferred_notify_;
     std::optional<time_point> channel_retry_;  // a socket failed to open: try again then
     pending_effects effects_;
     bool shutting_down_ = false;

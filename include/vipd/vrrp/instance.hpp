@@ -60,7 +60,7 @@ enum class transition_reason : std::uint8_t {
 };
 std::string_view to_string(transition_reason reason) noexcept;
 
-// ---- actions, in the order the driver must execute them ----
+// ---- actions: what to do. When is the driver's (vrrp_router::commit: adverts first) ----
 /// A state change, for the journal: "web: BACKUP -> MASTER (master down timer expired; priority
 /// 150)".
 struct state_changed {
@@ -128,6 +128,11 @@ class instance {
     /// `set_priority`); running timers follow the new intervals. A Master whose adverts change
     /// (addresses or interval) sends one at once, so peers learn them without waiting.
     actions reconfigure(time_point now, instance_config next);
+
+    /// A Master starts its gratuitous ARP / unsolicited NA schedule again from `now` (delay,
+    /// repeat, refresh), as on entering Master: for a driver whose VIPs came up later than the
+    /// transition. Nothing in other states.
+    actions restart_announcements(time_point now);
 
     /// Graceful stop: a Master sends priority 0 and removes its VIPs (RFC 5798 §6.4.3).
     actions shutdown(time_point now);

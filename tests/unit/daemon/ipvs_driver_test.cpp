@@ -257,16 +257,55 @@ class BigTableTest : public ::testing::Test {
         return ipvs::endpoint_key{ipvs::protocol::tcp,
                                   *ip_address::parse("10.0.0." + std::to_string(i + 1)), 80};
     }
+    /// Becomes MASTER of "web" and runs every role slice, as the shell's loop would.
+    static void enter_fully(ipvs_driver& driver) {
+        if (!driver.entering_master("web")) {
+            while (driver.role_step()) {
+            }
+        }
+    }
 
     int heavy_ = -1;  // the service whose reals get weight 5 (a health or config change)
     fakes::fake_ipvs_port port_;
     logging::log_set logs_{logging::target::stderr_stream, spdlog::level::off};
 };
 
+TEST_F(BigTableTest, ARoleChangeGoesInSlicesAndSaysWhenItIsDone) {
+    auto driver = make();
+    const auto dumps = port_.dump_calls;
+    EXPECT_FALSE(driver->entering_master("web")) << "100 x 10 do not fit one slice";
+    EXPECT_LE(port_.kernel.size(), 26u) << "only the first slice went in at once";
+    int slices = 1;  // the one entering_master ran
+    for (bool more = true; more; ++slices) {
+        more = driver->role_step();
+        EXPECT_LE(port_.keys_read, static_cast<std::size_t>(26 * (slices + 1)));
+    }
+    EXPECT_EQ(slices, 4);
+    EXPECT_EQ(port_.kernel.size(), 100u);
+    EXPECT_EQ(port_.dump_calls, dumps) << "never the whole table at once";
+    EXPECT_FALSE(driver->role_pending());
+
+    driver->left_master("web");
+    EXPECT_TRUE(driver->role_pending());
+    while (driver->role_step()) {
+    }
+    EXPECT_TRUE(port_.kernel.empty());
+}
+
+TEST_F(BigTableTest, LeavingBeforeTheTableIsInTakesOutWhatWentIn) {
+    auto driver = make();
+    ASSERT_FALSE(driver->entering_master("web"));
+    driver->left_master("web");
+    while (driver->role_step()) {
+    }
+    EXPECT_TRUE(port_.kernel.empty());
+}
+
 TEST_F(BigTableTest, AResyncReadsTheTableInSlicesNeverAllAtOnce) {
     auto driver = make();
-    driver->entering_master("web");
+    enter_fully(*driver);
     ASSERT_EQ(port_.kernel.size(), 100u);
+    port_.keys_read = 0;
     port_.kernel.clear();  // ipvsadm -C
     const auto dumps = port_.dump_calls;
     driver->begin_resync();
@@ -290,7 +329,7 @@ TEST_F(BigTableTest, AResyncReadsTheTableInSlicesNeverAllAtOnce) {
 
 TEST_F(BigTableTest, AChangeBetweenSlicesIsNotUndoneByTheRestOfTheResync) {
     auto driver = make();
-    driver->entering_master("web");
+    enter_fully(*driver);
     driver->begin_resync();
     ASSERT_TRUE(driver->resync_step());
     heavy_ = 90;  // a later slice's service changes (health, quorum) while the resync runs
@@ -300,14 +339,17 @@ TEST_F(BigTableTest, AChangeBetweenSlicesIsNotUndoneByTheRestOfTheResync) {
     while (driver->resync_step()) {
     }
     EXPECT_EQ(port_.kernel.at(key(90)).destinations.begin()->second.weight, 5u);
-    driver->left_master("web");  // a role change gating everything reads the whole table once
+    driver->left_master("web");  // a role change gating everything goes out in slices too
+    while (driver->role_step()) {
+    }
     EXPECT_TRUE(port_.kernel.empty());
     EXPECT_FALSE(driver->resync_pending());
 }
 
 TEST_F(BigTableTest, ATickDuringAResyncLetsItFinishInsteadOfStartingOver) {
     auto driver = make();
-    driver->entering_master("web");
+    enter_fully(*driver);
+    port_.keys_read = 0;
     driver->begin_resync();
     ASSERT_TRUE(driver->resync_step());
     port_.kernel.erase(key(99));  // in the last slice, not read yet

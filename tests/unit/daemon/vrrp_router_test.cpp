@@ -337,9 +337,10 @@ TEST_F(RouterTest, ALoweredMasterHandsTheVipToAHigherBackup) {
 class recording_roles final : public role_listener {
   public:
     explicit recording_roles(const fakes::fake_address_port& addresses) : addresses_(addresses) {}
-    void entering_master(const std::string& instance) override {
+    bool entering_master(const std::string& instance) override {
         events.push_back("enter " + instance +
                          " vips=" + std::to_string(addresses_.present.size()));
+        return true;
     }
     void left_master(const std::string& instance) override {
         events.push_back("leave " + instance +
@@ -745,13 +746,18 @@ class effect_log final : public role_listener, public transition_listener {
     effect_log(const fakes::fake_address_port& addresses, const fakes::fake_frame_port& frames,
                const fakes::fake_channel_factory& channels)
         : addresses_(addresses), frames_(frames), channels_(channels) {}
-    void entering_master(const std::string& instance) override { note("enter " + instance); }
+    bool entering_master(const std::string& instance) override {
+        note("enter " + instance);
+        return services_in_at_once;
+    }
     void left_master(const std::string& instance) override { note("leave " + instance); }
     void on_transition(const std::string& instance, const vrrp::state_changed& change) override {
         note("notify " + instance + " " + std::string(vrrp::to_string(change.to)));
     }
     /// "what: adverts=N vips=N garps=N" at the moment of each call.
     std::vector<std::string> lines;
+    /// false: plays a big IPVS table that goes in over several loop turns.
+    bool services_in_at_once = true;
 
   private:
     void note(const std::string& what) {
@@ -827,6 +833,45 @@ TEST_F(EffectOrderTest, TwoInstancesTakingOverTogetherShareOneAdvertBatchBeforeA
     ASSERT_GE(log_.lines.size(), 4u);
     EXPECT_EQ(log_.lines[0], "enter a: adverts=1 vips=0 garps=0");
     EXPECT_EQ(log_.lines[1], "enter b: adverts=1 vips=0 garps=0");
+}
+
+TEST_F(EffectOrderTest, VipsGarpAndNotifyWaitForServicesThatGoInOverSeveralTurns) {
+    build_logged({make_instance("web", 51, 100, {"10.0.0.100/24"})});
+    log_.services_in_at_once = false;
+    router_->start();
+    log_.lines.clear();
+    run_until(now_ + 4s);
+    ASSERT_EQ(router_->status().at(0).state, vrrp::state::master);
+    // Adverts go on every interval while the table goes in; the VIP, GARP and notify wait.
+    EXPECT_EQ(log_.lines, (std::vector<std::string>{"enter web: adverts=1 vips=0 garps=0"}));
+    run_until(now_ + 300ms);
+    EXPECT_FALSE(addresses_.has("eth0", "10.0.0.100/24"));
+    EXPECT_TRUE(frames_.sent.empty());
+    router_->services_ready();
+    EXPECT_TRUE(addresses_.has("eth0", "10.0.0.100/24"));
+    ASSERT_EQ(log_.lines.size(), 2u);
+    EXPECT_EQ(log_.lines[1].rfind("notify web MASTER: ", 0), 0u) << log_.lines[1];
+    EXPECT_NE(log_.lines[1].find("vips=1 garps=1"), std::string::npos) << log_.lines[1];
+    // The whole GARP burst runs from the moment the VIP exists.
+    run_until(now_ + 1s);
+    EXPECT_EQ(frames_.sent.size(), 5u);
+}
+
+TEST_F(EffectOrderTest, AnInstanceLeavingBeforeItsServicesAreInNeverAddsItsVip) {
+    build_logged({make_instance("web", 51, 100, {"10.0.0.100/24"})});
+    log_.services_in_at_once = false;
+    router_->start();
+    run_until(now_ + 4s);
+    log_.lines.clear();
+    deliver(advert_bytes(51, 200, "10.0.0.2", "10.0.0.100"), "10.0.0.2");
+    router_->services_ready();
+    EXPECT_FALSE(addresses_.has("eth0", "10.0.0.100/24"));
+    EXPECT_TRUE(frames_.sent.empty());
+    // notify_master (held back) before notify_backup, both after the leave.
+    ASSERT_EQ(log_.lines.size(), 3u);
+    EXPECT_EQ(log_.lines[0].rfind("leave web", 0), 0u);
+    EXPECT_EQ(log_.lines[1].rfind("notify web MASTER", 0), 0u);
+    EXPECT_EQ(log_.lines[2].rfind("notify web BACKUP", 0), 0u);
 }
 
 }  // namespace

@@ -865,6 +865,21 @@ TEST(VrrpGarp, ImmediateBurstWithoutRefresh) {
     EXPECT_EQ(times_of<send_garp>(log), (std::vector<std::int64_t>{us(became + 10ms)}));
 }
 
+TEST(VrrpGarp, RestartedAnnouncementsRunTheWholeBurstAgainOnlyWhileMaster) {
+    auto config = make_config(150);
+    config.garp = garp_settings{0ms, 3, 10ms, 0ms};
+    instance inst(config);
+    inst.start(t0, true);
+    EXPECT_TRUE(inst.restart_announcements(t0).empty()) << "a Backup announces nothing";
+    const auto became = t0 + mdi(150);
+    inst.on_timer(became);
+    drive(inst, became + 1s);  // the first burst is over
+    const auto late = became + 1s;
+    EXPECT_EQ(inst.restart_announcements(late), (actions{send_garp{}}));
+    EXPECT_EQ(times_of<send_garp>(drive(inst, late + 1s)),
+              (std::vector<std::int64_t>{us(late + 10ms), us(late + 20ms)}));
+}
+
 TEST(VrrpGarp, RefreshOnlyAndZeroSpacing) {
     auto refresh_only = make_config(255);
     refresh_only.garp = garp_settings{0ms, 0, 10ms, 1s};
