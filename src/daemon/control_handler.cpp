@@ -114,7 +114,7 @@ control::status_view status_view_of(const runtime& daemon) {
 std::vector<control::service_view> service_views_of(runtime& daemon) {
     ipvs::table kernel;
     ipvs::counter_table counters;
-    if (daemon.ipvs().active() && daemon.ipvs_client().dump(kernel, counters)) {
+    if (daemon.ipvs().active() && daemon.ipvs_port().dump(kernel, counters)) {
         kernel.clear();  // a failed read shows every service as not in the kernel
         counters.clear();
     }

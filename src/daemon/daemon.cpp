@@ -19,6 +19,7 @@
 #include "vipd/config/loader.hpp"
 #include "vipd/control/server.hpp"
 #include "vipd/daemon/control_handler.hpp"
+#include "vipd/daemon/linux_ports.hpp"
 #include "vipd/daemon/metrics_view.hpp"
 #include "vipd/metrics/http_server.hpp"
 #include "vipd/daemon/periodic_timer.hpp"
@@ -332,10 +333,12 @@ int run(const options& opts) {
     }
 
     asio::io_context io;
+    std::unique_ptr<linux_ports> kernel;
     std::unique_ptr<runtime> daemon;
     try {
+        kernel = std::make_unique<linux_ports>(io);
         daemon = std::make_unique<runtime>(io, std::move(*result.config), opts.config_file,
-                                           host_name(), logs);
+                                           host_name(), logs, kernel->ports());
     } catch (const std::exception& error) {
         logs.daemon().critical("{}", error.what());
         return 1;

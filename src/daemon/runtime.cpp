@@ -4,18 +4,14 @@
 
 #include <algorithm>
 #include <set>
-#include <stdexcept>
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
 #include "vipd/config/desired_table.hpp"
 #include "vipd/config/loader.hpp"
-#include "vipd/daemon/channel_factory.hpp"
 #include "vipd/daemon/daemon.hpp"
 #include "vipd/daemon/state_file.hpp"
-#include "vipd/health/checkers/probe.hpp"
-#include "vipd/net/linux/vrrp_socket.hpp"
 
 namespace vipd::daemon {
 namespace {
@@ -82,18 +78,6 @@ std::string describe(const reload_summary& summary) {
 
 }  // namespace
 
-class runtime::channels final : public channel_factory {
-  public:
-    explicit channels(asio::io_context& io) : io_(io) {}
-    std::unique_ptr<net::advert_channel> open(const std::string& interface, address_family family,
-                                              std::error_code& error) override {
-        return net::linux::vrrp_socket::open(io_, interface, family, error);
-    }
-
-  private:
-    asio::io_context& io_;
-};
-
 /// The router's role listener: the IPVS driver, whose big tables go in over several loop
 /// turns that this adapter schedules.
 class runtime::roles final : public role_listener {
@@ -118,32 +102,24 @@ class runtime::roles final : public role_listener {
 };
 
 runtime::runtime(asio::io_context& io, config::daemon_config config, std::string config_file,
-                 std::string default_router_id, const logging::log_set& logs)
+                 std::string default_router_id, const logging::log_set& logs, runtime_ports ports)
     : io_(io),
       config_file_(std::move(config_file)),
       default_router_id_(std::move(default_router_id)),
       logs_(logs),
       config_(std::make_unique<const config::daemon_config>(std::move(config))),
       started_(std::chrono::system_clock::now()),
+      ports_(std::move(ports)),
       router_timer_(io),
       health_timer_(io),
       converge_timer_(io),
       role_slice_timer_(io),
       resync_slice_timer_(io) {
-    try {
-        addresses_ = std::make_unique<net::linux::rtnl_addresses>();
-        links_ = std::make_unique<net::linux::rtnl_link_monitor>(io);
-        frames_ = std::make_unique<net::linux::packet_socket>();
-    } catch (const std::exception& error) {
-        throw std::runtime_error(std::string("cannot open kernel interfaces: ") + error.what());
-    }
-    channels_ = std::make_unique<channels>(io);
-
     // Health checks run on every director; their results shape the IPVS table and the
     // priorities of instances that track scripts or virtual servers.
     health_ = make_health(*config_);
     ipvs_ = std::make_unique<ipvs_driver>(
-        ipvs_client_,
+        ports_.ipvs,
         [this](const std::set<std::string>& masters) {
             return config::desired_table(
                 *config_,
@@ -159,7 +135,8 @@ runtime::runtime(asio::io_context& io, config::daemon_config config, std::string
     roles_ = std::make_unique<roles>(*this);
     router_ = std::make_unique<vrrp_router>(
         *config_,
-        router_ports{*addresses_, *frames_, *links_, *channels_, roles_.get(), notify_.get(),
+        router_ports{ports_.addresses, ports_.frames, ports_.links, ports_.channels, roles_.get(),
+                     notify_.get(),
                      [this](const std::set<vips::address>& owned) {
                          record_.addresses = owned;
                          write_record();
@@ -194,11 +171,7 @@ std::unique_ptr<health_driver> runtime::make_health(const config::daemon_config&
     };
     events.deadlines_changed = [this] { arm_health_timer(); };
     return std::make_unique<health_driver>(
-        config,
-        [this](const health::check_spec& spec, const health::checkers::probe_target& target) {
-            return health::checkers::make_probe(io_, spec, target);
-        },
-        logs_, [] { return steady_clock::now(); }, std::move(events));
+        config, ports_.probes, logs_, [] { return steady_clock::now(); }, std::move(events));
 }
 
 // The router asks for the timer to be re-armed after every event; one timer serves every

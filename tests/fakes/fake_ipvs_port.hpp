@@ -56,6 +56,9 @@ class fake_ipvs_port : public ipvs::ipvs_port {
     int apply_calls = 0;
     std::vector<ipvs::operation> applied;  ///< every op passed to apply(), failed ones too
     std::vector<std::error_code> errors;   ///< the result of each op in `applied`
+    /// When set, one line per operation applied ("ipvs " + to_string(op)), shared with other
+    /// fakes to read the order of kernel changes (fake_ports.hpp's journal).
+    std::vector<std::string>* changes = nullptr;
 
     bool available() override { return has_ipvs; }
 
@@ -65,6 +68,18 @@ class fake_ipvs_port : public ipvs::ipvs_port {
             return errno_code(ENOENT);
         }
         out = kernel;
+        return {};
+    }
+
+    /// The table with zeroed counters: no traffic passes through a fake.
+    std::error_code dump(ipvs::table& out, ipvs::counter_table& counters) override {
+        counters.clear();
+        if (auto error = dump(out)) {
+            return error;
+        }
+        for (const auto& [key, service] : out) {
+            counters[key] = {};
+        }
         return {};
     }
 
@@ -110,6 +125,9 @@ class fake_ipvs_port : public ipvs::ipvs_port {
             }
             applied.push_back(op);
             errors.push_back(error);
+            if (!error && changes != nullptr) {
+                changes->push_back("ipvs " + ipvs::to_string(op));
+            }
             results.push_back(ipvs::operation_result{op, error});
         }
         return results;

@@ -14,6 +14,16 @@
 
 namespace vipd::fakes {
 
+/// One line per kernel change, shared by several fakes, so a test can read the order in which
+/// addresses, frames, adverts and IPVS operations reached "the kernel".
+using journal = std::vector<std::string>;
+
+inline void note(journal* to, std::string line) {
+    if (to != nullptr) {
+        to->push_back(std::move(line));
+    }
+}
+
 /// Addresses as the kernel keeps them. `keeps_tags` = false plays a kernel before 5.18: the tag
 /// vipd asks for is dropped and dumps report no protocol at all.
 class fake_address_port : public net::address_port {
@@ -40,11 +50,14 @@ class fake_address_port : public net::address_port {
         if (!present.insert(entry{interface, prefix, keeps_tags}).second) {
             return std::make_error_code(std::errc::file_exists);
         }
+        note(changes, calls.back());
         return {};
     }
     std::error_code remove(const std::string& interface, const ip_prefix& prefix) override {
         calls.push_back("remove " + interface + " " + prefix.to_string());
-        present.erase(entry{interface, prefix, false});
+        if (present.erase(entry{interface, prefix, false}) > 0) {
+            note(changes, calls.back());
+        }
         return {};
     }
     std::error_code list(std::vector<net::host_address>& out) override {
@@ -75,6 +88,7 @@ class fake_address_port : public net::address_port {
     bool fail_list = false;
     bool keeps_tags = true;
     int dumps = 0;
+    journal* changes = nullptr;  ///< addresses actually added or removed
 };
 
 class fake_link_monitor : public net::link_monitor {
@@ -110,9 +124,11 @@ class fake_frame_port : public net::frame_port {
     std::error_code send(const std::string& interface,
                          std::span<const std::uint8_t> frame) override {
         sent.emplace_back(interface, std::vector<std::uint8_t>(frame.begin(), frame.end()));
+        note(changes, "frame " + interface);
         return {};
     }
     std::vector<std::pair<std::string, std::vector<std::uint8_t>>> sent;
+    journal* changes = nullptr;
 };
 
 class fake_advert_channel : public net::advert_channel {
@@ -124,6 +140,11 @@ class fake_advert_channel : public net::advert_channel {
     std::error_code send(std::span<const std::vector<std::uint8_t>> messages,
                          const ip_address& source) override {
         batches.push_back({{messages.begin(), messages.end()}, source});
+        for (const auto& message : messages) {
+            // VRID and priority: bytes 1 and 2 of either version's header.
+            note(changes, "advert vrid " + std::to_string(message.at(1)) + " priority " +
+                              std::to_string(message.at(2)));
+        }
         return {};
     }
     void on_receive(receive_handler handler) override { receive = std::move(handler); }
@@ -132,6 +153,7 @@ class fake_advert_channel : public net::advert_channel {
 
     std::vector<batch> batches;
     receive_handler receive;
+    journal* changes = nullptr;
 };
 
 class fake_channel_factory : public daemon::channel_factory {
@@ -143,6 +165,7 @@ class fake_channel_factory : public daemon::channel_factory {
             return nullptr;
         }
         auto channel = std::make_unique<fake_advert_channel>();
+        channel->changes = changes;
         opened[{interface, family}] = channel.get();
         ++opens;
         return channel;
@@ -150,6 +173,7 @@ class fake_channel_factory : public daemon::channel_factory {
     std::map<std::pair<std::string, address_family>, fake_advert_channel*> opened;
     int opens = 0;  // sockets handed out (a freed one's address may be reused)
     std::set<std::string> refuse;
+    journal* changes = nullptr;  ///< given to every channel opened from now on
 };
 
 }  // namespace vipd::fakes

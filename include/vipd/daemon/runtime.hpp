@@ -1,8 +1,9 @@
 #pragma once
 /// The running daemon: owns the configuration in force and every component built from it (the
 /// VRRP router, the health driver, the IPVS driver, the notify hooks) on one io_context, and
-/// replaces the configuration in place on a reload. The shell (daemon.cpp) owns the process:
-/// signals, systemd notifications, the control socket and the metrics endpoint.
+/// replaces the configuration in place on a reload. The kernel comes in through runtime_ports,
+/// built by the shell (daemon.cpp, from linux_ports) or by tests (fakes). The shell owns the
+/// process: signals, systemd notifications, the control socket and the metrics endpoint.
 
 #include <chrono>
 #include <cstdint>
@@ -16,14 +17,11 @@
 #include "vipd/daemon/ipvs_driver.hpp"
 #include "vipd/daemon/notify_hooks.hpp"
 #include "vipd/daemon/periodic_timer.hpp"
+#include "vipd/daemon/runtime_ports.hpp"
 #include "vipd/daemon/state_file.hpp"
 #include "vipd/daemon/vrrp_router.hpp"
-#include "vipd/ipvs/linux/genl_client.hpp"
 #include "vipd/logging/logging.hpp"
 #include "vipd/net/linux/asio.hpp"
-#include "vipd/net/linux/packet_socket.hpp"
-#include "vipd/net/linux/rtnl_addresses.hpp"
-#include "vipd/net/linux/rtnl_link_monitor.hpp"
 
 namespace vipd::daemon {
 
@@ -36,9 +34,10 @@ struct reload_outcome {
 
 class runtime {
   public:
-    /// Opens the kernel interfaces; throws std::runtime_error naming what could not be opened.
+    /// Builds every component on `ports`, which must outlive the runtime. Touches no kernel
+    /// state until start().
     runtime(asio::io_context& io, config::daemon_config config, std::string config_file,
-            std::string default_router_id, const logging::log_set& logs);
+            std::string default_router_id, const logging::log_set& logs, runtime_ports ports);
     ~runtime();
     runtime(const runtime&) = delete;
     runtime& operator=(const runtime&) = delete;
@@ -60,14 +59,13 @@ class runtime {
     const vrrp_router& router() const noexcept { return *router_; }
     const health_driver& health() const noexcept { return *health_; }
     const ipvs_driver& ipvs() const noexcept { return *ipvs_; }
-    ipvs::linux::genl_client& ipvs_client() noexcept { return ipvs_client_; }
+    ipvs::ipvs_port& ipvs_port() noexcept { return ports_.ipvs; }
     const notify_hooks& notify() const noexcept { return *notify_; }
     const std::optional<reload_outcome>& last_reload() const noexcept { return last_reload_; }
     std::chrono::system_clock::time_point started() const noexcept { return started_; }
     std::uint64_t reloads(bool ok) const noexcept { return ok ? reloads_ok_ : reloads_refused_; }
 
   private:
-    class channels;
     class roles;
     std::unique_ptr<health_driver> make_health(const config::daemon_config& config);
     void arm_router_timer();
@@ -96,11 +94,7 @@ class runtime {
     std::uint64_t reloads_ok_ = 0;
     std::uint64_t reloads_refused_ = 0;
 
-    std::unique_ptr<net::linux::rtnl_addresses> addresses_;
-    std::unique_ptr<net::linux::rtnl_link_monitor> links_;
-    std::unique_ptr<net::linux::packet_socket> frames_;
-    std::unique_ptr<channels> channels_;
-    ipvs::linux::genl_client ipvs_client_;
+    runtime_ports ports_;
 
     asio::steady_timer router_timer_;
     asio::steady_timer health_timer_;

@@ -28,6 +28,8 @@ class ipvs_port {
     virtual bool available() = 0;
     /// Every service in the kernel with its destinations (not only vipd's).
     virtual std::error_code dump(table& out) = 0;
+    /// The same, with every service's and real's traffic counters (for vipctl's views).
+    virtual std::error_code dump(table& out, counter_table& counters) = 0;
     /// The keys of every service in the kernel, without their destinations: one request.
     virtual std::error_code list(std::set<service_key>& out) = 0;
     /// Just these services as the kernel has them now, with their destinations; a key the

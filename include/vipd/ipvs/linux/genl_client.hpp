@@ -66,7 +66,7 @@ class genl_client final : public ipvs_port {
     std::error_code dump(table& out) override;
     /// The same dump, also collecting every service's and real's traffic counters (for
     /// vipctl ipvs; the reconciler never needs them).
-    std::error_code dump(table& out, counter_table& counters);
+    std::error_code dump(table& out, counter_table& counters) override;
     /// The GET_SERVICE dump alone: one request however many destinations there are.
     std::error_code list(std::set<service_key>& out) override;
     /// Per key, a GET_SERVICE request (ESRCH: the kernel lacks it) and one GET_DEST dump.

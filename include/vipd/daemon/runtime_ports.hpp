@@ -1,0 +1,24 @@
+#pragma once
+/// The kernel as the runtime sees it: addresses, links, frames, advert sockets, IPVS and the
+/// health probes. The shell builds them from the Linux adapters (linux_ports.hpp); unit tests
+/// build them from recording fakes, so start-up and reload ordering run without root.
+
+#include "vipd/daemon/channel_factory.hpp"
+#include "vipd/daemon/health_driver.hpp"
+#include "vipd/ipvs/port.hpp"
+#include "vipd/net/ports.hpp"
+
+namespace vipd::daemon {
+
+/// Non-owning: whoever builds them keeps them alive for as long as the runtime runs.
+struct runtime_ports {
+    net::address_port& addresses;
+    net::link_monitor& links;
+    net::frame_port& frames;
+    channel_factory& channels;
+    ipvs::ipvs_port& ipvs;
+    /// Makes one health probe; the probes run on the runtime's event loop.
+    probe_factory probes;
+};
+
+}  // namespace vipd::daemon

@@ -1,0 +1,369 @@
+#include "vipd/daemon/runtime.hpp"
+
+#include <gtest/gtest.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
+#include <sstream>
+
+#include "fakes/fake_ipvs_port.hpp"
+#include "fakes/fake_ports.hpp"
+#include "fakes/fake_probe.hpp"
+#include "vipd/config/loader.hpp"
+
+// The runtime on fakes and a real io_context: the order in which start-up, reload and shutdown
+// reach the kernel (services, addresses, adverts, frames), and what a failing adapter does.
+// VRRP runs at 10 ms adverts so that a backup takes over within a few tens of milliseconds.
+
+namespace vipd::daemon {
+namespace {
+
+using namespace std::chrono_literals;
+
+/// A director's configuration: `web` (VRID 51, owner, VIP 10.0.0.100/24, one DR service) plus
+/// whatever `extra` adds.
+std::string director_config(const std::string& state_file, const std::string& extra = "",
+                            bool with_web = true) {
+    std::string text =
+        "[global]\nrouter_id = \"dir1\"\ncontrol_socket = \"\"\n"
+        "vip_resync_interval = \"100ms\"\nstate_file = \"" +
+        state_file + "\"\n\n[ipvs]\nresync_interval = \"100ms\"\n";
+    if (with_web) {
+        text += R"(
+[[vrrp]]
+name = "web"
+interface = "eth0"
+vrid = 51
+priority = 255
+advert_interval = "10ms"
+vips = ["10.0.0.100/24"]
+
+[[virtual_server]]
+address = "10.0.0.100"
+port = 80
+scheduler = "rr"
+forwarding = "dr"
+  [[virtual_server.real]]
+  address = "10.0.0.40"
+)";
+    }
+    return text + extra;
+}
+
+constexpr const char* k_api = R"(
+[[vrrp]]
+name = "api"
+interface = "eth0"
+vrid = 52
+priority = 255
+advert_interval = "10ms"
+vips = ["10.0.0.200/24"]
+
+[[virtual_server]]
+address = "10.0.0.200"
+port = 80
+scheduler = "rr"
+forwarding = "dr"
+  [[virtual_server.real]]
+  address = "10.0.0.41"
+)";
+
+net::link_status eth0_up() {
+    net::link_status link;
+    link.name = "eth0";
+    link.index = 2;
+    link.up = true;
+    link.mac = {0x02, 0, 0, 0, 0, 0x01};
+    link.primary_v4 = ip_address::parse("10.0.0.1");
+    return link;
+}
+
+ipvs::service_key tcp(const char* vip, std::uint16_t port) {
+    return ipvs::endpoint_key{ipvs::protocol::tcp, *ip_address::parse(vip), port};
+}
+
+class RuntimeTest : public ::testing::Test {
+  protected:
+    void SetUp() override {
+        std::string pattern = (std::filesystem::temp_directory_path() / "vipd-runtime-XXXXXX");
+        ASSERT_NE(::mkdtemp(pattern.data()), nullptr);
+        dir_ = pattern;
+        config_file_ = (dir_ / "vipd.toml").string();
+        state_file_ = (dir_ / "state").string();
+        links_.links["eth0"] = eth0_up();
+        addresses_.changes = &journal_;
+        frames_.changes = &journal_;
+        channels_.changes = &journal_;
+        ipvs_.changes = &journal_;
+    }
+    void TearDown() override {
+        runtime_.reset();
+        std::filesystem::remove_all(dir_);
+    }
+
+    void write_config(const std::string& text) { std::ofstream(config_file_) << text; }
+
+    /// Loads the file and builds the runtime on the fakes (not started).
+    void build(const std::string& text) {
+        write_config(text);
+        auto loaded = config::load_file(config_file_, "dir1");
+        ASSERT_TRUE(loaded.ok()) << loaded.errors.front().to_string();
+        runtime_ = std::make_unique<runtime>(
+            io_, std::move(*loaded.config), config_file_, "dir1", logs_,
+            runtime_ports{addresses_, links_, frames_, channels_, ipvs_, probes_.factory()});
+    }
+
+    void run_for(std::chrono::milliseconds how_long) {
+        io_.restart();
+        io_.run_for(how_long);
+    }
+
+    /// Index of the first journal line starting with `prefix` at or after `from`; fails the
+    /// test when there is none.
+    std::size_t first(const std::string& prefix, std::size_t from = 0) const {
+        for (std::size_t i = from; i < journal_.size(); ++i) {
+            if (journal_[i].rfind(prefix, 0) == 0) {
+                return i;
+            }
+        }
+        ADD_FAILURE() << "no \"" << prefix << "\" in the journal:\n" << journal_text();
+        return journal_.size();
+    }
+    bool any(const std::string& prefix) const {
+        return std::any_of(journal_.begin(), journal_.end(), [&prefix](const std::string& line) {
+            return line.rfind(prefix, 0) == 0;
+        });
+    }
+    /// The journal without adverts: what changed in the kernel.
+    std::vector<std::string> kernel_changes() const {
+        std::vector<std::string> out;
+        for (const auto& line : journal_) {
+            if (line.rfind("advert ", 0) != 0) {
+                out.push_back(line);
+            }
+        }
+        return out;
+    }
+    std::string journal_text() const {
+        std::ostringstream text;
+        for (const auto& line : journal_) {
+            text << "  " << line << "\n";
+        }
+        return text.str();
+    }
+    std::string state_text() const {
+        std::ifstream in(state_file_);
+        std::ostringstream text;
+        text << in.rdbuf();
+        return text.str();
+    }
+
+    std::filesystem::path dir_;
+    std::string config_file_;
+    std::string state_file_;
+    fakes::journal journal_;
+    fakes::fake_address_port addresses_;
+    fakes::fake_link_monitor links_;
+    fakes::fake_frame_port frames_;
+    fakes::fake_channel_factory channels_;
+    fakes::fake_ipvs_port ipvs_;
+    fakes::fake_probes probes_;
+    logging::log_set logs_{logging::target::stderr_stream, spdlog::level::off};
+    asio::io_context io_;
+    std::unique_ptr<runtime> runtime_;
+};
+
+TEST_F(RuntimeTest, StartPutsTheAdvertFirstThenServicesThenTheVipThenGarp) {
+    build(director_config(state_file_));
+    runtime_->start();
+    run_for(100ms);
+    const auto advert = first("advert vrid 51 priority 255");
+    const auto service = first("ipvs add tcp 10.0.0.100:80");
+    const auto real = first("ipvs add tcp 10.0.0.100:80 -> 10.0.0.40:80");
+    const auto vip = first("add eth0 10.0.0.100/24");
+    const auto garp = first("frame eth0");
+    EXPECT_LT(advert, service) << journal_text();
+    EXPECT_LT(service, real) << journal_text();
+    EXPECT_LT(real, vip) << journal_text();
+    EXPECT_LT(vip, garp) << journal_text();
+    EXPECT_NE(state_text().find("10.0.0.100"), std::string::npos) << state_text();
+}
+
+TEST_F(RuntimeTest, StartRemovesTheRecordedLeftoversButNobodyElses) {
+    // A crashed run left a service and a VIP it recorded; someone else has a service and an
+    // address of their own.
+    std::ofstream(state_file_) << "tcp 10.0.0.99 80\nvip eth0 10.0.0.99/24\n";
+    ipvs_.kernel[tcp("10.0.0.99", 80)].settings.scheduler = "rr";
+    ipvs_.kernel[tcp("10.0.0.98", 80)].settings.scheduler = "rr";
+    addresses_.present.insert({"eth0", *ip_prefix::parse("10.0.0.99/24"), false});
+    addresses_.present.insert({"eth0", *ip_prefix::parse("10.0.0.98/24"), false});
+    build(director_config(state_file_));
+    runtime_->start();
+    run_for(100ms);
+    EXPECT_FALSE(ipvs_.kernel.contains(tcp("10.0.0.99", 80))) << journal_text();
+    EXPECT_TRUE(ipvs_.kernel.contains(tcp("10.0.0.98", 80)));
+    EXPECT_FALSE(addresses_.has("eth0", "10.0.0.99/24")) << journal_text();
+    EXPECT_TRUE(addresses_.has("eth0", "10.0.0.98/24"));
+    EXPECT_TRUE(addresses_.has("eth0", "10.0.0.100/24"));
+    EXPECT_EQ(state_text().find("10.0.0.99"), std::string::npos) << state_text();
+}
+
+TEST_F(RuntimeTest, AStaticVipComesUpAfterItsServiceEvenWithoutAnyInstance) {
+    build("[global]\nrouter_id = \"dir1\"\ncontrol_socket = \"\"\nstate_file = \"" + state_file_ +
+          "\"\nstatic_vips = [\"192.168.100.1/32 dev dummy1\"]\n\n"
+          "[[virtual_server]]\naddress = \"192.168.100.1\"\nport = 80\nscheduler = \"rr\"\n"
+          "forwarding = \"nat\"\n  [[virtual_server.real]]\n  address = \"127.0.0.1\"\n"
+          "  port = 8081\n");
+    runtime_->start();
+    run_for(50ms);
+    EXPECT_LT(first("ipvs add tcp 192.168.100.1:80"), first("add dummy1 192.168.100.1/32"))
+        << journal_text();
+    EXPECT_FALSE(any("advert"));
+}
+
+TEST_F(RuntimeTest, AReloadPutsNewServicesInBeforeTheirVipAndTakesDroppedOnesOutAfterTheirs) {
+    build(director_config(state_file_));
+    runtime_->start();
+    run_for(100ms);
+    ASSERT_TRUE(addresses_.has("eth0", "10.0.0.100/24"));
+    journal_.clear();
+    // web goes, api comes.
+    write_config(director_config(state_file_, k_api, false));
+    const auto& outcome = runtime_->reload();
+    run_for(100ms);
+    ASSERT_TRUE(outcome.ok) << outcome.message;
+    EXPECT_NE(outcome.message.find("added api"), std::string::npos) << outcome.message;
+    EXPECT_NE(outcome.message.find("removed web"), std::string::npos) << outcome.message;
+    // web resigns, its VIP goes, then its service.
+    const auto resign = first("advert vrid 51 priority 0");
+    const auto web_vip = first("remove eth0 10.0.0.100/24");
+    const auto web_service = first("ipvs delete tcp 10.0.0.100:80");
+    EXPECT_LT(resign, web_vip) << journal_text();
+    EXPECT_LT(web_vip, web_service) << journal_text();
+    // api announces itself, its service goes in, then its VIP, then GARP.
+    const auto api_advert = first("advert vrid 52 priority 255");
+    const auto api_service = first("ipvs add tcp 10.0.0.200:80");
+    const auto api_vip = first("add eth0 10.0.0.200/24");
+    EXPECT_LT(api_advert, api_service) << journal_text();
+    EXPECT_LT(api_service, api_vip) << journal_text();
+    EXPECT_LT(api_vip, first("frame eth0", api_vip)) << journal_text();
+    EXPECT_FALSE(ipvs_.kernel.contains(tcp("10.0.0.100", 80)));
+    EXPECT_EQ(state_text().find("10.0.0.100"), std::string::npos) << state_text();
+    EXPECT_NE(state_text().find("10.0.0.200"), std::string::npos) << state_text();
+}
+
+TEST_F(RuntimeTest, AnUnchangedReloadTouchesNothing) {
+    build(director_config(state_file_));
+    runtime_->start();
+    run_for(100ms);
+    journal_.clear();
+    const auto& outcome = runtime_->reload();
+    run_for(100ms);
+    EXPECT_TRUE(outcome.ok) << outcome.message;
+    EXPECT_TRUE(kernel_changes().empty()) << journal_text();
+    EXPECT_TRUE(any("advert vrid 51 priority 255")) << "adverts go on";
+}
+
+TEST_F(RuntimeTest, AnInvalidReloadIsRefusedWithItsPlaceAndChangesNothing) {
+    build(director_config(state_file_));
+    runtime_->start();
+    run_for(100ms);
+    journal_.clear();
+    auto text = director_config(state_file_);
+    text.replace(text.find("vrid = 51"), 9, "vrid = 300");
+    write_config(text);
+    const auto& outcome = runtime_->reload();
+    run_for(100ms);
+    EXPECT_FALSE(outcome.ok);
+    EXPECT_NE(outcome.message.find(config_file_ + ":13:"), std::string::npos) << outcome.message;
+    EXPECT_NE(outcome.message.find("vrrp[0].vrid"), std::string::npos) << outcome.message;
+    EXPECT_TRUE(kernel_changes().empty()) << journal_text();
+    EXPECT_TRUE(addresses_.has("eth0", "10.0.0.100/24"));
+    EXPECT_EQ(runtime_->reloads(false), 1u);
+}
+
+TEST_F(RuntimeTest, ShutdownResignsThenRemovesTheVipThenTheServicesAndTheRecord) {
+    build(director_config(state_file_));
+    runtime_->start();
+    run_for(100ms);
+    journal_.clear();
+    runtime_->shutdown();
+    const auto resign = first("advert vrid 51 priority 0");
+    const auto vip = first("remove eth0 10.0.0.100/24");
+    const auto service = first("ipvs delete tcp 10.0.0.100:80");
+    EXPECT_LT(resign, vip) << journal_text();
+    EXPECT_LT(vip, service) << journal_text();
+    EXPECT_TRUE(ipvs_.kernel.empty());
+    EXPECT_FALSE(std::filesystem::exists(state_file_));
+}
+
+// ---- failing adapters ----
+
+TEST_F(RuntimeTest, WithoutIpvsTheVipStillComesUpAndNoServiceIsRecorded) {
+    ipvs_.has_ipvs = false;
+    build(director_config(state_file_));
+    runtime_->start();
+    run_for(100ms);
+    EXPECT_TRUE(addresses_.has("eth0", "10.0.0.100/24")) << journal_text();
+    EXPECT_FALSE(any("ipvs "));
+    EXPECT_EQ(state_text().find("tcp "), std::string::npos) << state_text();
+    EXPECT_NE(state_text().find("10.0.0.100"), std::string::npos) << state_text();
+}
+
+TEST_F(RuntimeTest, AFailedServiceStillLetsTheVipUpAndTheResyncRepairsIt) {
+    bool refuse = true;
+    ipvs_.inject = [&refuse](const ipvs::operation& op) {
+        return refuse && std::holds_alternative<ipvs::add_service>(op)
+                   ? std::error_code(EPERM, std::generic_category())
+                   : std::error_code();
+    };
+    build(director_config(state_file_));
+    runtime_->start();
+    run_for(100ms);
+    EXPECT_TRUE(addresses_.has("eth0", "10.0.0.100/24")) << "VRRP matters more than one service";
+    EXPECT_FALSE(ipvs_.kernel.contains(tcp("10.0.0.100", 80)));
+    refuse = false;
+    run_for(400ms);  // [ipvs] resync_interval = 100ms
+    ASSERT_TRUE(ipvs_.kernel.contains(tcp("10.0.0.100", 80))) << journal_text();
+    EXPECT_EQ(ipvs_.kernel.at(tcp("10.0.0.100", 80)).destinations.size(), 1u);
+}
+
+TEST_F(RuntimeTest, AFailedAddressAddIsRepairedByTheVipResync) {
+    addresses_.fail_next_add = true;
+    build(director_config(state_file_));
+    runtime_->start();
+    run_for(30ms);
+    EXPECT_FALSE(addresses_.has("eth0", "10.0.0.100/24"));
+    run_for(400ms);  // [global] vip_resync_interval = 100ms
+    EXPECT_TRUE(addresses_.has("eth0", "10.0.0.100/24")) << journal_text();
+    EXPECT_LT(first("ipvs add tcp 10.0.0.100:80"), first("add eth0 10.0.0.100/24"));
+}
+
+TEST_F(RuntimeTest, ASocketThatCannotOpenKeepsTheVipDownUntilItOpens) {
+    channels_.refuse.insert("eth0");
+    build(director_config(state_file_));
+    runtime_->start();
+    run_for(100ms);
+    EXPECT_EQ(runtime_->router().status().at(0).state, vrrp::state::fault);
+    EXPECT_TRUE(kernel_changes().empty()) << journal_text();
+    channels_.refuse.clear();
+    run_for(1500ms);  // retried every second
+    EXPECT_EQ(runtime_->router().status().at(0).state, vrrp::state::master);
+    EXPECT_LT(first("ipvs add tcp 10.0.0.100:80"), first("add eth0 10.0.0.100/24"));
+}
+
+TEST_F(RuntimeTest, AStateFileThatCannotBeWrittenDoesNotStopTheDaemon) {
+    std::ofstream(dir_ / "file") << "not a directory\n";
+    const auto blocked = (dir_ / "file" / "state").string();
+    build(director_config(blocked));
+    runtime_->start();
+    run_for(100ms);
+    EXPECT_TRUE(addresses_.has("eth0", "10.0.0.100/24"));
+    EXPECT_TRUE(ipvs_.kernel.contains(tcp("10.0.0.100", 80)));
+    runtime_->shutdown();
+    EXPECT_TRUE(ipvs_.kernel.empty());
+}
+
+}  // namespace
+}  // namespace vipd::daemon
