@@ -13,28 +13,13 @@
 
 #include <benchmark/benchmark.h>
 
+#include "vipd/daemon/linux_ports.hpp"
 #include "vipd/daemon/vrrp_router.hpp"
 #include "vipd/net/linux/asio.hpp"
-#include "vipd/net/linux/packet_socket.hpp"
-#include "vipd/net/linux/rtnl_addresses.hpp"
-#include "vipd/net/linux/rtnl_link_monitor.hpp"
-#include "vipd/net/linux/vrrp_socket.hpp"
 
 namespace {
 
 using namespace vipd;
-
-class socket_factory final : public daemon::channel_factory {
-  public:
-    explicit socket_factory(asio::io_context& io) : io_(io) {}
-    std::unique_ptr<net::advert_channel> open(const std::string& interface, address_family family,
-                                              std::error_code& error) override {
-        return net::linux::vrrp_socket::open(io_, interface, family, error);
-    }
-
-  private:
-    asio::io_context& io_;
-};
 
 bool setup_namespace() {
     if (geteuid() != 0 || unshare(CLONE_NEWNET) != 0) {
@@ -66,17 +51,16 @@ void BM_BackupToMasterReaction(benchmark::State& state) {
         return;
     }
     asio::io_context io;
-    net::linux::rtnl_addresses addresses;
-    net::linux::rtnl_link_monitor links(io);
-    net::linux::packet_socket frames;
-    socket_factory channels(io);
+    daemon::linux_ports kernel(io);  // the daemon's own adapters
+    const auto ports = kernel.ports();
     logging::log_set logs(logging::target::stderr_stream, spdlog::level::off);
     const auto config = one_instance();
     for (auto _ : state) {
         state.PauseTiming();
         time_point now = steady_clock::now();
         daemon::vrrp_router router(
-            config, {addresses, frames, links, channels}, logs, [&] { return now; }, [] {});
+            config, {ports.addresses, ports.frames, ports.links, ports.channels}, logs,
+            [&] { return now; }, [] {});
         router.start();
         now = *router.next_deadline();  // the master down timer
         state.ResumeTiming();
