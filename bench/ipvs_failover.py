@@ -72,19 +72,7 @@ def destinations_ipvsadm(ns: str) -> int:
 
 
 def has_vip(pid: int) -> bool:
-    """VIP is a local address of pid's namespace: fib_trie lists it as "/32 host LOCAL"."""
-    try:
-        with open(f"/proc/{pid}/net/fib_trie") as f:
-            text = f.read()
-    except OSError:
-        return False
-    at = text.find(f"|-- {VIP}\n")
-    while at >= 0:
-        nxt = text.find("|--", at + 4)
-        if "host LOCAL" in text[at:nxt if nxt >= 0 else len(text)]:
-            return True
-        at = text.find(f"|-- {VIP}\n", at + 4)
-    return False
+    return vt.has_local_address(pid, VIP)
 
 
 def measure_mode(ctx: vt.Context, mode: str, runs: int, interval: float, services: int,

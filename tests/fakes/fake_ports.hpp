@@ -91,6 +91,17 @@ class fake_address_port : public net::address_port {
     journal* changes = nullptr;  ///< addresses actually added or removed
 };
 
+/// The link most tests run on: eth0, up, index 2, MAC 02:00:00:00:00:01, primary 10.0.0.1.
+inline net::link_status eth0_up() {
+    net::link_status link;
+    link.name = "eth0";
+    link.index = 2;
+    link.up = true;
+    link.mac = {0x02, 0, 0, 0, 0, 0x01};
+    link.primary_v4 = ip_address::parse("10.0.0.1");
+    return link;
+}
+
 class fake_link_monitor : public net::link_monitor {
   public:
     std::optional<net::link_status> status(const std::string& interface) override {

@@ -21,63 +21,33 @@ namespace {
 
 using namespace std::chrono_literals;
 
-/// A director's configuration: `web` (VRID 51, owner, VIP 10.0.0.100/24, one DR service) plus
-/// whatever `extra` adds.
+/// An address owner (priority 255, so Master at once; 10 ms adverts) with one VIP and one DR
+/// service on it.
+std::string owner_with_service(const std::string& name, int vrid, const std::string& vip,
+                               const std::string& real) {
+    return "\n[[vrrp]]\nname = \"" + name +
+           "\"\ninterface = \"eth0\"\nvrid = " + std::to_string(vrid) +
+           "\npriority = 255\nadvert_interval = \"10ms\"\nvips = [\"" + vip +
+           "/24\"]\n\n[[virtual_server]]\naddress = \"" + vip +
+           "\"\nport = 80\nscheduler = \"rr\"\nforwarding = \"dr\"\n"
+           "  [[virtual_server.real]]\n  address = \"" +
+           real + "\"\n";
+}
+
+const std::string k_web = owner_with_service("web", 51, "10.0.0.100", "10.0.0.40");
+const std::string k_api = owner_with_service("api", 52, "10.0.0.200", "10.0.0.41");
+
+/// A director's configuration: `web` (unless left out) plus whatever `extra` adds, with the
+/// state file at `state_file` and 100 ms resyncs.
 std::string director_config(const std::string& state_file, const std::string& extra = "",
                             bool with_web = true) {
-    std::string text =
-        "[global]\nrouter_id = \"dir1\"\ncontrol_socket = \"\"\n"
-        "vip_resync_interval = \"100ms\"\nstate_file = \"" +
-        state_file + "\"\n\n[ipvs]\nresync_interval = \"100ms\"\n";
-    if (with_web) {
-        text += R"(
-[[vrrp]]
-name = "web"
-interface = "eth0"
-vrid = 51
-priority = 255
-advert_interval = "10ms"
-vips = ["10.0.0.100/24"]
-
-[[virtual_server]]
-address = "10.0.0.100"
-port = 80
-scheduler = "rr"
-forwarding = "dr"
-  [[virtual_server.real]]
-  address = "10.0.0.40"
-)";
-    }
-    return text + extra;
+    return "[global]\nrouter_id = \"dir1\"\ncontrol_socket = \"\"\n"
+           "vip_resync_interval = \"100ms\"\nstate_file = \"" +
+           state_file + "\"\n\n[ipvs]\nresync_interval = \"100ms\"\n" + (with_web ? k_web : "") +
+           extra;
 }
 
-constexpr const char* k_api = R"(
-[[vrrp]]
-name = "api"
-interface = "eth0"
-vrid = 52
-priority = 255
-advert_interval = "10ms"
-vips = ["10.0.0.200/24"]
-
-[[virtual_server]]
-address = "10.0.0.200"
-port = 80
-scheduler = "rr"
-forwarding = "dr"
-  [[virtual_server.real]]
-  address = "10.0.0.41"
-)";
-
-net::link_status eth0_up() {
-    net::link_status link;
-    link.name = "eth0";
-    link.index = 2;
-    link.up = true;
-    link.mac = {0x02, 0, 0, 0, 0, 0x01};
-    link.primary_v4 = ip_address::parse("10.0.0.1");
-    return link;
-}
+using fakes::eth0_up;
 
 ipvs::service_key tcp(const char* vip, std::uint16_t port) {
     return ipvs::endpoint_key{ipvs::protocol::tcp, *ip_address::parse(vip), port};

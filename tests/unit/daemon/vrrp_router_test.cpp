@@ -33,15 +33,7 @@ config::vrrp_instance make_instance(std::string name, std::uint8_t vrid, std::ui
     return instance;
 }
 
-net::link_status eth0_up() {
-    net::link_status link;
-    link.name = "eth0";
-    link.index = 2;
-    link.up = true;
-    link.mac = {0x02, 0, 0, 0, 0, 0x01};
-    link.primary_v4 = ip_address::parse("10.0.0.1");
-    return link;
-}
+using fakes::eth0_up;
 
 /// A router on fakes with a hand-driven clock.
 class RouterTest : public ::testing::Test {
