@@ -15,7 +15,7 @@
 
 #include "vipd/daemon/linux_ports.hpp"
 #include "vipd/daemon/vrrp_router.hpp"
-#include "vipd/net/linux/asio.hpp"
+#include "vipd/io/asio.hpp"
 
 namespace {
 

@@ -26,7 +26,7 @@
 #include "vipd/daemon/runtime.hpp"
 #include "vipd/ipvs/linux/genl_client.hpp"
 #include "vipd/logging/logging.hpp"
-#include "vipd/net/linux/asio.hpp"
+#include "vipd/io/asio.hpp"
 #include "vipd/net/linux/rtnl_addresses.hpp"
 #include "vipd/daemon/state_file.hpp"
 #include "vipd/daemon/vip_driver.hpp"

@@ -32,8 +32,8 @@ constexpr std::size_t k_probes_per_wakeup = 64;
 /// One scheduled check: a real of a virtual server, or a track script of an instance.
 struct health_driver::target {
     std::string label;  // "web-80 172.28.128.40:80" or "track script check-nginx of web"
-    std::unique_ptr<health::checkers::probe> probe;
-    std::optional<health::checkers::probe_result> last;
+    std::unique_ptr<health::probe> probe;
+    std::optional<health::probe_result> last;
     // A real:
     std::optional<std::size_t> server;  // index in config.virtual_servers
     ipvs::destination_key real;
@@ -60,7 +60,7 @@ void health_driver::start() {
     const auto now = clock_();
     struct pending {
         health::check_spec spec;
-        health::checkers::probe_target where;
+        health::probe_target where;
         std::unique_ptr<target> t;
     };
     std::vector<pending> all;
@@ -198,16 +198,15 @@ void health_driver::on_timer(time_point now) {
     // packets between batches, so thousands of checks falling due together never hold an advert.
     for (const auto& due : schedule_.take_due(now + milliseconds{1}, k_probes_per_wakeup)) {
         ++stats_.probes;
-        targets_[due.index]->probe->start(
-            [this, due](const health::checkers::probe_result& result) {
-                on_result(due.index, due.due, result);
-            });
+        targets_[due.index]->probe->start([this, due](const health::probe_result& result) {
+            on_result(due.index, due.due, result);
+        });
     }
     events_.deadlines_changed();
 }
 
 void health_driver::on_result(std::size_t index, time_point due,
-                              const health::checkers::probe_result& result) {
+                              const health::probe_result& result) {
     auto& t = *targets_[index];
     if (!result.success) {
         ++stats_.failures;

@@ -3,12 +3,12 @@
 #include <stdexcept>
 #include <string>
 
-#include "vipd/health/checkers/probe.hpp"
+#include "vipd/health/checkers/make_probe.hpp"
 #include "vipd/net/linux/vrrp_socket.hpp"
 
 namespace vipd::daemon {
 
-class linux_ports::vrrp_sockets final : public channel_factory {
+class linux_ports::vrrp_sockets final : public net::channel_factory {
   public:
     explicit vrrp_sockets(asio::io_context& io) : io_(io) {}
     std::unique_ptr<net::advert_channel> open(const std::string& interface, address_family family,
@@ -40,7 +40,7 @@ runtime_ports linux_ports::ports() {
         *frames_,
         *channels_,
         ipvs_,
-        [this](const health::check_spec& spec, const health::checkers::probe_target& target) {
+        [this](const health::check_spec& spec, const health::probe_target& target) {
             return health::checkers::make_probe(io_, spec, target);
         }};
 }

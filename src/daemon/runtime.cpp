@@ -8,7 +8,7 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
-#include "vipd/config/desired_table.hpp"
+#include "vipd/policy/desired_table.hpp"
 #include "vipd/config/loader.hpp"
 #include "vipd/daemon/daemon.hpp"
 #include "vipd/daemon/state_file.hpp"
@@ -32,7 +32,7 @@ std::optional<sync_plan> sync_plan_of(const config::daemon_config& config) {
     if (!config.ipvs.sync) {
         return std::nullopt;
     }
-    const auto gating = config::gating_instances(config);
+    const auto gating = policy::gating_instances(config);
     return sync_plan{config.ipvs.sync->interface, config.ipvs.sync->sync_id,
                      std::set<std::string>(gating.begin(), gating.end())};
 }
@@ -121,7 +121,7 @@ runtime::runtime(asio::io_context& io, config::daemon_config config, std::string
     ipvs_ = std::make_unique<ipvs_driver>(
         ports_.ipvs,
         [this](const std::set<std::string>& masters) {
-            return config::desired_table(
+            return policy::desired_table(
                 *config_,
                 [&masters](std::string_view instance) {
                     return masters.count(std::string(instance)) > 0;

@@ -9,7 +9,6 @@
 #include <utility>
 #include <vector>
 
-#include "vipd/daemon/channel_factory.hpp"
 #include "vipd/net/ports.hpp"
 
 namespace vipd::fakes {
@@ -167,7 +166,7 @@ class fake_advert_channel : public net::advert_channel {
     journal* changes = nullptr;
 };
 
-class fake_channel_factory : public daemon::channel_factory {
+class fake_channel_factory : public net::channel_factory {
   public:
     std::unique_ptr<net::advert_channel> open(const std::string& interface, address_family family,
                                               std::error_code& error) override {

@@ -8,7 +8,7 @@
 #include <utility>
 #include <vector>
 
-#include "vipd/health/checkers/probe.hpp"
+#include "vipd/health/probe.hpp"
 
 namespace vipd::fakes {
 
@@ -16,17 +16,17 @@ class fake_probes {
   public:
     struct record {
         health::check_spec spec;
-        health::checkers::probe_target target;
-        health::checkers::probe_callback pending;  // set while an attempt is in flight
+        health::probe_target target;
+        health::probe_callback pending;  // set while an attempt is in flight
         int started = 0;
         bool alive = true;
     };
 
-    class probe final : public health::checkers::probe {
+    class probe final : public health::probe {
       public:
         explicit probe(std::shared_ptr<record> r) : record_(std::move(r)) {}
         ~probe() override { record_->alive = false; }
-        void start(health::checkers::probe_callback done) override {
+        void start(health::probe_callback done) override {
             ++record_->started;
             record_->pending = std::move(done);
         }
@@ -37,7 +37,7 @@ class fake_probes {
 
     /// The factory to hand to the driver.
     auto factory() {
-        return [this](const health::check_spec& spec, const health::checkers::probe_target& t) {
+        return [this](const health::check_spec& spec, const health::probe_target& t) {
             auto r = std::make_shared<record>(record{spec, t, {}, 0, true});
             made.push_back(r);
             return std::make_unique<probe>(r);

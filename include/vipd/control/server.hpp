@@ -2,7 +2,7 @@
 /// The control socket on the daemon's event loop: a Unix stream socket, one request per
 /// connection, answered synchronously by a handler the daemon supplies.
 
-#include "vipd/net/linux/asio.hpp"
+#include "vipd/io/asio.hpp"
 
 #include <chrono>
 #include <cstddef>

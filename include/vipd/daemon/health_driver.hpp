@@ -16,14 +16,14 @@
 #include "vipd/config/config.hpp"
 #include "vipd/core/time.hpp"
 #include "vipd/daemon/vrrp_router.hpp"
-#include "vipd/health/checkers/probe.hpp"
+#include "vipd/health/probe.hpp"
 #include "vipd/health/policy.hpp"
 #include "vipd/logging/logging.hpp"
 
 namespace vipd::daemon {
 
-using probe_factory = std::function<std::unique_ptr<health::checkers::probe>(
-    const health::check_spec& spec, const health::checkers::probe_target& target)>;
+using probe_factory = std::function<std::unique_ptr<health::probe>(
+    const health::check_spec& spec, const health::probe_target& target)>;
 
 /// What the rest of the daemon hears from the health driver.
 struct health_events {
@@ -49,7 +49,7 @@ struct real_status {
     ipvs::service_key service_key;
     ipvs::destination_key real;
     health::health_state state;
-    std::optional<health::checkers::probe_result> last;
+    std::optional<health::probe_result> last;
 };
 
 class health_driver {
@@ -85,7 +85,7 @@ class health_driver {
 
   private:
     struct target;
-    void on_result(std::size_t index, time_point due, const health::checkers::probe_result& result);
+    void on_result(std::size_t index, time_point due, const health::probe_result& result);
     /// Re-derives a service's quorum; reports a change (at start: only a lost quorum) in the log
     /// and to the instances tracking the service.
     void update_quorum(std::size_t server_index, bool initial);

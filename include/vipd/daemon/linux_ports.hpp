@@ -7,7 +7,7 @@
 
 #include "vipd/daemon/runtime_ports.hpp"
 #include "vipd/ipvs/linux/genl_client.hpp"
-#include "vipd/net/linux/asio.hpp"
+#include "vipd/io/asio.hpp"
 #include "vipd/net/linux/packet_socket.hpp"
 #include "vipd/net/linux/rtnl_addresses.hpp"
 #include "vipd/net/linux/rtnl_link_monitor.hpp"

@@ -13,7 +13,7 @@
 #include "vipd/daemon/vrrp_router.hpp"
 #include "vipd/health/checkers/process_runner.hpp"
 #include "vipd/logging/logging.hpp"
-#include "vipd/net/linux/asio.hpp"
+#include "vipd/io/asio.hpp"
 #include "vipd/vrrp/instance.hpp"
 
 namespace vipd::daemon {

@@ -6,7 +6,7 @@
 #include <utility>
 
 #include "vipd/core/time.hpp"
-#include "vipd/net/linux/asio.hpp"
+#include "vipd/io/asio.hpp"
 
 namespace vipd::daemon {
 

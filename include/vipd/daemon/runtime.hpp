@@ -21,7 +21,7 @@
 #include "vipd/daemon/state_file.hpp"
 #include "vipd/daemon/vrrp_router.hpp"
 #include "vipd/logging/logging.hpp"
-#include "vipd/net/linux/asio.hpp"
+#include "vipd/io/asio.hpp"
 
 namespace vipd::daemon {
 

@@ -3,7 +3,6 @@
 /// health probes. The shell builds them from the Linux adapters (linux_ports.hpp); unit tests
 /// build them from recording fakes, so start-up and reload ordering run without root.
 
-#include "vipd/daemon/channel_factory.hpp"
 #include "vipd/daemon/health_driver.hpp"
 #include "vipd/ipvs/port.hpp"
 #include "vipd/net/ports.hpp"
@@ -15,7 +14,7 @@ struct runtime_ports {
     net::address_port& addresses;
     net::link_monitor& links;
     net::frame_port& frames;
-    channel_factory& channels;
+    net::channel_factory& channels;
     ipvs::ipvs_port& ipvs;
     /// Makes one health probe; the probes run on the runtime's event loop.
     probe_factory probes;

@@ -16,7 +16,6 @@
 #include "vipd/config/config.hpp"
 #include "vipd/core/rate_limiter.hpp"
 #include "vipd/core/time.hpp"
-#include "vipd/daemon/channel_factory.hpp"
 #include "vipd/daemon/role_listener.hpp"
 #include "vipd/daemon/vip_driver.hpp"
 #include "vipd/logging/logging.hpp"
@@ -39,7 +38,7 @@ struct router_ports {
     net::address_port& addresses;
     net::frame_port& frames;
     net::link_monitor& links;
-    daemon::channel_factory& channels;
+    net::channel_factory& channels;
     /// Told before an instance adds its VIPs and after it removed them (IPVS); may be null.
     role_listener* roles = nullptr;
     /// Told of every state change after its VIPs changed (notify hooks); may be null.

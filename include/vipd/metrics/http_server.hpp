@@ -3,7 +3,7 @@
 /// with the text a callback builds for each scrape. It runs on the daemon's io_context, and every
 /// call must come from that context's thread.
 
-#include "vipd/net/linux/asio.hpp"  // first: Boost 1.74's Asio needs <utility> included before it
+#include "vipd/io/asio.hpp"  // first: Boost 1.74's Asio needs <utility> included before it
 
 #include <chrono>
 #include <cstddef>

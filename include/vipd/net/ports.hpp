@@ -5,6 +5,7 @@
 #include <array>
 #include <cstdint>
 #include <functional>
+#include <memory>
 #include <optional>
 #include <set>
 #include <span>
@@ -98,6 +99,16 @@ class advert_channel {
                                  const ip_address& source) = 0;
     /// Called for every received message (own packets are not looped back).
     virtual void on_receive(receive_handler handler) = 0;
+};
+
+/// Opens the shared advert channel of an interface and family: raw sockets in the daemon,
+/// recording fakes in tests.
+class channel_factory {
+  public:
+    virtual ~channel_factory() = default;
+    /// nullptr with `error` set when the interface is missing or the socket cannot be opened.
+    virtual std::unique_ptr<advert_channel> open(const std::string& interface,
+                                                 address_family family, std::error_code& error) = 0;
 };
 
 /// Sends raw Ethernet frames on one interface (AF_PACKET), for GARP and unsolicited NA.

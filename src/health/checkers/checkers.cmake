@@ -13,5 +13,5 @@ vipd_add_library(vipd_health_checkers
     ${CMAKE_CURRENT_LIST_DIR}/script_probe.cpp
     ${CMAKE_CURRENT_LIST_DIR}/socket_probes.cpp
     ${CMAKE_CURRENT_LIST_DIR}/tls_contexts.cpp
-  DEPENDS vipd_core Boost::headers OpenSSL::SSL OpenSSL::Crypto PkgConfig::PCRE2
+  DEPENDS vipd_core vipd_health vipd_io OpenSSL::SSL OpenSSL::Crypto PkgConfig::PCRE2
           Threads::Threads)

@@ -7,8 +7,8 @@
 
 #include "vipd/core/address.hpp"
 #include "vipd/core/time.hpp"
-#include "vipd/health/checkers/probe.hpp"
-#include "vipd/net/linux/asio.hpp"
+#include "vipd/health/checkers/make_probe.hpp"
+#include "vipd/io/asio.hpp"
 
 namespace vipd::health::checkers::detail {
 

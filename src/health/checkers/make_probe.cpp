@@ -1,4 +1,4 @@
-#include "vipd/health/checkers/probe.hpp"
+#include "vipd/health/checkers/make_probe.hpp"
 
 #include "common.hpp"
 

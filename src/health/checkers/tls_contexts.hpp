@@ -10,7 +10,7 @@
 #include <string>
 #include <utility>
 
-#include "vipd/net/linux/asio.hpp"
+#include "vipd/io/asio.hpp"
 
 #include <boost/asio/ssl.hpp>
 

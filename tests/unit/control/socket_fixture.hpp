@@ -2,7 +2,7 @@
 // A temporary directory, an io_context pumped on the test's own thread, and helpers to run a
 // blocking client on another thread meanwhile: every Asio object lives and dies on one thread.
 
-#include "vipd/net/linux/asio.hpp"
+#include "vipd/io/asio.hpp"
 
 #include <gtest/gtest.h>
 #include <stdlib.h>

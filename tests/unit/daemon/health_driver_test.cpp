@@ -6,7 +6,7 @@
 #include <tuple>
 
 #include "fakes/fake_probe.hpp"
-#include "vipd/config/desired_table.hpp"
+#include "vipd/policy/desired_table.hpp"
 #include "vipd/config/loader.hpp"
 
 namespace vipd::daemon {
@@ -171,7 +171,7 @@ TEST_F(HealthDriverTest, QuorumLossTellsTrackingInstancesAndBringsTheFallback) {
     ASSERT_EQ(trackers_.size(), 1U);
     EXPECT_EQ(trackers_[0], std::make_tuple(std::string("web"), tracker_kind::virtual_server,
                                             std::string("web-80"), true));
-    const auto table = config::desired_table(
+    const auto table = policy::desired_table(
         config_, [](std::string_view) { return true; },
         [this](const ipvs::service_key& s, const ipvs::destination_key& r) {
             return driver_->is_up(s, r);

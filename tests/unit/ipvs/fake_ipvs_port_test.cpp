@@ -4,7 +4,7 @@
 
 #include <gtest/gtest.h>
 
-#include "ipvs_test_support.hpp"
+#include "support/ipvs_literals.hpp"
 
 namespace vipd::ipvs {
 namespace {

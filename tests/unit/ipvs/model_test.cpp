@@ -2,7 +2,7 @@
 
 #include <gtest/gtest.h>
 
-#include "ipvs_test_support.hpp"
+#include "support/ipvs_literals.hpp"
 
 namespace vipd::ipvs {
 namespace {
@@ -30,7 +30,7 @@ TEST(IpvsModel, PrintsServiceKeysAndTheirFamily) {
     const row rows[] = {
         {tcp("172.28.128.210", 80), "tcp 172.28.128.210:80", address_family::ipv4},
         {udp("10.0.0.1", 53), "udp 10.0.0.1:53", address_family::ipv4},
-        {endpoint_key{protocol::sctp, ip("2001:db8::1"), 3868}, "sctp [2001:db8::1]:3868",
+        {endpoint_key{protocol::sctp, addr("2001:db8::1"), 3868}, "sctp [2001:db8::1]:3868",
          address_family::ipv6},
         {fwmark(10), "fwmark 10 (ipv4)", address_family::ipv4},
         {fwmark(7, address_family::ipv6), "fwmark 7 (ipv6)", address_family::ipv6},

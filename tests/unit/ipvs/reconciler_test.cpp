@@ -5,7 +5,7 @@
 #include <random>
 
 #include "fakes/fake_ipvs_port.hpp"
-#include "ipvs_test_support.hpp"
+#include "support/ipvs_literals.hpp"
 
 namespace vipd::ipvs {
 namespace {

@@ -14,7 +14,7 @@
 #include <gtest/gtest.h>
 
 #include "rtnl_netns.hpp"
-#include "vipd/net/linux/asio.hpp"
+#include "vipd/io/asio.hpp"
 #include "vipd/net/linux/rtnl_addresses.hpp"
 #include "vipd/net/linux/rtnl_link_monitor.hpp"
 

@@ -17,7 +17,7 @@
 #include <vector>
 
 #include "vipd/core/time.hpp"
-#include "vipd/net/linux/asio.hpp"
+#include "vipd/io/asio.hpp"
 
 namespace vipd::health::checkers {
 

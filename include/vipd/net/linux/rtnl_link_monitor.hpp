@@ -10,7 +10,7 @@
 #include <string>
 #include <vector>
 
-#include "vipd/net/linux/asio.hpp"
+#include "vipd/io/asio.hpp"
 #include "vipd/net/linux/rtnl_socket.hpp"
 #include "vipd/net/ports.hpp"
 

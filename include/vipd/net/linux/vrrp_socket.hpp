@@ -11,7 +11,7 @@
 #include <vector>
 
 #include "vipd/core/address.hpp"
-#include "vipd/net/linux/asio.hpp"
+#include "vipd/io/asio.hpp"
 #include "vipd/net/ports.hpp"
 
 namespace vipd::net::linux {

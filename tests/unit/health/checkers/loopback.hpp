@@ -10,7 +10,7 @@
 #include <optional>
 #include <string>
 
-#include "vipd/health/checkers/probe.hpp"
+#include "vipd/health/checkers/make_probe.hpp"
 
 namespace vipd::health::checkers::test {
 

@@ -13,7 +13,7 @@
 #include <string>
 #include <vector>
 
-#include "vipd/net/linux/asio.hpp"
+#include "vipd/io/asio.hpp"
 
 #include <boost/asio/ssl.hpp>
 

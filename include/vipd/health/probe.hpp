@@ -1,8 +1,9 @@
 #pragma once
 /// One health probe against one target, on the daemon's event loop: `start` makes a single
 /// attempt (connect, request, query or run) bounded by the check's timeout and reports its
-/// outcome through the callback. Probes never block: thousands share the one io_context with
-/// VRRP, whose adverts must not wait for them.
+/// outcome through the callback. Probes never block: thousands share the one event loop with
+/// VRRP, whose adverts must not wait for them. This is the port; checkers/make_probe.hpp builds
+/// the Asio probes behind it, tests/fakes/fake_probe.hpp the ones tests answer by hand.
 
 #include <functional>
 #include <memory>
@@ -10,10 +11,8 @@
 
 #include "vipd/core/address.hpp"
 #include "vipd/core/time.hpp"
-#include "vipd/health/check.hpp"
-#include "vipd/net/linux/asio.hpp"
 
-namespace vipd::health::checkers {
+namespace vipd::health {
 
 struct probe_result {
     bool success = false;
@@ -42,11 +41,4 @@ class probe {
     virtual void start(probe_callback done) = 0;
 };
 
-/// A probe for `spec` against `target`. `spec.timing.timeout` bounds each attempt. Does not
-/// throw for a check that cannot work at run time (an unreadable CA file, an unencodable DNS
-/// name): each attempt then fails with a detail saying why. The https probes of one io_context
-/// share one TLS context per verification mode and CA file.
-std::unique_ptr<probe> make_probe(asio::io_context& io, const check_spec& spec,
-                                  const probe_target& target);
-
-}  // namespace vipd::health::checkers
+}  // namespace vipd::health

@@ -1,10 +1,15 @@
-#include "vipd/config/desired_table.hpp"
+#include "vipd/policy/desired_table.hpp"
 
 #include <algorithm>
 
 #include "vipd/health/policy.hpp"
 
-namespace vipd::config {
+namespace vipd::policy {
+
+using config::daemon_config;
+using config::ipvs_mode;
+using config::virtual_server;
+
 namespace {
 
 std::vector<health::real_health> reals_with_health(const virtual_server& server,
@@ -60,4 +65,4 @@ std::vector<std::string> gating_instances(const daemon_config& config) {
     return names;
 }
 
-}  // namespace vipd::config
+}  // namespace vipd::policy

@@ -1,14 +1,14 @@
 #pragma once
-/// Short builders for IPVS model values in tests, and gtest printers that show operations as
-/// their log text instead of raw bytes.
+/// Short builders for IPVS model values in tests (service and real keys, settings), and gtest
+/// printers that show operations as their log text instead of raw bytes.
 
 #include <ostream>
-#include <stdexcept>
 #include <string>
 #include <utility>
 #include <vector>
 
 #include "vipd/ipvs/model.hpp"
+#include "support/addresses.hpp"
 
 namespace vipd::ipvs {
 
@@ -22,25 +22,19 @@ inline void PrintTo(const service_key& key, std::ostream* os) {
 
 namespace test {
 
-inline ip_address ip(const char* text) {
-    auto parsed = ip_address::parse(text);
-    if (!parsed) {
-        throw std::invalid_argument(std::string{"bad test address "} + text);
-    }
-    return *parsed;
-}
+using support::addr;
 
 inline service_key tcp(const char* address, std::uint16_t port) {
-    return endpoint_key{protocol::tcp, ip(address), port};
+    return endpoint_key{protocol::tcp, addr(address), port};
 }
 inline service_key udp(const char* address, std::uint16_t port) {
-    return endpoint_key{protocol::udp, ip(address), port};
+    return endpoint_key{protocol::udp, addr(address), port};
 }
 inline service_key fwmark(std::uint32_t mark, address_family family = address_family::ipv4) {
     return fwmark_key{mark, family};
 }
 inline destination_key real(const char* address, std::uint16_t port) {
-    return destination_key{ip(address), port};
+    return destination_key{addr(address), port};
 }
 
 inline destination_settings dr(std::uint32_t weight = 1) {

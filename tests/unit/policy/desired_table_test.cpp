@@ -5,19 +5,16 @@
 #include <set>
 #include <string>
 
-#include "vipd/config/desired_table.hpp"
-#include "vipd/config/loader.hpp"
+#include "support/config_results.hpp"
+#include "support/ipvs_literals.hpp"
+#include "vipd/policy/desired_table.hpp"
 
-namespace vipd::config {
+namespace vipd::policy {
 namespace {
 
-ip_address addr(std::string_view text) {
-    return ip_address::parse(text).value_or(ip_address{});
-}
-
-ipvs::service_key tcp(std::string_view address, std::uint16_t port) {
-    return ipvs::endpoint_key{ipvs::protocol::tcp, addr(address), port};
-}
+using config::daemon_config;
+using ipvs::test::real;
+using ipvs::test::tcp;
 
 // Two instances, a service gated by each, one on a static VIP and one fwmark service that names
 // no instance: the last two are always pushed.
@@ -57,9 +54,7 @@ fwmark = 9
 )";
 
 daemon_config config(std::string_view extra = "") {
-    auto result = load_string(std::string(k_config) + std::string(extra), "t.toml");
-    EXPECT_TRUE(result.ok()) << (result.errors.empty() ? "" : result.errors[0].to_string());
-    return result.config.value_or(daemon_config{});
+    return support::load_ok(std::string(k_config) + std::string(extra));
 }
 
 master_predicate masters(std::set<std::string> names) {
@@ -111,12 +106,11 @@ TEST(desired_table, carries_settings_and_reals) {
     const auto& web = table.at(tcp("10.0.0.1", 80));
     EXPECT_EQ(web.settings.scheduler, "rr");
     ASSERT_EQ(web.destinations.size(), 2u);
-    EXPECT_EQ(web.destinations.at(ipvs::destination_key{addr("10.0.0.40"), 80}).weight, 2u);
-    EXPECT_EQ(web.destinations.at(ipvs::destination_key{addr("10.0.0.50"), 80}),
-              ipvs::destination_settings{});
+    EXPECT_EQ(web.destinations.at(real("10.0.0.40", 80)).weight, 2u);
+    EXPECT_EQ(web.destinations.at(real("10.0.0.50", 80)), ipvs::destination_settings{});
     const auto& single = table.at(tcp("192.168.100.1", 80));
     ASSERT_EQ(single.destinations.size(), 1u);
-    EXPECT_EQ(single.destinations.begin()->first, (ipvs::destination_key{addr("127.0.0.1"), 8081}));
+    EXPECT_EQ(single.destinations.begin()->first, real("127.0.0.1", 8081));
     EXPECT_EQ(single.destinations.begin()->second.forwarding, ipvs::forwarding::nat);
     EXPECT_TRUE(table.at(k_fwmark).destinations.empty());
 }
@@ -151,4 +145,4 @@ TEST(gating_instances, lists_each_gating_instance_once) {
 }
 
 }  // namespace
-}  // namespace vipd::config
+}  // namespace vipd::policy

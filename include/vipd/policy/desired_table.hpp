@@ -1,7 +1,8 @@
 #pragma once
 /// From the configuration and the instances' current states to the IPVS table vipd wants in the
-/// kernel. Pure: the daemon calls it whenever an instance changes state and hands the result
-/// to the reconciler.
+/// kernel. Pure policy over the configuration (which only reads files): the daemon calls it
+/// whenever an instance changes state or a real its health, and hands the result to the
+/// reconciler.
 
 #include <functional>
 #include <string>
@@ -11,7 +12,7 @@
 #include "vipd/config/config.hpp"
 #include "vipd/ipvs/model.hpp"
 
-namespace vipd::config {
+namespace vipd::policy {
 
 /// Whether the named VRRP instance is MASTER on this director right now.
 using master_predicate = std::function<bool(std::string_view instance_name)>;
@@ -26,14 +27,14 @@ using health_predicate =
 /// gating instance `is_master`. `is_master` is called only with names of configured instances.
 /// Reals that `is_up` says are down leave (or get weight 0 when the server is quiescent), and
 /// the fallback comes in while quorum is lost; without `is_up` every real is up.
-ipvs::table desired_table(const daemon_config& config, const master_predicate& is_master,
+ipvs::table desired_table(const config::daemon_config& config, const master_predicate& is_master,
                           const health_predicate& is_up = {});
 
 /// Whether the up reals of `server` reach its quorum (track_virtual_servers).
-bool has_quorum(const virtual_server& server, const health_predicate& is_up);
+bool has_quorum(const config::virtual_server& server, const health_predicate& is_up);
 
 /// The names of the instances that gate at least one virtual server (sorted, unique): the
 /// daemon runs the kernel's master sync daemon while any of them is MASTER.
-std::vector<std::string> gating_instances(const daemon_config& config);
+std::vector<std::string> gating_instances(const config::daemon_config& config);
 
-}  // namespace vipd::config
+}  // namespace vipd::policy
