@@ -1,4 +1,4 @@
-#include "vipd/daemon/control_handler.hpp"
+#include "control_handler.hpp"
 
 #include <map>
 #include <utility>

@@ -1,4 +1,4 @@
-#include "vipd/daemon/daemon.hpp"
+#include "daemon.hpp"
 
 #include <net/if.h>
 #include <pwd.h>
@@ -18,11 +18,11 @@
 
 #include "vipd/config/loader.hpp"
 #include "vipd/control/server.hpp"
-#include "vipd/daemon/control_handler.hpp"
+#include "control_handler.hpp"
 #include "vipd/daemon/linux_ports.hpp"
-#include "vipd/daemon/metrics_view.hpp"
+#include "metrics_view.hpp"
 #include "vipd/metrics/http_server.hpp"
-#include "vipd/daemon/periodic_timer.hpp"
+#include "periodic_timer.hpp"
 #include "vipd/daemon/runtime.hpp"
 #include "vipd/ipvs/linux/genl_client.hpp"
 #include "vipd/logging/logging.hpp"

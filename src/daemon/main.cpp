@@ -3,7 +3,7 @@
 #include <string>
 #include <vector>
 
-#include "vipd/daemon/daemon.hpp"
+#include "daemon.hpp"
 #include "vipd/daemon/options.hpp"
 
 int main(int argc, char** argv) {

@@ -1,9 +1,10 @@
-#include "vipd/daemon/metrics_view.hpp"
+#include "metrics_view.hpp"
 
 #include <array>
 
 #include <fmt/format.h>
 
+#include "notify_hooks.hpp"
 #include "vipd/metrics/exposition.hpp"
 
 namespace vipd::daemon {

@@ -1,4 +1,4 @@
-#include "vipd/daemon/notify_hooks.hpp"
+#include "notify_hooks.hpp"
 
 #include <fmt/format.h>
 

@@ -10,7 +10,9 @@
 
 #include "vipd/policy/desired_table.hpp"
 #include "vipd/config/loader.hpp"
-#include "vipd/daemon/daemon.hpp"
+#include "daemon.hpp"
+#include "notify_hooks.hpp"
+#include "periodic_timer.hpp"
 #include "vipd/daemon/state_file.hpp"
 
 namespace vipd::daemon {

@@ -15,8 +15,6 @@
 #include "vipd/config/config.hpp"
 #include "vipd/daemon/health_driver.hpp"
 #include "vipd/daemon/ipvs_driver.hpp"
-#include "vipd/daemon/notify_hooks.hpp"
-#include "vipd/daemon/periodic_timer.hpp"
 #include "vipd/daemon/runtime_ports.hpp"
 #include "vipd/daemon/state_file.hpp"
 #include "vipd/daemon/vrrp_router.hpp"
@@ -24,6 +22,9 @@
 #include "vipd/io/asio.hpp"
 
 namespace vipd::daemon {
+
+class notify_hooks;    // src/daemon/notify_hooks.hpp
+class periodic_timer;  // src/daemon/periodic_timer.hpp
 
 /// How the last reload went, for status and the journal.
 struct reload_outcome {
