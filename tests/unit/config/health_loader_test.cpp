@@ -5,23 +5,14 @@
 #include <string>
 
 #include "vipd/config/loader.hpp"
+#include "support/config_results.hpp"
+#include "support/ipvs_literals.hpp"
 
 namespace vipd::config {
 namespace {
 
-daemon_config load_ok(std::string_view text) {
-    auto result = load_string(text, "t.toml");
-    std::string errors;
-    for (const auto& e : result.errors) {
-        errors += e.to_string() + "\n";
-    }
-    EXPECT_TRUE(result.ok()) << errors;
-    return result.ok() ? *result.config : daemon_config{};
-}
-
-ipvs::destination_key real_key(const char* address, std::uint16_t port) {
-    return {*ip_address::parse(address), port};
-}
+using ipvs::test::real;
+using support::load_ok;
 
 constexpr std::string_view k_http_service = R"(
 [[virtual_server]]
@@ -97,7 +88,7 @@ TEST(health_config, a_real_of_the_same_type_overrides_single_keys) {
 TEST(health_config, fallback_takes_the_service_port_and_forwarding) {
     const auto config = load_ok(k_http_service);
     const auto& fallback = *config.virtual_servers.at(0).fallback;
-    EXPECT_EQ(fallback.key, real_key("10.0.0.9", 80));
+    EXPECT_EQ(fallback.key, real("10.0.0.9", 80));
     EXPECT_EQ(fallback.settings.forwarding, ipvs::forwarding::direct);
     EXPECT_EQ(fallback.settings.weight, 1U);
 }
@@ -115,9 +106,9 @@ port = 443
 forwarding = "nat"
 fallback = "[2001:db8::9]:8443"
 )");
-    EXPECT_EQ(config.virtual_servers.at(0).fallback->key, real_key("127.0.0.1", 8090));
+    EXPECT_EQ(config.virtual_servers.at(0).fallback->key, real("127.0.0.1", 8090));
     EXPECT_EQ(config.virtual_servers.at(0).fallback->settings.forwarding, ipvs::forwarding::nat);
-    EXPECT_EQ(config.virtual_servers.at(1).fallback->key, real_key("2001:db8::9", 8443));
+    EXPECT_EQ(config.virtual_servers.at(1).fallback->key, real("2001:db8::9", 8443));
 }
 
 TEST(health_config, defaults_are_keepalived_like) {

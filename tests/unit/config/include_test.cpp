@@ -9,19 +9,14 @@
 #include <vector>
 
 #include "vipd/config/loader.hpp"
+#include "support/config_results.hpp"
 
 namespace vipd::config {
 namespace {
 
-namespace fs = std::filesystem;
+using support::all_errors;
 
-std::string all_errors(const load_result& r) {
-    std::string out;
-    for (const auto& e : r.errors) {
-        out += e.to_string() + "\n";
-    }
-    return out;
-}
+namespace fs = std::filesystem;
 
 std::vector<std::string> names_of(const daemon_config& c) {
     std::vector<std::string> out;

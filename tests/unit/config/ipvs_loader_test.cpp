@@ -5,29 +5,15 @@
 #include <string>
 
 #include "vipd/config/loader.hpp"
+#include "support/addresses.hpp"
+#include "support/config_results.hpp"
 
 namespace vipd::config {
 namespace {
 
-ip_address addr(std::string_view text) {
-    auto a = ip_address::parse(text);
-    EXPECT_TRUE(a.has_value()) << text;
-    return a.value_or(ip_address{});
-}
-
-std::string all_errors(const load_result& r) {
-    std::string out;
-    for (const auto& e : r.errors) {
-        out += e.to_string() + "\n";
-    }
-    return out;
-}
-
-daemon_config load_ok(std::string_view text) {
-    auto result = load_string(text, "t.toml");
-    EXPECT_TRUE(result.ok()) << all_errors(result);
-    return result.config.value_or(daemon_config{});
-}
+using support::addr;
+using support::all_errors;
+using support::load_ok;
 
 constexpr std::string_view k_full = R"([global]
 router_id = "dir1"

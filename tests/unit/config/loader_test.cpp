@@ -6,23 +6,14 @@
 #include <vector>
 
 #include "vipd/config/loader.hpp"
+#include "support/addresses.hpp"
+#include "support/config_results.hpp"
 
 namespace vipd::config {
 namespace {
 
-ip_prefix prefix(std::string_view text) {
-    auto p = ip_prefix::parse(text);
-    EXPECT_TRUE(p.has_value()) << text;
-    return p.value_or(ip_prefix{});
-}
-
-std::string all_errors(const load_result& r) {
-    std::string out;
-    for (const auto& e : r.errors) {
-        out += e.to_string() + "\n";
-    }
-    return out;
-}
+using support::all_errors;
+using support::prefix;
 
 constexpr std::string_view k_full = R"([global]
 router_id = "dir1"

@@ -7,13 +7,12 @@
 #include <sstream>
 
 #include "fakes/fake_ipvs_port.hpp"
+#include "support/ipvs_literals.hpp"
 
 namespace vipd::daemon {
 namespace {
 
-ipvs::service_key tcp(const char* vip, std::uint16_t port) {
-    return ipvs::endpoint_key{ipvs::protocol::tcp, *ip_address::parse(vip), port};
-}
+using ipvs::test::tcp;
 
 ipvs::service two_reals(const char* a, const char* b) {
     ipvs::service svc;

@@ -11,6 +11,7 @@
 #include "fakes/fake_ports.hpp"
 #include "fakes/fake_probe.hpp"
 #include "vipd/config/loader.hpp"
+#include "support/ipvs_literals.hpp"
 
 // The runtime on fakes and a real io_context: the order in which start-up, reload and shutdown
 // reach the kernel (services, addresses, adverts, frames), and what a failing adapter does.
@@ -18,6 +19,8 @@
 
 namespace vipd::daemon {
 namespace {
+
+using ipvs::test::tcp;
 
 using namespace std::chrono_literals;
 
@@ -48,10 +51,6 @@ std::string director_config(const std::string& state_file, const std::string& ex
 }
 
 using fakes::eth0_up;
-
-ipvs::service_key tcp(const char* vip, std::uint16_t port) {
-    return ipvs::endpoint_key{ipvs::protocol::tcp, *ip_address::parse(vip), port};
-}
 
 class RuntimeTest : public ::testing::Test {
   protected:

@@ -1,4 +1,5 @@
 #include "vipd/daemon/state_file.hpp"
+#include "support/ipvs_literals.hpp"
 
 #include <gtest/gtest.h>
 
@@ -8,6 +9,8 @@
 
 namespace vipd::daemon {
 namespace {
+
+using ipvs::test::tcp;
 
 class StateFileTest : public ::testing::Test {
   protected:
@@ -21,10 +24,6 @@ class StateFileTest : public ::testing::Test {
     std::filesystem::path dir_;
     logging::log_set logs_{logging::target::stderr_stream, spdlog::level::off};
 };
-
-ipvs::service_key tcp(const char* vip, std::uint16_t port) {
-    return ipvs::endpoint_key{ipvs::protocol::tcp, *ip_address::parse(vip), port};
-}
 
 vips::address vip(const char* device, const char* prefix) {
     return {device, *ip_prefix::parse(prefix)};

@@ -16,13 +16,12 @@
 #include <unistd.h>
 
 #include "vipd/ipvs/linux/genl_client.hpp"
+#include "support/addresses.hpp"
 
 namespace vipd::ipvs::linux {
 namespace {
 
-ip_address addr(std::string_view text) {
-    return *ip_address::parse(text);
-}
+using support::addr;
 
 std::string run(const std::string& command) {
     std::string output;

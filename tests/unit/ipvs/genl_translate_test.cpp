@@ -6,13 +6,12 @@
 #include <linux/ip_vs.h>
 
 #include "vipd/ipvs/linux/genl_client.hpp"
+#include "support/addresses.hpp"
 
 namespace vipd::ipvs::linux {
 namespace {
 
-ip_address addr(std::string_view text) {
-    return *ip_address::parse(text);
-}
+using support::addr;
 
 // The bytes of a native integer as they sit in the attribute payload.
 template <typename T>

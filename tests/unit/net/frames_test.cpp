@@ -23,17 +23,14 @@
 
 #include "vipd/core/checksum.hpp"
 #include "vipd/net/frames/garp.hpp"
+#include "support/addresses.hpp"
 
 namespace vipd::net::frames {
 namespace {
 
-constexpr mac_address k_mac{0x52, 0x54, 0x00, 0x12, 0x34, 0x56};
+using support::addr;
 
-ip_address address(const char* text) {
-    auto parsed = ip_address::parse(text);
-    EXPECT_TRUE(parsed.has_value()) << text;
-    return parsed.value_or(ip_address{});
-}
+constexpr mac_address k_mac{0x52, 0x54, 0x00, 0x12, 0x34, 0x56};
 
 const std::vector<std::uint8_t> k_golden_garp{
     // Ethernet: broadcast <- 52:54:00:12:34:56, ARP
@@ -66,11 +63,11 @@ const std::vector<std::uint8_t> k_golden_na{
     0x02, 0x01, 0x52, 0x54, 0x00, 0x12, 0x34, 0x56};
 
 TEST(gratuitous_arp, matches_golden_bytes) {
-    EXPECT_EQ(gratuitous_arp(k_mac, address("192.0.2.10")), k_golden_garp);
+    EXPECT_EQ(gratuitous_arp(k_mac, addr("192.0.2.10")), k_golden_garp);
 }
 
 TEST(unsolicited_na, matches_golden_bytes) {
-    EXPECT_EQ(unsolicited_na(k_mac, address("2001:db8::10")), k_golden_na);
+    EXPECT_EQ(unsolicited_na(k_mac, addr("2001:db8::10")), k_golden_na);
 }
 
 struct garp_case {
@@ -86,7 +83,7 @@ TEST(gratuitous_arp, fields_follow_inputs) {
     };
     for (const auto& c : cases) {
         SCOPED_TRACE(c.description);
-        const auto vip = address(c.vip);
+        const auto vip = addr(c.vip);
         const auto frame = gratuitous_arp(c.mac, vip);
         ASSERT_EQ(frame.size(), 60u);
         const std::span<const std::uint8_t> bytes(frame);
@@ -113,7 +110,7 @@ TEST(unsolicited_na, checksum_verifies_for_many_addresses) {
     };
     for (const auto& c : cases) {
         SCOPED_TRACE(c.description);
-        const auto vip = address(c.vip);
+        const auto vip = addr(c.vip);
         const auto frame = unsolicited_na(c.mac, vip);
         ASSERT_EQ(frame.size(), 86u);
         const std::span<const std::uint8_t> bytes(frame);
@@ -156,8 +153,8 @@ TEST(frames, tshark_decodes_both_frames) {
     put_u32_le(file, 0);           // sigfigs
     put_u32_le(file, 65535);       // snaplen
     put_u32_le(file, 1);           // LINKTYPE_ETHERNET
-    for (const auto& frame : {gratuitous_arp(k_mac, address("192.0.2.10")),
-                              unsolicited_na(k_mac, address("2001:db8::10"))}) {
+    for (const auto& frame :
+         {gratuitous_arp(k_mac, addr("192.0.2.10")), unsolicited_na(k_mac, addr("2001:db8::10"))}) {
         put_u32_le(file, 0);  // seconds
         put_u32_le(file, 0);  // microseconds
         put_u32_le(file, static_cast<std::uint32_t>(frame.size()));

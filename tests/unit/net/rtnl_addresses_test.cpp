@@ -200,7 +200,7 @@ TEST_F(rtnl_addresses_test, MissingInterface) {
 }
 
 TEST_F(rtnl_addresses_test, InvalidPrefixLengthIsRejected) {
-    ip_prefix bad{.address = testing::address("10.1.0.10"), .length = 33};
+    ip_prefix bad{.address = testing::addr("10.1.0.10"), .length = 33};
     EXPECT_EQ(addresses_->add("va", bad), std::error_code(EINVAL, std::system_category()));
 }
 

@@ -22,7 +22,7 @@ namespace vipd::net::linux {
 namespace {
 
 using namespace std::chrono_literals;
-using testing::address;
+using testing::addr;
 using testing::prefix;
 using testing::sh;
 
@@ -80,7 +80,7 @@ TEST_F(rtnl_link_monitor_test, StatusReadsTheInterface) {
     EXPECT_EQ(status->name, "va");
     EXPECT_GT(status->index, 0);
     EXPECT_EQ(status->mac, (mac_address{0x02, 0, 0, 0, 0, 0x0a}));
-    EXPECT_EQ(status->primary_v4, address("10.3.0.1"));
+    EXPECT_EQ(status->primary_v4, addr("10.3.0.1"));
     EXPECT_FALSE(monitor_->status("nosuch0").has_value());
 }
 
@@ -123,7 +123,7 @@ TEST_F(rtnl_link_monitor_test, UnchangedStatusIsNotReported) {
 TEST_F(rtnl_link_monitor_test, PrimaryV4AppearsWhenAnAddressIsAdded) {
     record("va");
     ASSERT_EQ(sh("ip addr add 10.3.0.1/24 dev va"), 0);
-    EXPECT_TRUE(wait_for([](const link_status& s) { return s.primary_v4 == address("10.3.0.1"); }));
+    EXPECT_TRUE(wait_for([](const link_status& s) { return s.primary_v4 == addr("10.3.0.1"); }));
     reports_.clear();
     ASSERT_EQ(sh("ip addr del 10.3.0.1/24 dev va"), 0);
     EXPECT_TRUE(wait_for([](const link_status& s) { return !s.primary_v4.has_value(); }));
@@ -144,7 +144,7 @@ TEST_F(rtnl_link_monitor_test, TaggedVipDoesNotBecomePrimaryV4) {
 
     // The VIP stays first in the kernel's list; the real address added after it is chosen.
     ASSERT_EQ(sh("ip addr add 10.3.0.1/24 dev va"), 0);
-    EXPECT_TRUE(wait_for([](const link_status& s) { return s.primary_v4 == address("10.3.0.1"); }));
+    EXPECT_TRUE(wait_for([](const link_status& s) { return s.primary_v4 == addr("10.3.0.1"); }));
 }
 
 TEST_F(rtnl_link_monitor_test, RealAddressMadeSecondaryByAnEarlierVipIsStillPrimaryV4) {
@@ -152,20 +152,20 @@ TEST_F(rtnl_link_monitor_test, RealAddressMadeSecondaryByAnEarlierVipIsStillPrim
     // Same subnet, VIP first: the kernel makes the real address a secondary.
     ASSERT_FALSE(addresses.add("va", prefix("10.4.0.100/24")));
     ASSERT_EQ(sh("ip addr add 10.4.0.1/24 dev va"), 0);
-    EXPECT_EQ(monitor_->status("va")->primary_v4, address("10.4.0.1"));
+    EXPECT_EQ(monitor_->status("va")->primary_v4, addr("10.4.0.1"));
 }
 
 TEST_F(rtnl_link_monitor_test, AnUntaggedVipNamedByExcludeSourcesIsNeverTheSource) {
     // Kernels before 5.18 drop the tag: an untagged VIP added before the real address would
     // otherwise be the first primary, and adverts would leave from the VIP.
-    monitor_->exclude_sources({address("192.0.2.50"), address("10.5.0.100")});
+    monitor_->exclude_sources({addr("192.0.2.50"), addr("10.5.0.100")});
     ASSERT_EQ(sh("ip addr add 192.0.2.50/32 dev va"), 0);
     ASSERT_EQ(sh("ip addr add 10.5.0.100/24 dev va"), 0);
     EXPECT_FALSE(monitor_->status("va")->primary_v4.has_value());
     ASSERT_EQ(sh("ip addr add 10.5.0.1/24 dev va"), 0);
-    EXPECT_EQ(monitor_->status("va")->primary_v4, address("10.5.0.1"));
+    EXPECT_EQ(monitor_->status("va")->primary_v4, addr("10.5.0.1"));
     monitor_->exclude_sources({});
-    EXPECT_EQ(monitor_->status("va")->primary_v4, address("192.0.2.50"))
+    EXPECT_EQ(monitor_->status("va")->primary_v4, addr("192.0.2.50"))
         << "without the exclusion the earlier untagged address is the primary";
 }
 
@@ -198,7 +198,7 @@ TEST_F(rtnl_link_monitor_test, LinkLocalV6IsReportedOnceDadCompletes) {
     const auto status = monitor_->status("va");
     ASSERT_TRUE(status->link_local_v6.has_value());
     // EUI-64 from 02:00:00:00:00:0a.
-    EXPECT_EQ(*status->link_local_v6, address("fe80::ff:fe00:a"));
+    EXPECT_EQ(*status->link_local_v6, addr("fe80::ff:fe00:a"));
 }
 
 TEST_F(rtnl_link_monitor_test, SeveralHandlersOnOneInterface) {
@@ -243,7 +243,7 @@ TEST_F(rtnl_link_monitor_test, OverrunIsRecoveredByReReadingEverything) {
     const int loaded = sh("ip -batch " + batch);
     std::remove(batch.c_str());
     ASSERT_EQ(loaded, 0);
-    EXPECT_TRUE(wait_for([](const link_status& s) { return s.primary_v4 == address("10.3.0.1"); }));
+    EXPECT_TRUE(wait_for([](const link_status& s) { return s.primary_v4 == addr("10.3.0.1"); }));
     EXPECT_GT(monitor_->overruns(), 0U) << "the flood did not overrun the socket buffer";
 }
 

@@ -15,8 +15,12 @@
 #include <gtest/gtest.h>
 
 #include "vipd/core/address.hpp"
+#include "support/addresses.hpp"
 
 namespace vipd::net::linux::testing {
+
+using support::addr;
+using support::prefix;
 
 /// Moves the whole test process (single-threaded) into a fresh network namespace. Children
 /// started with system() inherit it. The host namespace is never used as a fallback: if this
@@ -51,18 +55,6 @@ inline std::string capture(const std::string& command) {
         output += chunk.data();
     }
     return output;
-}
-
-inline ip_prefix prefix(const char* text) {
-    auto parsed = ip_prefix::parse(text);
-    EXPECT_TRUE(parsed.has_value()) << text;
-    return parsed.value_or(ip_prefix{});
-}
-
-inline ip_address address(const char* text) {
-    auto parsed = ip_address::parse(text);
-    EXPECT_TRUE(parsed.has_value()) << text;
-    return parsed.value_or(ip_address{});
 }
 
 /// Fixture base: every test starts in its own empty namespace (only `lo`, down).

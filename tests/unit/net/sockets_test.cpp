@@ -30,18 +30,15 @@
 #include "vipd/net/frames/garp.hpp"
 #include "vipd/net/linux/packet_socket.hpp"
 #include "vipd/net/linux/vrrp_socket.hpp"
+#include "support/addresses.hpp"
 
 namespace vipd::net::linux {
 namespace {
 
+using support::addr;
+
 using namespace std::chrono_literals;
 using bytes = std::vector<std::uint8_t>;
-
-ip_address address(const char* text) {
-    auto parsed = ip_address::parse(text);
-    EXPECT_TRUE(parsed.has_value()) << text;
-    return parsed.value_or(ip_address{});
-}
 
 // Names of every interface visible to this process.
 std::vector<std::string> interface_names() {
@@ -187,7 +184,7 @@ class sockets_test : public ::testing::Test {
         const std::vector<bytes> messages{
             {0x31, 0x07, 0x64, 0x01, 0x00, 0x64, 0x12, 0x34, 10, 0, 0, 9},
             {0x31, 0x08, 0xc8, 0x00, 0x00, 0x0a, 0xab, 0xcd}};
-        ASSERT_FALSE(sender.send(messages, address(source)));
+        ASSERT_FALSE(sender.send(messages, addr(source)));
         ASSERT_TRUE(run_until(io_, [&] { return at_receiver.size() >= 2; }))
             << "received " << at_receiver.size() << " of 2";
         // Give a looped-back copy (the thing IP_MULTICAST_LOOP 0 prevents) time to show up.
@@ -198,8 +195,8 @@ class sockets_test : public ::testing::Test {
         for (std::size_t i = 0; i < 2; ++i) {
             SCOPED_TRACE(i);
             EXPECT_EQ(at_receiver[i].message, messages[i]);
-            EXPECT_EQ(at_receiver[i].source, address(source));
-            EXPECT_EQ(at_receiver[i].destination, address(group));
+            EXPECT_EQ(at_receiver[i].source, addr(source));
+            EXPECT_EQ(at_receiver[i].destination, addr(group));
             EXPECT_EQ(at_receiver[i].ttl, 255);
             EXPECT_EQ(at_receiver[i].interface_index, veth1_index);
         }
@@ -225,12 +222,12 @@ TEST_F(sockets_test, send_rejects_wrong_family_and_foreign_source) {
     vrrp_socket v4(io_, "veth0", address_family::ipv4);
     vrrp_socket v6(io_, "veth0", address_family::ipv6);
     const std::vector<bytes> messages{{1, 2, 3, 4}};
-    EXPECT_EQ(v4.send(messages, address("fe80::1")), std::errc::address_family_not_supported);
-    EXPECT_EQ(v6.send(messages, address("10.0.0.1")), std::errc::address_family_not_supported);
+    EXPECT_EQ(v4.send(messages, addr("fe80::1")), std::errc::address_family_not_supported);
+    EXPECT_EQ(v6.send(messages, addr("10.0.0.1")), std::errc::address_family_not_supported);
     // Not an address of this host: the kernel refuses to forge it.
-    EXPECT_TRUE(v4.send(messages, address("192.0.2.77")));
-    EXPECT_TRUE(v6.send(messages, address("fe80::99")));
-    EXPECT_FALSE(v4.send({}, address("10.0.0.1")));
+    EXPECT_TRUE(v4.send(messages, addr("192.0.2.77")));
+    EXPECT_TRUE(v6.send(messages, addr("fe80::99")));
+    EXPECT_FALSE(v4.send({}, addr("10.0.0.1")));
 }
 
 TEST_F(sockets_test, opening_on_a_missing_interface_fails) {
@@ -290,7 +287,7 @@ TEST_F(sockets_test, packet_socket_sends_garp_byte_for_byte) {
     std::optional<frame_listener> listener;
     in_right([&] { listener.emplace(ETH_P_ARP); });
     packet_socket port;
-    const auto frame = frames::gratuitous_arp(k_veth0_mac, address("10.0.0.100"));
+    const auto frame = frames::gratuitous_arp(k_veth0_mac, addr("10.0.0.100"));
     ASSERT_FALSE(port.send("veth0", frame));
     EXPECT_TRUE(listener->wait_for(frame)) << listener->seen() << " ARP frames seen, none equal";
 }
@@ -299,14 +296,14 @@ TEST_F(sockets_test, packet_socket_sends_unsolicited_na_byte_for_byte) {
     std::optional<frame_listener> listener;
     in_right([&] { listener.emplace(ETH_P_IPV6); });
     packet_socket port;
-    const auto frame = frames::unsolicited_na(k_veth0_mac, address("2001:db8::100"));
+    const auto frame = frames::unsolicited_na(k_veth0_mac, addr("2001:db8::100"));
     ASSERT_FALSE(port.send("veth0", frame));
     EXPECT_TRUE(listener->wait_for(frame)) << listener->seen() << " IPv6 frames seen, none equal";
 }
 
 TEST_F(sockets_test, packet_socket_reports_bad_input) {
     packet_socket port;
-    const auto frame = frames::gratuitous_arp(k_veth0_mac, address("10.0.0.100"));
+    const auto frame = frames::gratuitous_arp(k_veth0_mac, addr("10.0.0.100"));
     EXPECT_EQ(port.send("nosuch0", frame), std::errc::no_such_device);
     EXPECT_EQ(port.send("veth0", std::span(frame).first(13)), std::errc::invalid_argument);
 }
@@ -314,7 +311,7 @@ TEST_F(sockets_test, packet_socket_reports_bad_input) {
 // The cached ifindex goes stale when the interface is re-created; the send must still work.
 TEST_F(sockets_test, packet_socket_follows_a_recreated_interface) {
     packet_socket port;
-    const auto frame = frames::gratuitous_arp(k_veth0_mac, address("10.0.0.100"));
+    const auto frame = frames::gratuitous_arp(k_veth0_mac, addr("10.0.0.100"));
     ASSERT_FALSE(port.send("veth0", frame));
     const int old_index = static_cast<int>(::if_nametoindex("veth0"));
     run("ip link del veth0");

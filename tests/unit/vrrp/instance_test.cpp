@@ -8,6 +8,7 @@
 #include <utility>
 
 #include "vipd/vrrp/timers.hpp"
+#include "support/addresses.hpp"
 
 // Readable failure messages for the action vocabulary.
 namespace vipd {
@@ -50,6 +51,7 @@ void PrintTo(advert_dropped d, std::ostream* os) {
 namespace {
 
 using namespace std::chrono_literals;
+using support::addr;
 
 // The fake clock's origin; tests express every instant as an offset from it.
 const time_point t0 = time_point{} + 1000s;
@@ -63,10 +65,6 @@ std::int64_t us(microseconds d) {
 std::optional<std::int64_t> deadline(const instance& inst) {
     auto d = inst.next_deadline();
     return d ? std::optional<std::int64_t>{us(*d)} : std::nullopt;
-}
-
-ip_address addr(const char* text) {
-    return *ip_address::parse(text);
 }
 
 auth_pass password(std::string_view text) {

@@ -8,17 +8,14 @@
 #include <vector>
 
 #include "unit/vrrp/keepalived_vectors.hpp"
+#include "support/addresses.hpp"
 
 namespace vipd::vrrp {
 namespace {
 
-using bytes = std::vector<std::uint8_t>;
+using support::addr;
 
-ip_address addr(std::string_view text) {
-    auto parsed = ip_address::parse(text);
-    EXPECT_TRUE(parsed) << text;
-    return parsed.value_or(ip_address{});
-}
+using bytes = std::vector<std::uint8_t>;
 
 packet_meta meta_for(std::string_view source, std::string_view destination,
                      std::uint8_t ttl = k_required_ttl) {
