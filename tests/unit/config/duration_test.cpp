@@ -17,9 +17,9 @@ void PrintTo(const duration_row& row, std::ostream* out) {
     *out << '"' << row.text << '"';
 }
 
-class parse_duration_test : public ::testing::TestWithParam<duration_row> {};
+class ParseDurationTest : public ::testing::TestWithParam<duration_row> {};
 
-TEST_P(parse_duration_test, parses_or_rejects) {
+TEST_P(ParseDurationTest, ParsesOrRejects) {
     const auto& row = GetParam();
     const auto got = parse_duration(row.text);
     if (row.micros) {
@@ -31,7 +31,7 @@ TEST_P(parse_duration_test, parses_or_rejects) {
 }
 
 INSTANTIATE_TEST_SUITE_P(
-    table, parse_duration_test,
+    Table, ParseDurationTest,
     ::testing::Values(
         // accepted: every unit, integers and decimals
         duration_row{"1s", 1'000'000}, duration_row{"100ms", 100'000},

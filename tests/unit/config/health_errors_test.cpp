@@ -9,15 +9,15 @@ namespace {
 
 using testing::error_row;
 
-class health_config_error_test : public ::testing::TestWithParam<error_row> {};
+class HealthConfigErrorTest : public ::testing::TestWithParam<error_row> {};
 
-TEST_P(health_config_error_test, reports_exactly_one_error_with_position_and_key) {
+TEST_P(HealthConfigErrorTest, ReportsExactlyOneErrorWithPositionAndKey) {
     testing::expect_single_error(GetParam());
 }
 
 // Rows start with a valid service on lines 1-3 and break it in one place.
 INSTANTIATE_TEST_SUITE_P(
-    checks, health_config_error_test,
+    Checks, HealthConfigErrorTest,
     ::testing::Values(
         error_row{"check type missing", R"([[virtual_server]]
 address = "10.0.0.1"
@@ -203,7 +203,7 @@ interval = "1s"
                   "virtual_server[0].real[0].check.type: type is required"}));
 
 INSTANTIATE_TEST_SUITE_P(
-    service_health, health_config_error_test,
+    ServiceHealth, HealthConfigErrorTest,
     ::testing::Values(
         error_row{"fallback not an address", R"([[virtual_server]]
 address = "10.0.0.1"
@@ -239,7 +239,7 @@ sorry_server = "10.0.0.9 80"
 
 // Rows start with a valid instance on lines 1-5.
 INSTANTIATE_TEST_SUITE_P(
-    trackers, health_config_error_test,
+    Trackers, HealthConfigErrorTest,
     ::testing::Values(
         error_row{"positive tracker weight", R"([[vrrp]]
 name = "web"

@@ -46,7 +46,7 @@ fallback = "10.0.0.9"
     path = "/other"
 )";
 
-TEST(health_config, a_service_check_is_every_reals_default) {
+TEST(HealthConfig, AServiceCheckIsEveryRealsDefault) {
     const auto config = load_ok(k_http_service);
     const auto& server = config.virtual_servers.at(0);
     EXPECT_TRUE(server.quiescent);
@@ -67,7 +67,7 @@ TEST(health_config, a_service_check_is_every_reals_default) {
     EXPECT_EQ(first.check->timing.initial, health::health_state::down);
 }
 
-TEST(health_config, a_real_of_another_type_keeps_only_the_timing) {
+TEST(HealthConfig, ARealOfAnotherTypeKeepsOnlyTheTiming) {
     const auto config = load_ok(k_http_service);
     const auto& check = *config.virtual_servers.at(0).reals.at(1).check;
     EXPECT_TRUE(std::holds_alternative<health::tcp_check>(check.kind));
@@ -76,7 +76,7 @@ TEST(health_config, a_real_of_another_type_keeps_only_the_timing) {
     EXPECT_EQ(check.timing.initial, health::health_state::down);
 }
 
-TEST(health_config, a_real_of_the_same_type_overrides_single_keys) {
+TEST(HealthConfig, ARealOfTheSameTypeOverridesSingleKeys) {
     const auto config = load_ok(k_http_service);
     const auto& check = *config.virtual_servers.at(0).reals.at(2).check;
     const auto& http = std::get<health::http_check>(check.kind);
@@ -85,7 +85,7 @@ TEST(health_config, a_real_of_the_same_type_overrides_single_keys) {
     EXPECT_EQ(http.expect_body, "OK");
 }
 
-TEST(health_config, fallback_takes_the_service_port_and_forwarding) {
+TEST(HealthConfig, FallbackTakesTheServicePortAndForwarding) {
     const auto config = load_ok(k_http_service);
     const auto& fallback = *config.virtual_servers.at(0).fallback;
     EXPECT_EQ(fallback.key, real("10.0.0.9", 80));
@@ -93,7 +93,7 @@ TEST(health_config, fallback_takes_the_service_port_and_forwarding) {
     EXPECT_EQ(fallback.settings.weight, 1U);
 }
 
-TEST(health_config, fallback_with_a_port_maps_it_under_nat) {
+TEST(HealthConfig, FallbackWithAPortMapsItUnderNat) {
     const auto config = load_ok(R"(
 [[virtual_server]]
 address = "192.168.100.1"
@@ -111,7 +111,7 @@ fallback = "[2001:db8::9]:8443"
     EXPECT_EQ(config.virtual_servers.at(1).fallback->key, real("2001:db8::9", 8443));
 }
 
-TEST(health_config, defaults_are_keepalived_like) {
+TEST(HealthConfig, DefaultsAreKeepalivedLike) {
     const auto config = load_ok(R"(
 [[virtual_server]]
 address = "10.0.0.1"
@@ -144,7 +144,7 @@ port = 81
               microseconds{300'000});
 }
 
-TEST(health_config, every_check_type_reads_its_own_keys) {
+TEST(HealthConfig, EveryCheckTypeReadsItsOwnKeys) {
     const auto config = load_ok(R"(
 [[virtual_server]]
 address = "10.0.0.1"
@@ -206,7 +206,7 @@ port = 25
     EXPECT_EQ(script.user, "daemon");
 }
 
-TEST(health_config, reals_without_a_check_have_none) {
+TEST(HealthConfig, RealsWithoutACheckHaveNone) {
     const auto config = load_ok(R"(
 [[virtual_server]]
 address = "10.0.0.1"
@@ -217,7 +217,7 @@ port = 80
     EXPECT_FALSE(config.virtual_servers.at(0).reals.at(0).check.has_value());
 }
 
-TEST(health_config, trackers_of_an_instance) {
+TEST(HealthConfig, TrackersOfAnInstance) {
     const auto config = load_ok(R"(
 [[vrrp]]
 name = "web"
@@ -250,7 +250,7 @@ port = 80
     EXPECT_EQ(instance.track_virtual_servers[0], (tracked_virtual_server{"web-80", -50}));
 }
 
-TEST(notify_config, commands_user_and_timeout) {
+TEST(NotifyConfig, CommandsUserAndTimeout) {
     const auto config = load_ok(R"(
 [[vrrp]]
 name = "web"
@@ -270,7 +270,7 @@ notify_timeout = "3s"
     EXPECT_EQ(notify.timeout, microseconds{3'000'000});
 }
 
-TEST(notify_config, defaults) {
+TEST(NotifyConfig, Defaults) {
     const auto config = load_ok(R"(
 [[vrrp]]
 name = "web"

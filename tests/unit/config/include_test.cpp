@@ -33,7 +33,7 @@ vrid = 1
 vips = ["10.0.0.1/24"]
 )";
 
-class include_test : public ::testing::Test {
+class IncludeTest : public ::testing::Test {
   protected:
     void SetUp() override {
         // The pid keeps parallel ctest processes apart, the test name the tests of one process.
@@ -65,7 +65,7 @@ class include_test : public ::testing::Test {
     fs::path dir_;
 };
 
-TEST_F(include_test, fragments_follow_the_main_file_in_sorted_order) {
+TEST_F(IncludeTest, FragmentsFollowTheMainFileInSortedOrder) {
     write("conf.d/b.toml", R"([[vrrp]]
 name = "b"
 interface = "eth1"
@@ -106,7 +106,7 @@ address = "10.1.0.1"
     EXPECT_EQ(c.virtual_servers[0].vrrp, "main");
 }
 
-TEST_F(include_test, main_file_entries_come_first_wherever_include_is_written) {
+TEST_F(IncludeTest, MainFileEntriesComeFirstWhereverIncludeIsWritten) {
     write("frag.toml", R"([[vrrp]]
 name = "frag"
 interface = "eth1"
@@ -128,7 +128,7 @@ vips = ["10.0.0.2/24"]
     EXPECT_EQ(names_of(*with_include.config), (std::vector<std::string>{"main", "second", "frag"}));
 }
 
-TEST_F(include_test, a_pattern_matching_nothing_is_fine) {
+TEST_F(IncludeTest, APatternMatchingNothingIsFine) {
     // No conf.d at all, then an empty one.
     auto result = load_main("include = [\"conf.d/*.toml\"]\n" + std::string(k_main_instance));
     ASSERT_TRUE(result.ok()) << all_errors(result);
@@ -140,13 +140,13 @@ TEST_F(include_test, a_pattern_matching_nothing_is_fine) {
     EXPECT_EQ(result.config->files.size(), 1u);
 }
 
-TEST_F(include_test, empty_include_list_is_fine) {
+TEST_F(IncludeTest, EmptyIncludeListIsFine) {
     const auto result = load_main("include = []\n" + std::string(k_main_instance));
     ASSERT_TRUE(result.ok()) << all_errors(result);
     EXPECT_EQ(result.config->files, std::vector<std::string>{path("main.toml")});
 }
 
-TEST_F(include_test, a_missing_literal_path_is_an_error_at_its_entry) {
+TEST_F(IncludeTest, AMissingLiteralPathIsAnErrorAtItsEntry) {
     const auto result = load_main("include = [\n  \"conf.d/*.toml\",\n  \"missing.toml\",\n]\n");
     ASSERT_EQ(result.errors.size(), 1u) << all_errors(result);
     EXPECT_EQ(result.errors[0].to_string(),
@@ -155,7 +155,7 @@ TEST_F(include_test, a_missing_literal_path_is_an_error_at_its_entry) {
                   "match nothing)");
 }
 
-TEST_F(include_test, a_literal_directory_is_an_error_with_a_hint) {
+TEST_F(IncludeTest, ALiteralDirectoryIsAnErrorWithAHint) {
     fs::create_directories(dir_ / "conf.d");
     const auto result = load_main("include = [\"conf.d\"]\n");
     ASSERT_EQ(result.errors.size(), 1u) << all_errors(result);
@@ -165,7 +165,7 @@ TEST_F(include_test, a_literal_directory_is_an_error_with_a_hint) {
                   "\" to include the files in it");
 }
 
-TEST_F(include_test, directories_a_wildcard_matches_are_skipped) {
+TEST_F(IncludeTest, DirectoriesAWildcardMatchesAreSkipped) {
     fs::create_directories(dir_ / "conf.d/old");
     write("conf.d/web", "[[virtual_server]]\naddress = \"10.0.0.9\"\nport = 80\n");
     const auto result = load_main("include = [\"conf.d/*\"]\n");
@@ -174,7 +174,7 @@ TEST_F(include_test, directories_a_wildcard_matches_are_skipped) {
               (std::vector<std::string>{path("main.toml"), path("conf.d/web")}));
 }
 
-TEST_F(include_test, a_file_matched_twice_and_the_main_file_load_once) {
+TEST_F(IncludeTest, AFileMatchedTwiceAndTheMainFileLoadOnce) {
     write("a.toml", R"([[vrrp]]
 name = "a"
 interface = "eth1"
@@ -189,7 +189,7 @@ vips = ["10.0.0.2/24"]
     EXPECT_EQ(result.config->files, (std::vector<std::string>{path("main.toml"), path("a.toml")}));
 }
 
-TEST_F(include_test, relative_patterns_start_at_the_main_files_directory) {
+TEST_F(IncludeTest, RelativePatternsStartAtTheMainFilesDirectory) {
     write("etc/conf.d/web.toml", "[[virtual_server]]\naddress = \"10.0.0.9\"\nport = 80\n");
     const auto main = write("etc/vipd.toml", "include = [\"conf.d/*.toml\"]\n");
     // Whatever the working directory is: the test's own is elsewhere.
@@ -200,14 +200,14 @@ TEST_F(include_test, relative_patterns_start_at_the_main_files_directory) {
     EXPECT_EQ(result.config->virtual_servers.size(), 1u);
 }
 
-TEST_F(include_test, absolute_patterns_are_taken_as_written) {
+TEST_F(IncludeTest, AbsolutePatternsAreTakenAsWritten) {
     write("elsewhere/web.toml", "[[virtual_server]]\naddress = \"10.0.0.9\"\nport = 80\n");
     const auto result = load_main("include = [\"" + path("elsewhere") + "/*.toml\"]\n");
     ASSERT_TRUE(result.ok()) << all_errors(result);
     EXPECT_EQ(result.config->files.at(1), path("elsewhere/web.toml"));
 }
 
-TEST_F(include_test, errors_in_a_fragment_name_its_file_and_line) {
+TEST_F(IncludeTest, ErrorsInAFragmentNameItsFileAndLine) {
     const auto web = write("conf.d/web.toml", R"([[vrrp]]
 name = "web"
 interface = "eth1"
@@ -222,7 +222,7 @@ vips = ["10.0.0.2/24"]
               web + ":4:8: vrrp[0].vrid: vrid must be 1..255, got 300");
 }
 
-TEST_F(include_test, main_file_sections_in_a_fragment_are_refused) {
+TEST_F(IncludeTest, MainFileSectionsInAFragmentAreRefused) {
     const auto web = write("conf.d/web.toml", R"(include = ["more/*.toml"]
 [global]
 router_id = "x"
@@ -249,7 +249,7 @@ vips = ["10.0.0.2/24"]
                   "): a fragment holds only [[vrrp]] and [[virtual_server]] tables");
 }
 
-TEST_F(include_test, unknown_keys_in_a_fragment_get_a_suggestion) {
+TEST_F(IncludeTest, UnknownKeysInAFragmentGetASuggestion) {
     const auto web = write("web.toml", "[[virtual_servers]]\naddress = \"10.0.0.9\"\n");
     const auto result = load_main("include = [\"web.toml\"]\n");
     ASSERT_EQ(result.errors.size(), 1u) << all_errors(result);
@@ -260,7 +260,7 @@ TEST_F(include_test, unknown_keys_in_a_fragment_get_a_suggestion) {
                   "tables");
 }
 
-TEST_F(include_test, include_must_be_an_array_of_strings) {
+TEST_F(IncludeTest, IncludeMustBeAnArrayOfStrings) {
     auto result = load_main("include = \"conf.d/*.toml\"\n");
     ASSERT_EQ(result.errors.size(), 1u) << all_errors(result);
     EXPECT_EQ(result.errors[0].to_string(),
@@ -291,7 +291,7 @@ TEST_F(include_test, include_must_be_an_array_of_strings) {
                   "static_vips, control_socket, metrics_listen, state_file, vip_resync_interval");
 }
 
-TEST_F(include_test, duplicate_vrid_across_files_names_both_places) {
+TEST_F(IncludeTest, DuplicateVridAcrossFilesNamesBothPlaces) {
     const auto web = write("conf.d/web.toml", R"([[vrrp]]
 name = "web"
 interface = "eth1"
@@ -307,7 +307,7 @@ vips = ["10.0.0.2/24"]
                   ":3); each virtual router on a link needs its own vrid");
 }
 
-TEST_F(include_test, duplicate_names_vips_and_services_across_fragments) {
+TEST_F(IncludeTest, DuplicateNamesVipsAndServicesAcrossFragments) {
     write("conf.d/a.toml", R"([[vrrp]]
 name = "web"
 interface = "eth1"
@@ -351,7 +351,7 @@ port = 80
                   a + ":7); merge the two, each service can be defined once");
 }
 
-TEST_F(include_test, tracking_and_gating_resolve_across_files) {
+TEST_F(IncludeTest, TrackingAndGatingResolveAcrossFiles) {
     write("conf.d/svc.toml", R"([[virtual_server]]
 name = "svc"
 address = "10.0.0.1"
@@ -380,7 +380,7 @@ vrrp = "mian"
     EXPECT_EQ(result.errors[1].key, "virtual_server[0].vrrp");
 }
 
-TEST_F(include_test, the_vip_owner_in_another_file_is_named_with_its_file) {
+TEST_F(IncludeTest, TheVipOwnerInAnotherFileIsNamedWithItsFile) {
     const auto svc = write("svc.toml", R"([[vrrp]]
 name = "other"
 interface = "eth1"
@@ -400,7 +400,7 @@ vrrp = "other"
                   ":2), so that instance gates this service; remove vrrp or name \"main\"");
 }
 
-TEST_F(include_test, a_syntax_error_in_a_fragment_leaves_the_other_files_checked) {
+TEST_F(IncludeTest, ASyntaxErrorInAFragmentLeavesTheOtherFilesChecked) {
     const auto a = write("conf.d/a.toml", "[[vrrp]]\nname = \"a\"\nvrid = = 2\n");
     const auto b = write("conf.d/b.toml", R"([[vrrp]]
 name = "main"
@@ -418,14 +418,14 @@ vips = ["10.0.0.1/24"]
     EXPECT_EQ(result.errors[1].to_string(), b + ":4:8: vrrp[0].vrid: vrid must be 1..255, got 0");
 }
 
-TEST_F(include_test, a_syntax_error_in_the_main_file_reads_no_fragment) {
+TEST_F(IncludeTest, ASyntaxErrorInTheMainFileReadsNoFragment) {
     write("a.toml", "[[vrrp]]\nvrid = 900\n");
     const auto result = load_main("include = [\"a.toml\"]\nname = = 1\n");
     ASSERT_EQ(result.errors.size(), 1u) << all_errors(result);
     EXPECT_EQ(result.errors[0].position.file, path("main.toml"));
 }
 
-TEST_F(include_test, an_unreadable_fragment_is_one_error_naming_it) {
+TEST_F(IncludeTest, AnUnreadableFragmentIsOneErrorNamingIt) {
     // A dangling symlink: the wildcard matches it, reading it fails (whatever our privileges).
     fs::create_directories(dir_ / "conf.d");
     fs::create_symlink(dir_ / "gone.toml", dir_ / "conf.d/a.toml");
@@ -436,7 +436,7 @@ TEST_F(include_test, an_unreadable_fragment_is_one_error_naming_it) {
                                                 path("main.toml") + "): No such file or directory");
 }
 
-TEST(load_string, include_is_relative_to_the_working_directory_for_a_bare_file_name) {
+TEST(LoadString, IncludeIsRelativeToTheWorkingDirectoryForABareFileName) {
     // load_string("t.toml"): the main file's directory is "", so the pattern is taken as written.
     const auto result = load_string("include = [\"vipd-surely-missing-dir/*.toml\"]\n", "t.toml");
     ASSERT_TRUE(result.ok()) << all_errors(result);

@@ -5,7 +5,7 @@
 namespace vipd::config {
 namespace {
 
-TEST(instance_config, maps_every_protocol_field) {
+TEST(InstanceConfig, MapsEveryProtocolField) {
     const auto result = load_string(R"([[vrrp]]
 name = "web"
 interface = "eth1"
@@ -40,7 +40,7 @@ garp = { delay = "5s", repeat = 2, interval = "100ms", refresh = "60s" }
                                            microseconds{60'000'000}}));
 }
 
-TEST(instance_config, ipv6_instance_has_ipv6_family_and_no_password) {
+TEST(InstanceConfig, Ipv6InstanceHasIpv6FamilyAndNoPassword) {
     const auto result = load_string(R"([[vrrp]]
 name = "v6"
 interface = "eth1"

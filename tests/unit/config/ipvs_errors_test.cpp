@@ -13,15 +13,15 @@ namespace {
 
 using testing::error_row;
 
-class ipvs_config_error_test : public ::testing::TestWithParam<error_row> {};
+class IpvsConfigErrorTest : public ::testing::TestWithParam<error_row> {};
 
-TEST_P(ipvs_config_error_test, reports_exactly_one_error_with_position_and_key) {
+TEST_P(IpvsConfigErrorTest, ReportsExactlyOneErrorWithPositionAndKey) {
     testing::expect_single_error(GetParam());
 }
 
 // Rows start with a valid service on lines 1-3 and break it in one place.
 INSTANTIATE_TEST_SUITE_P(
-    service_keys, ipvs_config_error_test,
+    ServiceKeys, IpvsConfigErrorTest,
     ::testing::Values(
         error_row{"unknown scheduler, with a suggestion",
                   R"([[virtual_server]]
@@ -313,7 +313,7 @@ port = 80
                   "service under [[virtual_server]]"}));
 
 INSTANTIATE_TEST_SUITE_P(
-    real_keys, ipvs_config_error_test,
+    RealKeys, IpvsConfigErrorTest,
     ::testing::Values(
         error_row{"DR real on another port",
                   R"([[virtual_server]]
@@ -501,7 +501,7 @@ address = "2001:db8::40"
 
 // An instance on lines 1-5 owns 10.0.0.1; rows add services after it.
 INSTANTIATE_TEST_SUITE_P(
-    across_sections, ipvs_config_error_test,
+    AcrossSections, IpvsConfigErrorTest,
     ::testing::Values(
         error_row{"vrrp names no instance, with a suggestion",
                   R"([[vrrp]]
@@ -573,7 +573,7 @@ port = 443
                   "virtual_server[0] \"web\" (line 1)"}));
 
 INSTANTIATE_TEST_SUITE_P(
-    static_vips_and_ipvs, ipvs_config_error_test,
+    StaticVipsAndIpvs, IpvsConfigErrorTest,
     ::testing::Values(
         error_row{"static VIP without dev",
                   R"([global]

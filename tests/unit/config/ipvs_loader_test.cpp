@@ -101,7 +101,7 @@ protocol = "sctp"
 scheduler = "twos"
 )";
 
-TEST(load_ipvs, full_example_reads_back) {
+TEST(LoadIpvs, FullExampleReadsBack) {
     const auto c = load_ok(k_full);
 
     ASSERT_EQ(c.static_vips.size(), 2u);
@@ -176,7 +176,7 @@ TEST(load_ipvs, full_example_reads_back) {
     EXPECT_TRUE(on_static.reals.empty());
 }
 
-TEST(load_ipvs, defaults) {
+TEST(LoadIpvs, Defaults) {
     const auto c = load_ok(R"([[virtual_server]]
 address = "10.0.0.1"
 port = 80
@@ -228,7 +228,7 @@ forwarding = "nat"
     EXPECT_EQ(mark_nat.reals[0].settings.forwarding, ipvs::forwarding::nat);
 }
 
-TEST(load_ipvs, accepted_edge_cases) {
+TEST(LoadIpvs, AcceptedEdgeCases) {
     const auto c = load_ok(R"([[virtual_server]]
 address = "10.0.0.1"
 port = 0
@@ -269,7 +269,7 @@ sh_port = false
     EXPECT_FALSE(c.virtual_servers[2].settings.flags.sched2);
 }
 
-TEST(load_ipvs, vrrp_gates_fwmark_services_only_when_named) {
+TEST(LoadIpvs, VrrpGatesFwmarkServicesOnlyWhenNamed) {
     constexpr std::string_view k_text = R"([[vrrp]]
 name = "web"
 interface = "eth1"
@@ -297,7 +297,7 @@ vrrp = "web"
     EXPECT_EQ(c.virtual_servers[3].vrrp, "web") << "an address no instance owns may be gated";
 }
 
-TEST(load_ipvs, every_error_reported_in_file_order) {
+TEST(LoadIpvs, EveryErrorReportedInFileOrder) {
     const auto result = load_string(R"([[virtual_server]]
 address = "10.0.0.1"
 port = 80

@@ -13,15 +13,15 @@ namespace {
 
 using testing::error_row;
 
-class config_error_test : public ::testing::TestWithParam<error_row> {};
+class ConfigErrorTest : public ::testing::TestWithParam<error_row> {};
 
-TEST_P(config_error_test, reports_exactly_one_error_with_position_and_key) {
+TEST_P(ConfigErrorTest, ReportsExactlyOneErrorWithPositionAndKey) {
     testing::expect_single_error(GetParam());
 }
 
 // Lines 1-5 of most rows: a valid instance the row then breaks in one place.
 INSTANTIATE_TEST_SUITE_P(
-    instance_keys, config_error_test,
+    InstanceKeys, ConfigErrorTest,
     ::testing::Values(
         error_row{"vrid above 255",
                   R"([[vrrp]]
@@ -193,7 +193,7 @@ virtual_router_id = 1
                   "(keepalived's virtual_router_id is vrid here)"}));
 
 INSTANTIATE_TEST_SUITE_P(
-    durations, config_error_test,
+    Durations, ConfigErrorTest,
     ::testing::Values(
         error_row{"bare number asks for a unit",
                   R"([[vrrp]]
@@ -277,7 +277,7 @@ preempt_delay = "-1s"
                   "t.toml:6:17: vrrp[0].preempt_delay: preempt_delay must be a duration"}));
 
 INSTANTIATE_TEST_SUITE_P(
-    auth_and_checksum, config_error_test,
+    AuthAndChecksum, ConfigErrorTest,
     ::testing::Values(
         error_row{"auth_pass with the default version 3",
                   R"([[vrrp]]
@@ -348,7 +348,7 @@ version = 2
                   "t.toml:6:11: vrrp[0].version: version = 2 cannot carry IPv6 VIPs"}));
 
 INSTANTIATE_TEST_SUITE_P(
-    vips, config_error_test,
+    Vips, ConfigErrorTest,
     ::testing::Values(
         error_row{"empty list",
                   R"([[vrrp]]
@@ -443,7 +443,7 @@ vips = ["224.0.0.18"]
                   "t.toml:5:9: vrrp[0].vips[0]: 224.0.0.18 cannot be a VIP"}));
 
 INSTANTIATE_TEST_SUITE_P(
-    garp, config_error_test,
+    Garp, ConfigErrorTest,
     ::testing::Values(
         error_row{"repeat above 100 (inline table)",
                   R"([[vrrp]]
@@ -506,7 +506,7 @@ garp = 5
                   "t.toml:6:8: vrrp[0].garp: garp must be a table"}));
 
 INSTANTIATE_TEST_SUITE_P(
-    global_keys, config_error_test,
+    GlobalKeys, ConfigErrorTest,
     ::testing::Values(
         error_row{"control_socket relative",
                   R"([global]
@@ -585,7 +585,7 @@ metrics_listen = 9650
                   "such as \"127.0.0.1:9650\", got an integer 9650"}));
 
 INSTANTIATE_TEST_SUITE_P(
-    top_level, config_error_test,
+    TopLevel, ConfigErrorTest,
     ::testing::Values(
         error_row{"unknown top-level table",
                   R"([globl]
@@ -633,7 +633,7 @@ vrid = 2
                   "t.toml:3:"}));
 
 INSTANTIATE_TEST_SUITE_P(
-    across_instances, config_error_test,
+    AcrossInstances, ConfigErrorTest,
     ::testing::Values(
         error_row{"duplicate names",
                   R"([[vrrp]]

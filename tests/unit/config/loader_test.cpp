@@ -51,7 +51,7 @@ vips = ["fe80::51", "2001:db8::51/64"]
 repeat = 0
 )";
 
-TEST(load_string, full_example_round_trips_into_structs) {
+TEST(LoadString, FullExampleRoundTripsIntoStructs) {
     const auto result = load_string(k_full, "full.toml", "host");
     ASSERT_TRUE(result.ok()) << all_errors(result);
     const auto& c = *result.config;
@@ -96,7 +96,7 @@ TEST(load_string, full_example_round_trips_into_structs) {
     EXPECT_EQ(v6.garp.interval, microseconds{10'000});  // the rest of the sub-table defaults
 }
 
-TEST(load_string, short_auth_pass_is_zero_padded) {
+TEST(LoadString, ShortAuthPassIsZeroPadded) {
     const auto result = load_string(R"([[vrrp]]
 name = "a"
 interface = "eth0"
@@ -111,7 +111,7 @@ vips = ["10.0.0.1"]
     EXPECT_EQ(result.config->vrrp[0].auth_pass, pass);
 }
 
-TEST(load_string, defaults_fill_everything_optional) {
+TEST(LoadString, DefaultsFillEverythingOptional) {
     const auto result = load_string(R"([[vrrp]]
 name = "web"
 interface = "eth1"
@@ -133,14 +133,14 @@ vips = ["172.28.128.210/24"]
     EXPECT_EQ(i.v3_checksum, vrrp::checksum_mode::pseudo_header);
 }
 
-TEST(load_string, empty_file_is_valid_with_no_instances) {
+TEST(LoadString, EmptyFileIsValidWithNoInstances) {
     const auto result = load_string("", "t.toml", "h");
     ASSERT_TRUE(result.ok());
     EXPECT_TRUE(result.config->vrrp.empty());
     EXPECT_EQ(result.config->global.router_id, "h");
 }
 
-TEST(load_string, control_socket_defaults_and_can_be_moved_or_disabled) {
+TEST(LoadString, ControlSocketDefaultsAndCanBeMovedOrDisabled) {
     auto result = load_string("", "t.toml");
     ASSERT_TRUE(result.ok()) << all_errors(result);
     EXPECT_EQ(result.config->global.control_socket, "/run/vipd/vipd.sock");
@@ -160,7 +160,7 @@ TEST(load_string, control_socket_defaults_and_can_be_moved_or_disabled) {
     EXPECT_FALSE(result.config->global.control_socket.has_value());
 }
 
-TEST(load_string, metrics_listen_takes_an_address_and_port) {
+TEST(LoadString, MetricsListenTakesAnAddressAndPort) {
     struct row {
         std::string_view text;
         std::string_view address;
@@ -181,14 +181,14 @@ TEST(load_string, metrics_listen_takes_an_address_and_port) {
     EXPECT_FALSE(none.config->global.metrics_listen.has_value());
 }
 
-TEST(load_string, files_is_the_main_file_alone_without_include) {
+TEST(LoadString, FilesIsTheMainFileAloneWithoutInclude) {
     const auto result = load_string("", "/etc/vipd/vipd.toml");
     ASSERT_TRUE(result.ok()) << all_errors(result);
     EXPECT_EQ(result.config->file, "/etc/vipd/vipd.toml");
     EXPECT_EQ(result.config->files, std::vector<std::string>{"/etc/vipd/vipd.toml"});
 }
 
-TEST(load_string, same_vrid_is_fine_on_another_interface_or_family) {
+TEST(LoadString, SameVridIsFineOnAnotherInterfaceOrFamily) {
     const auto result = load_string(R"([[vrrp]]
 name = "a"
 interface = "eth1"
@@ -209,7 +209,7 @@ vips = ["2001:db8::7/64"]
     EXPECT_TRUE(result.ok()) << all_errors(result);
 }
 
-TEST(load_string, v2_accepts_whole_seconds_and_v3_the_extremes) {
+TEST(LoadString, V2AcceptsWholeSecondsAndV3TheExtremes) {
     for (const auto* text : {R"([[vrrp]]
 name = "a"
 interface = "eth1"
@@ -237,7 +237,7 @@ vips = ["10.0.0.1"]
     }
 }
 
-TEST(load_string, reports_every_error_in_file_order) {
+TEST(LoadString, ReportsEveryErrorInFileOrder) {
     const auto result = load_string(R"([global]
 router_id = ""
 [[vrrp]]
@@ -277,7 +277,7 @@ vips = ["10.0.0.1/24"]
     EXPECT_EQ(got, want) << all_errors(result);
 }
 
-TEST(config_error, formats_file_line_column_key_message) {
+TEST(ConfigError, FormatsFileLineColumnKeyMessage) {
     EXPECT_EQ((config_error{{"a.toml", 3, 7}, "vrrp[0].vrid", "vrid must be 1..255, got 300"})
                   .to_string(),
               "a.toml:3:7: vrrp[0].vrid: vrid must be 1..255, got 300");
@@ -287,7 +287,7 @@ TEST(config_error, formats_file_line_column_key_message) {
               "a.toml: cannot read");
 }
 
-TEST(load_file, missing_file_is_one_error_naming_it) {
+TEST(LoadFile, MissingFileIsOneErrorNamingIt) {
     const auto result = load_file("/nonexistent/vipd.toml");
     ASSERT_FALSE(result.ok());
     ASSERT_EQ(result.errors.size(), 1u);
@@ -295,13 +295,13 @@ TEST(load_file, missing_file_is_one_error_naming_it) {
               "/nonexistent/vipd.toml: cannot read the configuration: No such file or directory");
 }
 
-TEST(load_file, directory_is_an_error) {
+TEST(LoadFile, DirectoryIsAnError) {
     const auto result = load_file(VIPD_CONF_DIR);
     ASSERT_EQ(result.errors.size(), 1u);
     EXPECT_NE(result.errors[0].message.find("directory"), std::string::npos);
 }
 
-TEST(load_file, reads_a_file_and_names_it_in_errors) {
+TEST(LoadFile, ReadsAFileAndNamesItInErrors) {
     const auto path = std::filesystem::temp_directory_path() / "vipd-config-test.toml";
     {
         std::ofstream out(path);
@@ -315,7 +315,7 @@ TEST(load_file, reads_a_file_and_names_it_in_errors) {
               path.string() + ":4:8: vrrp[0].vrid: vrid must be 1..255, got 256");
 }
 
-TEST(shipped_examples, every_file_in_conf_loads_without_errors) {
+TEST(ShippedExamples, EveryFileInConfLoadsWithoutErrors) {
     std::size_t count = 0;
     for (const auto& entry : std::filesystem::directory_iterator(VIPD_CONF_DIR)) {
         if (entry.path().extension() != ".toml") {

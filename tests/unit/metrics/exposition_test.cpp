@@ -13,7 +13,7 @@ namespace {
 constexpr double k_inf = std::numeric_limits<double>::infinity();
 constexpr double k_nan = std::numeric_limits<double>::quiet_NaN();
 
-TEST(exposition, golden_text_with_counters_gauges_escapes_and_special_values) {
+TEST(Exposition, GoldenTextWithCountersGaugesEscapesAndSpecialValues) {
     exposition out;
     ASSERT_TRUE(out.family("vipd_vrrp_transitions_total", "State changes of each instance.",
                            metric_type::counter));
@@ -59,18 +59,18 @@ TEST(exposition, golden_text_with_counters_gauges_escapes_and_special_values) {
               "vipd_values{v=\"empty\",w=\"\"} 0\n");
 }
 
-TEST(exposition, empty_builder_has_empty_text) {
+TEST(Exposition, EmptyBuilderHasEmptyText) {
     EXPECT_EQ(exposition{}.text(), "");
 }
 
-TEST(exposition, integers_beyond_two_to_the_53_stay_exact) {
+TEST(Exposition, IntegersBeyondTwoToThe53StayExact) {
     exposition out;
     ASSERT_TRUE(out.family("c_total", "h", metric_type::counter));
     ASSERT_TRUE(out.sample({}, std::uint64_t{9007199254740993}));  // 2^53 + 1
     EXPECT_EQ(out.text(), "# HELP c_total h\n# TYPE c_total counter\nc_total 9007199254740993\n");
 }
 
-TEST(exposition, format_value_ignores_the_locale_and_round_trips) {
+TEST(Exposition, FormatValueIgnoresTheLocaleAndRoundTrips) {
     EXPECT_EQ(format_value(2.5), "2.5");
     EXPECT_EQ(format_value(-0.001), "-0.001");
     EXPECT_EQ(format_value(1.0 / 3.0), "0.3333333333333333");
@@ -80,7 +80,7 @@ TEST(exposition, format_value_ignores_the_locale_and_round_trips) {
     EXPECT_EQ(std::stod(format_value(0.1 + 0.2)), 0.1 + 0.2);
 }
 
-TEST(names, metric_names_follow_the_format) {
+TEST(Names, MetricNamesFollowTheFormat) {
     for (const auto* good : {"vipd_up", "_x", "a:b", "vipd:rule_1", "A9"}) {
         EXPECT_TRUE(is_valid_metric_name(good)) << good;
     }
@@ -89,7 +89,7 @@ TEST(names, metric_names_follow_the_format) {
     }
 }
 
-TEST(names, label_names_follow_the_format) {
+TEST(Names, LabelNamesFollowTheFormat) {
     for (const auto* good : {"instance", "_x", "a9", "_"}) {
         EXPECT_TRUE(is_valid_label_name(good)) << good;
     }
@@ -98,7 +98,7 @@ TEST(names, label_names_follow_the_format) {
     }
 }
 
-TEST(names, a_bad_family_name_is_refused_with_its_samples) {
+TEST(Names, ABadFamilyNameIsRefusedWithItsSamples) {
     exposition out;
     EXPECT_FALSE(out.family("vipd-up", "h", metric_type::gauge));
     EXPECT_FALSE(out.sample({}, 1));
@@ -107,7 +107,7 @@ TEST(names, a_bad_family_name_is_refused_with_its_samples) {
     EXPECT_EQ(out.text(), "# HELP vipd_up h\n# TYPE vipd_up gauge\nvipd_up 1\n");
 }
 
-TEST(names, bad_or_repeated_label_names_refuse_the_sample_only) {
+TEST(Names, BadOrRepeatedLabelNamesRefuseTheSampleOnly) {
     exposition out;
     ASSERT_TRUE(out.family("m", "", metric_type::gauge));
     EXPECT_FALSE(out.sample({{"a-b", "x"}}, 1));
@@ -117,7 +117,7 @@ TEST(names, bad_or_repeated_label_names_refuse_the_sample_only) {
     EXPECT_EQ(out.text(), "# TYPE m gauge\nm{a=\"x\",b=\"y\"} 2\n");
 }
 
-TEST(names, a_sample_needs_a_family_and_a_family_keeps_its_type) {
+TEST(Names, ASampleNeedsAFamilyAndAFamilyKeepsItsType) {
     exposition out;
     EXPECT_FALSE(out.sample({}, 1));
     ASSERT_TRUE(out.family("m", "", metric_type::counter));
@@ -126,7 +126,7 @@ TEST(names, a_sample_needs_a_family_and_a_family_keeps_its_type) {
     EXPECT_EQ(out.text(), "# TYPE m counter\n");
 }
 
-TEST(exposition, labels_from_a_span) {
+TEST(Exposition, LabelsFromASpan) {
     exposition out;
     ASSERT_TRUE(out.family("m", "", metric_type::gauge));
     const std::vector<label> labels{{"a", "1"}, {"b", "2"}};

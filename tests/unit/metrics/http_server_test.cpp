@@ -119,7 +119,7 @@ class test_client {
     error_code last_error_;
 };
 
-class http_server_test : public ::testing::Test {
+class HttpServerTest : public ::testing::Test {
   protected:
     void start(http_limits limits = {}) {
         std::error_code ec;
@@ -140,7 +140,7 @@ class http_server_test : public ::testing::Test {
     int scrapes_ = 0;
 };
 
-TEST_F(http_server_test, get_metrics_returns_the_callbacks_text_per_scrape) {
+TEST_F(HttpServerTest, GetMetricsReturnsTheCallbacksTextPerScrape) {
     start();
     test_client client(io_);
     ASSERT_FALSE(client.connect(endpoint()));
@@ -157,7 +157,7 @@ TEST_F(http_server_test, get_metrics_returns_the_callbacks_text_per_scrape) {
     EXPECT_EQ(server_->connection_count(), 1u);
 }
 
-TEST_F(http_server_test, head_announces_the_length_without_a_body) {
+TEST_F(HttpServerTest, HeadAnnouncesTheLengthWithoutABody) {
     start();
     test_client client(io_);
     ASSERT_FALSE(client.connect(endpoint()));
@@ -174,7 +174,7 @@ TEST_F(http_server_test, head_announces_the_length_without_a_body) {
     EXPECT_EQ(next->body(), "# TYPE vipd_up gauge\nvipd_up 2\n");
 }
 
-TEST_F(http_server_test, other_paths_are_404) {
+TEST_F(HttpServerTest, OtherPathsAre404) {
     start();
     test_client client(io_);
     ASSERT_FALSE(client.connect(endpoint()));
@@ -186,7 +186,7 @@ TEST_F(http_server_test, other_paths_are_404) {
     EXPECT_EQ(scrapes_, 0);
 }
 
-TEST_F(http_server_test, other_methods_are_405_with_allow) {
+TEST_F(HttpServerTest, OtherMethodsAre405WithAllow) {
     start();
     test_client client(io_);
     ASSERT_FALSE(client.connect(endpoint()));
@@ -200,7 +200,7 @@ TEST_F(http_server_test, other_methods_are_405_with_allow) {
     EXPECT_EQ(scrapes_, 0);
 }
 
-TEST_F(http_server_test, a_request_body_is_refused_and_the_connection_closed) {
+TEST_F(HttpServerTest, ARequestBodyIsRefusedAndTheConnectionClosed) {
     start();
     test_client client(io_);
     ASSERT_FALSE(client.connect(endpoint()));
@@ -213,7 +213,7 @@ TEST_F(http_server_test, a_request_body_is_refused_and_the_connection_closed) {
     EXPECT_TRUE(client.closed_by_server());
 }
 
-TEST_F(http_server_test, headers_over_the_limit_are_refused) {
+TEST_F(HttpServerTest, HeadersOverTheLimitAreRefused) {
     start();
     test_client client(io_);
     ASSERT_FALSE(client.connect(endpoint()));
@@ -226,7 +226,7 @@ TEST_F(http_server_test, headers_over_the_limit_are_refused) {
     EXPECT_EQ(scrapes_, 0);
 }
 
-TEST_F(http_server_test, garbage_is_a_400) {
+TEST_F(HttpServerTest, GarbageIsA400) {
     start();
     test_client client(io_);
     ASSERT_FALSE(client.connect(endpoint()));
@@ -237,7 +237,7 @@ TEST_F(http_server_test, garbage_is_a_400) {
     EXPECT_TRUE(client.closed_by_server());
 }
 
-TEST_F(http_server_test, connection_close_and_http_1_0_are_honoured) {
+TEST_F(HttpServerTest, ConnectionCloseAndHttp10AreHonoured) {
     start();
     test_client client(io_);
     ASSERT_FALSE(client.connect(endpoint()));
@@ -257,7 +257,7 @@ TEST_F(http_server_test, connection_close_and_http_1_0_are_honoured) {
     EXPECT_TRUE(old.closed_by_server());
 }
 
-TEST_F(http_server_test, an_idle_client_is_dropped_after_the_timeout) {
+TEST_F(HttpServerTest, AnIdleClientIsDroppedAfterTheTimeout) {
     start(http_limits{.timeout = 200ms});
     test_client client(io_);
     ASSERT_FALSE(client.connect(endpoint()));
@@ -268,7 +268,7 @@ TEST_F(http_server_test, an_idle_client_is_dropped_after_the_timeout) {
     EXPECT_TRUE(run_until(io_, [&] { return server_->connection_count() == 0; }));
 }
 
-TEST_F(http_server_test, connections_beyond_the_limit_are_closed) {
+TEST_F(HttpServerTest, ConnectionsBeyondTheLimitAreClosed) {
     start(http_limits{.max_connections = 2});
     test_client first(io_);
     test_client second(io_);
@@ -285,7 +285,7 @@ TEST_F(http_server_test, connections_beyond_the_limit_are_closed) {
     EXPECT_EQ(response->result(), http::status::ok);
 }
 
-TEST_F(http_server_test, a_throwing_callback_is_a_500) {
+TEST_F(HttpServerTest, AThrowingCallbackIsA500) {
     std::error_code ec;
     http_server server(
         io_, tcp::endpoint(asio::ip::make_address("127.0.0.1"), 0),
@@ -299,7 +299,7 @@ TEST_F(http_server_test, a_throwing_callback_is_a_500) {
     EXPECT_NE(response->body().find("no data"), std::string::npos);
 }
 
-TEST_F(http_server_test, a_port_in_use_is_an_error_code_not_an_exception) {
+TEST_F(HttpServerTest, APortInUseIsAnErrorCodeNotAnException) {
     start();
     std::error_code ec;
     http_server second(
@@ -309,7 +309,7 @@ TEST_F(http_server_test, a_port_in_use_is_an_error_code_not_an_exception) {
     EXPECT_EQ(second.connection_count(), 0u);
 }
 
-TEST_F(http_server_test, destroying_the_server_closes_its_connections) {
+TEST_F(HttpServerTest, DestroyingTheServerClosesItsConnections) {
     start();
     test_client client(io_);
     ASSERT_FALSE(client.connect(endpoint()));
@@ -322,7 +322,7 @@ TEST_F(http_server_test, destroying_the_server_closes_its_connections) {
     EXPECT_EQ(late.connect(where), asio::error::connection_refused);
 }
 
-TEST(tcp_endpoint, converts_both_families) {
+TEST(TcpEndpoint, ConvertsBothFamilies) {
     EXPECT_EQ(tcp_endpoint(*ip_address::parse("127.0.0.1"), 9650),
               tcp::endpoint(asio::ip::make_address("127.0.0.1"), 9650));
     EXPECT_EQ(tcp_endpoint(*ip_address::parse("2001:db8::1"), 80),

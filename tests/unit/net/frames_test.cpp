@@ -62,11 +62,11 @@ const std::vector<std::uint8_t> k_golden_na{
     // option 2 (Target Link-Layer Address), length 1, MAC
     0x02, 0x01, 0x52, 0x54, 0x00, 0x12, 0x34, 0x56};
 
-TEST(gratuitous_arp, matches_golden_bytes) {
+TEST(GratuitousArp, MatchesGoldenBytes) {
     EXPECT_EQ(gratuitous_arp(k_mac, addr("192.0.2.10")), k_golden_garp);
 }
 
-TEST(unsolicited_na, matches_golden_bytes) {
+TEST(UnsolicitedNa, MatchesGoldenBytes) {
     EXPECT_EQ(unsolicited_na(k_mac, addr("2001:db8::10")), k_golden_na);
 }
 
@@ -76,7 +76,7 @@ struct garp_case {
     const char* vip;
 };
 
-TEST(gratuitous_arp, fields_follow_inputs) {
+TEST(GratuitousArp, FieldsFollowInputs) {
     const garp_case cases[] = {
         {"low address", {0x02, 0, 0, 0, 0, 1}, "10.0.0.1"},
         {"high address", {0xfe, 0xdc, 0xba, 0x98, 0x76, 0x54}, "255.255.255.254"},
@@ -99,7 +99,7 @@ TEST(gratuitous_arp, fields_follow_inputs) {
 
 // The checksum must be right for any address, not just the golden one: summing the pseudo-header
 // and the message including its checksum field gives 0 (RFC 1071).
-TEST(unsolicited_na, checksum_verifies_for_many_addresses) {
+TEST(UnsolicitedNa, ChecksumVerifiesForManyAddresses) {
     const garp_case cases[] = {
         {"documentation", {0x52, 0x54, 0x00, 0x12, 0x34, 0x56}, "2001:db8::10"},
         {"link-local", {0x02, 0x42, 0xac, 0x11, 0x00, 0x02}, "fe80::1"},
@@ -138,7 +138,7 @@ void put_u32_le(std::FILE* file, std::uint32_t value) {
 // An independent decoder agrees: tshark (installed by scripts/install-deps.sh) reads both
 // frames from a pcap and reports an ARP announcement and an NA with the Override flag and a
 // correct ICMPv6 checksum.
-TEST(frames, tshark_decodes_both_frames) {
+TEST(Frames, TsharkDecodesBothFrames) {
     if (std::system("command -v tshark >/dev/null 2>&1") != 0) {
         GTEST_SKIP() << "tshark is not installed";
     }

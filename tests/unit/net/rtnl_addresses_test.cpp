@@ -20,7 +20,7 @@ using testing::capture;
 using testing::prefix;
 using testing::sh;
 
-class rtnl_addresses_test : public testing::netns_test {
+class RtnlAddressesTest : public testing::netns_test {
   protected:
     void SetUp() override {
         netns_test::SetUp();
@@ -60,10 +60,10 @@ struct add_remove_case {
     const char* shown;  // how `ip addr` prints it
 };
 
-class add_remove : public rtnl_addresses_test,
-                   public ::testing::WithParamInterface<add_remove_case> {};
+class AddRemove : public RtnlAddressesTest,
+                  public ::testing::WithParamInterface<add_remove_case> {};
 
-TEST_P(add_remove, AddsTaggedAndRemoves) {
+TEST_P(AddRemove, AddsTaggedAndRemoves) {
     const auto& row = GetParam();
     const auto vip = prefix(row.prefix);
 
@@ -85,7 +85,7 @@ TEST_P(add_remove, AddsTaggedAndRemoves) {
 }
 
 INSTANTIATE_TEST_SUITE_P(
-    rtnl, add_remove,
+    Rtnl, AddRemove,
     ::testing::Values(
         add_remove_case{"IPv4 /24 on a veth", "va", "10.1.0.10/24", "inet 10.1.0.10/24"},
         add_remove_case{"IPv4 /32 on a veth", "va", "10.1.0.11/32", "inet 10.1.0.11/32"},
@@ -95,7 +95,7 @@ INSTANTIATE_TEST_SUITE_P(
         add_remove_case{"IPv6 /128 on lo", "lo", "2001:db8::20/128", "inet6 2001:db8::20/128"}),
     [](const auto& param_info) { return "case" + std::to_string(param_info.index); });
 
-TEST_F(rtnl_addresses_test, Ipv4PrefixAddsTheSubnetRouteLikeIpAddrAdd) {
+TEST_F(RtnlAddressesTest, Ipv4PrefixAddsTheSubnetRouteLikeIpAddrAdd) {
     ASSERT_FALSE(addresses_->add("va", prefix("10.1.0.10/24")));
     EXPECT_NE(capture("ip route show dev va").find("10.1.0.0/24"), std::string::npos)
         << capture("ip route show dev va");
@@ -103,7 +103,7 @@ TEST_F(rtnl_addresses_test, Ipv4PrefixAddsTheSubnetRouteLikeIpAddrAdd) {
     EXPECT_EQ(capture("ip route show dev va").find("10.1.0.0/24"), std::string::npos);
 }
 
-TEST_F(rtnl_addresses_test, Ipv6AddressIsNotTentativeRightAfterAdd) {
+TEST_F(RtnlAddressesTest, Ipv6AddressIsNotTentativeRightAfterAdd) {
     ASSERT_FALSE(addresses_->add("va", prefix("2001:db8::10/64")));
     const auto line = capture("ip -6 addr show dev va | grep -A1 '2001:db8::10/64'");
     ASSERT_NE(line.find("2001:db8::10/64"), std::string::npos) << show("va");
@@ -111,7 +111,7 @@ TEST_F(rtnl_addresses_test, Ipv6AddressIsNotTentativeRightAfterAdd) {
     EXPECT_NE(line.find("nodad"), std::string::npos) << line;
 }
 
-TEST_F(rtnl_addresses_test, TagIsVisibleToIproute) {
+TEST_F(RtnlAddressesTest, TagIsVisibleToIproute) {
     ASSERT_FALSE(addresses_->add("va", prefix("10.1.0.10/24")));
     // iproute2 6.1 has no name for IFA_PROTO and prints nothing for it; newer ones print
     // "proto 0x56". Only require that a printed tag is ours.
@@ -123,7 +123,7 @@ TEST_F(rtnl_addresses_test, TagIsVisibleToIproute) {
     EXPECT_EQ(tagged().size(), 1U);
 }
 
-TEST_F(rtnl_addresses_test, TheKernelTagsItsOwnAddressesFrom518On) {
+TEST_F(RtnlAddressesTest, TheKernelTagsItsOwnAddressesFrom518On) {
     // The probe vipd relies on: from Linux 5.18 the kernel tags the IPv6 addresses it makes
     // itself (::1 IFAPROT_KERNEL_LO, link-locals IFAPROT_KERNEL_LL) and reports a non-zero
     // IFA_PROTO; before, no dump carries the attribute.
@@ -139,7 +139,7 @@ TEST_F(rtnl_addresses_test, TheKernelTagsItsOwnAddressesFrom518On) {
     EXPECT_EQ(loopback->tag, address_tag::other);
 }
 
-TEST_F(rtnl_addresses_test, ListReportsEveryAddressWithItsTag) {
+TEST_F(RtnlAddressesTest, ListReportsEveryAddressWithItsTag) {
     ASSERT_EQ(sh("ip addr add 10.1.0.1/24 dev va"), 0);
     ASSERT_EQ(sh("ip addr add 2001:db8::1/64 dev va nodad"), 0);
     ASSERT_EQ(sh("ip addr add 192.0.2.1/32 dev lo"), 0);
@@ -171,7 +171,7 @@ TEST_F(rtnl_addresses_test, ListReportsEveryAddressWithItsTag) {
     EXPECT_EQ(tagged(), expected);
 }
 
-TEST_F(rtnl_addresses_test, APreExistingAddressIsNotRetaggedButRemoveTakesIt) {
+TEST_F(RtnlAddressesTest, APreExistingAddressIsNotRetaggedButRemoveTakesIt) {
     // Ownership is the caller's decision (vips/reconciler.hpp), not the tag's: the tag is lost
     // on kernels before 5.18 anyway.
     ASSERT_EQ(sh("ip addr add 10.1.0.10/24 dev va"), 0);
@@ -187,24 +187,24 @@ TEST_F(rtnl_addresses_test, APreExistingAddressIsNotRetaggedButRemoveTakesIt) {
     EXPECT_EQ(show("va").find("inet6 2001:db8::10/64"), std::string::npos) << show("va");
 }
 
-TEST_F(rtnl_addresses_test, RemoveMatchesThePrefixLengthToo) {
+TEST_F(RtnlAddressesTest, RemoveMatchesThePrefixLengthToo) {
     ASSERT_FALSE(addresses_->add("va", prefix("10.1.0.10/24")));
     EXPECT_FALSE(addresses_->remove("va", prefix("10.1.0.10/32")));
     EXPECT_NE(show("va").find("inet 10.1.0.10/24"), std::string::npos) << show("va");
 }
 
-TEST_F(rtnl_addresses_test, MissingInterface) {
+TEST_F(RtnlAddressesTest, MissingInterface) {
     EXPECT_EQ(addresses_->add("nosuch0", prefix("10.1.0.10/24")),
               std::error_code(ENODEV, std::system_category()));
     EXPECT_FALSE(addresses_->remove("nosuch0", prefix("10.1.0.10/24")));
 }
 
-TEST_F(rtnl_addresses_test, InvalidPrefixLengthIsRejected) {
+TEST_F(RtnlAddressesTest, InvalidPrefixLengthIsRejected) {
     ip_prefix bad{.address = testing::addr("10.1.0.10"), .length = 33};
     EXPECT_EQ(addresses_->add("va", bad), std::error_code(EINVAL, std::system_category()));
 }
 
-TEST_F(rtnl_addresses_test, EnsureDummyFailsCleanlyWithoutTheDummyDriver) {
+TEST_F(RtnlAddressesTest, EnsureDummyFailsCleanlyWithoutTheDummyDriver) {
     if (sh("ip link add vh-probe0 type dummy") == 0) {
         GTEST_SKIP() << "this kernel has the dummy driver; the VM tier covers creation";
     }
@@ -213,12 +213,12 @@ TEST_F(rtnl_addresses_test, EnsureDummyFailsCleanlyWithoutTheDummyDriver) {
     EXPECT_NE(sh("ip link show vip0"), 0);
 }
 
-TEST_F(rtnl_addresses_test, EnsureDummyKeepsAnExistingLink) {
+TEST_F(RtnlAddressesTest, EnsureDummyKeepsAnExistingLink) {
     EXPECT_FALSE(addresses_->ensure_dummy("va"));
     EXPECT_NE(capture("ip -d link show va").find("veth"), std::string::npos);
 }
 
-TEST_F(rtnl_addresses_test, EnsureDummyRejectsABadName) {
+TEST_F(RtnlAddressesTest, EnsureDummyRejectsABadName) {
     EXPECT_EQ(addresses_->ensure_dummy(""), std::error_code(EINVAL, std::system_category()));
     EXPECT_EQ(addresses_->ensure_dummy("a-name-longer-than-ifnamsiz"),
               std::error_code(EINVAL, std::system_category()));

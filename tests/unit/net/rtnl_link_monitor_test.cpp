@@ -26,7 +26,7 @@ using testing::addr;
 using testing::prefix;
 using testing::sh;
 
-class rtnl_link_monitor_test : public testing::netns_test {
+class RtnlLinkMonitorTest : public testing::netns_test {
   protected:
     void SetUp() override {
         netns_test::SetUp();
@@ -73,7 +73,7 @@ class rtnl_link_monitor_test : public testing::netns_test {
     std::vector<link_status> reports_;
 };
 
-TEST_F(rtnl_link_monitor_test, StatusReadsTheInterface) {
+TEST_F(RtnlLinkMonitorTest, StatusReadsTheInterface) {
     ASSERT_EQ(sh("ip addr add 10.3.0.1/24 dev va"), 0);
     const auto status = monitor_->status("va");
     ASSERT_TRUE(status.has_value());
@@ -84,14 +84,14 @@ TEST_F(rtnl_link_monitor_test, StatusReadsTheInterface) {
     EXPECT_FALSE(monitor_->status("nosuch0").has_value());
 }
 
-TEST_F(rtnl_link_monitor_test, LoopbackIsUpOnceSetUp) {
+TEST_F(RtnlLinkMonitorTest, LoopbackIsUpOnceSetUp) {
     // lo has operstate UNKNOWN: IFF_RUNNING is still set, so it counts as up.
     EXPECT_FALSE(monitor_->status("lo")->up);
     ASSERT_EQ(sh("ip link set lo up"), 0);
     EXPECT_TRUE(monitor_->status("lo")->up);
 }
 
-TEST_F(rtnl_link_monitor_test, ReportsLinkDownAndUp) {
+TEST_F(RtnlLinkMonitorTest, ReportsLinkDownAndUp) {
     record("va");
     settle(200ms);
     ASSERT_TRUE(monitor_->status("va")->up);
@@ -110,7 +110,7 @@ TEST_F(rtnl_link_monitor_test, ReportsLinkDownAndUp) {
     EXPECT_TRUE(wait_for([](const link_status& s) { return s.name == "va" && !s.up; }));
 }
 
-TEST_F(rtnl_link_monitor_test, UnchangedStatusIsNotReported) {
+TEST_F(RtnlLinkMonitorTest, UnchangedStatusIsNotReported) {
     record("va");
     settle(300ms);
     reports_.clear();
@@ -120,7 +120,7 @@ TEST_F(rtnl_link_monitor_test, UnchangedStatusIsNotReported) {
     EXPECT_TRUE(reports_.empty());
 }
 
-TEST_F(rtnl_link_monitor_test, PrimaryV4AppearsWhenAnAddressIsAdded) {
+TEST_F(RtnlLinkMonitorTest, PrimaryV4AppearsWhenAnAddressIsAdded) {
     record("va");
     ASSERT_EQ(sh("ip addr add 10.3.0.1/24 dev va"), 0);
     EXPECT_TRUE(wait_for([](const link_status& s) { return s.primary_v4 == addr("10.3.0.1"); }));
@@ -129,7 +129,7 @@ TEST_F(rtnl_link_monitor_test, PrimaryV4AppearsWhenAnAddressIsAdded) {
     EXPECT_TRUE(wait_for([](const link_status& s) { return !s.primary_v4.has_value(); }));
 }
 
-TEST_F(rtnl_link_monitor_test, TaggedVipDoesNotBecomePrimaryV4) {
+TEST_F(RtnlLinkMonitorTest, TaggedVipDoesNotBecomePrimaryV4) {
     rtnl_addresses addresses;
     record("va");
     settle(300ms);
@@ -147,7 +147,7 @@ TEST_F(rtnl_link_monitor_test, TaggedVipDoesNotBecomePrimaryV4) {
     EXPECT_TRUE(wait_for([](const link_status& s) { return s.primary_v4 == addr("10.3.0.1"); }));
 }
 
-TEST_F(rtnl_link_monitor_test, RealAddressMadeSecondaryByAnEarlierVipIsStillPrimaryV4) {
+TEST_F(RtnlLinkMonitorTest, RealAddressMadeSecondaryByAnEarlierVipIsStillPrimaryV4) {
     rtnl_addresses addresses;
     // Same subnet, VIP first: the kernel makes the real address a secondary.
     ASSERT_FALSE(addresses.add("va", prefix("10.4.0.100/24")));
@@ -155,7 +155,7 @@ TEST_F(rtnl_link_monitor_test, RealAddressMadeSecondaryByAnEarlierVipIsStillPrim
     EXPECT_EQ(monitor_->status("va")->primary_v4, addr("10.4.0.1"));
 }
 
-TEST_F(rtnl_link_monitor_test, AnUntaggedVipNamedByExcludeSourcesIsNeverTheSource) {
+TEST_F(RtnlLinkMonitorTest, AnUntaggedVipNamedByExcludeSourcesIsNeverTheSource) {
     // Kernels before 5.18 drop the tag: an untagged VIP added before the real address would
     // otherwise be the first primary, and adverts would leave from the VIP.
     monitor_->exclude_sources({addr("192.0.2.50"), addr("10.5.0.100")});
@@ -169,7 +169,7 @@ TEST_F(rtnl_link_monitor_test, AnUntaggedVipNamedByExcludeSourcesIsNeverTheSourc
         << "without the exclusion the earlier untagged address is the primary";
 }
 
-TEST_F(rtnl_link_monitor_test, InterfaceCreatedAfterWatchIsReported) {
+TEST_F(RtnlLinkMonitorTest, InterfaceCreatedAfterWatchIsReported) {
     record("vlate");
     settle(100ms);
     EXPECT_TRUE(reports_.empty());
@@ -187,7 +187,7 @@ TEST_F(rtnl_link_monitor_test, InterfaceCreatedAfterWatchIsReported) {
     EXPECT_TRUE(wait_for([](const link_status& s) { return s.name == "vlate" && s.index == 0; }));
 }
 
-TEST_F(rtnl_link_monitor_test, LinkLocalV6IsReportedOnceDadCompletes) {
+TEST_F(RtnlLinkMonitorTest, LinkLocalV6IsReportedOnceDadCompletes) {
     // The kernel's fe80:: address starts tentative; it is reported only when usable.
     record("va");
     EXPECT_TRUE(wait_for(
@@ -201,7 +201,7 @@ TEST_F(rtnl_link_monitor_test, LinkLocalV6IsReportedOnceDadCompletes) {
     EXPECT_EQ(*status->link_local_v6, addr("fe80::ff:fe00:a"));
 }
 
-TEST_F(rtnl_link_monitor_test, SeveralHandlersOnOneInterface) {
+TEST_F(RtnlLinkMonitorTest, SeveralHandlersOnOneInterface) {
     int second = 0;
     record("va");
     monitor_->watch("va", [&second](const link_status&) { ++second; });
@@ -210,7 +210,7 @@ TEST_F(rtnl_link_monitor_test, SeveralHandlersOnOneInterface) {
     EXPECT_GE(second, 1);
 }
 
-TEST_F(rtnl_link_monitor_test, DestroyedMonitorLeavesTheLoopSafe) {
+TEST_F(RtnlLinkMonitorTest, DestroyedMonitorLeavesTheLoopSafe) {
     record("va");
     ASSERT_EQ(sh("ip link set va down"), 0);
     monitor_.reset();  // with a notification queued
@@ -224,7 +224,7 @@ TEST_F(rtnl_link_monitor_test, DestroyedMonitorLeavesTheLoopSafe) {
 namespace vipd::net::linux {
 namespace {
 
-TEST_F(rtnl_link_monitor_test, OverrunIsRecoveredByReReadingEverything) {
+TEST_F(RtnlLinkMonitorTest, OverrunIsRecoveredByReReadingEverything) {
     // No IPv6 on va: its DAD completing would send a notification of its own and hide a lost one.
     ASSERT_EQ(sh("sysctl -w net.ipv6.conf.va.disable_ipv6=1"), 0);
     record("va");

@@ -85,7 +85,7 @@ bool run_until(asio::io_context& io, Predicate done, std::chrono::milliseconds l
 // veth1 in "right". Two, not one, because IPv4 drops a packet whose source is an address of the
 // receiving host as a martian (accept_local=0), which would hide every IPv4 advert if both ends
 // shared a namespace; peers on separate hosts is also what the daemon sees in production.
-class sockets_test : public ::testing::Test {
+class SocketsTest : public ::testing::Test {
   protected:
     void SetUp() override {
         if (::geteuid() != 0) {
@@ -210,15 +210,15 @@ class sockets_test : public ::testing::Test {
     std::string right_path_;
 };
 
-TEST_F(sockets_test, ipv4_two_adverts_in_one_send_arrive_with_ttl_255) {
+TEST_F(SocketsTest, Ipv4TwoAdvertsInOneSendArriveWithTtl255) {
     exchange(address_family::ipv4, "10.0.0.1", "224.0.0.18");
 }
 
-TEST_F(sockets_test, ipv6_two_adverts_in_one_send_arrive_with_hop_limit_255) {
+TEST_F(SocketsTest, Ipv6TwoAdvertsInOneSendArriveWithHopLimit255) {
     exchange(address_family::ipv6, "fe80::1", "ff02::12");
 }
 
-TEST_F(sockets_test, send_rejects_wrong_family_and_foreign_source) {
+TEST_F(SocketsTest, SendRejectsWrongFamilyAndForeignSource) {
     vrrp_socket v4(io_, "veth0", address_family::ipv4);
     vrrp_socket v6(io_, "veth0", address_family::ipv6);
     const std::vector<bytes> messages{{1, 2, 3, 4}};
@@ -230,7 +230,7 @@ TEST_F(sockets_test, send_rejects_wrong_family_and_foreign_source) {
     EXPECT_FALSE(v4.send({}, addr("10.0.0.1")));
 }
 
-TEST_F(sockets_test, opening_on_a_missing_interface_fails) {
+TEST_F(SocketsTest, OpeningOnAMissingInterfaceFails) {
     EXPECT_THROW(vrrp_socket(io_, "nosuch0", address_family::ipv4), std::system_error);
     std::error_code error;
     EXPECT_EQ(vrrp_socket::open(io_, "nosuch0", address_family::ipv6, error), nullptr);
@@ -283,7 +283,7 @@ class frame_listener {
 
 constexpr mac_address k_veth0_mac{0x02, 0, 0, 0, 0, 0x01};
 
-TEST_F(sockets_test, packet_socket_sends_garp_byte_for_byte) {
+TEST_F(SocketsTest, PacketSocketSendsGarpByteForByte) {
     std::optional<frame_listener> listener;
     in_right([&] { listener.emplace(ETH_P_ARP); });
     packet_socket port;
@@ -292,7 +292,7 @@ TEST_F(sockets_test, packet_socket_sends_garp_byte_for_byte) {
     EXPECT_TRUE(listener->wait_for(frame)) << listener->seen() << " ARP frames seen, none equal";
 }
 
-TEST_F(sockets_test, packet_socket_sends_unsolicited_na_byte_for_byte) {
+TEST_F(SocketsTest, PacketSocketSendsUnsolicitedNaByteForByte) {
     std::optional<frame_listener> listener;
     in_right([&] { listener.emplace(ETH_P_IPV6); });
     packet_socket port;
@@ -301,7 +301,7 @@ TEST_F(sockets_test, packet_socket_sends_unsolicited_na_byte_for_byte) {
     EXPECT_TRUE(listener->wait_for(frame)) << listener->seen() << " IPv6 frames seen, none equal";
 }
 
-TEST_F(sockets_test, packet_socket_reports_bad_input) {
+TEST_F(SocketsTest, PacketSocketReportsBadInput) {
     packet_socket port;
     const auto frame = frames::gratuitous_arp(k_veth0_mac, addr("10.0.0.100"));
     EXPECT_EQ(port.send("nosuch0", frame), std::errc::no_such_device);
@@ -309,7 +309,7 @@ TEST_F(sockets_test, packet_socket_reports_bad_input) {
 }
 
 // The cached ifindex goes stale when the interface is re-created; the send must still work.
-TEST_F(sockets_test, packet_socket_follows_a_recreated_interface) {
+TEST_F(SocketsTest, PacketSocketFollowsARecreatedInterface) {
     packet_socket port;
     const auto frame = frames::gratuitous_arp(k_veth0_mac, addr("10.0.0.100"));
     ASSERT_FALSE(port.send("veth0", frame));

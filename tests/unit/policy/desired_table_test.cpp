@@ -77,9 +77,9 @@ struct gating_row {
     std::set<ipvs::service_key> expected;
 };
 
-class desired_table_gating : public ::testing::TestWithParam<gating_row> {};
+class DesiredTableGating : public ::testing::TestWithParam<gating_row> {};
 
-TEST_P(desired_table_gating, holds_the_services_of_master_instances_and_ungated_ones) {
+TEST_P(DesiredTableGating, HoldsTheServicesOfMasterInstancesAndUngatedOnes) {
     const auto& row = GetParam();
     EXPECT_EQ(keys(desired_table(config(), masters(row.masters))), row.expected);
 }
@@ -87,7 +87,7 @@ TEST_P(desired_table_gating, holds_the_services_of_master_instances_and_ungated_
 const ipvs::service_key k_fwmark = ipvs::fwmark_key{9, address_family::ipv4};
 
 INSTANTIATE_TEST_SUITE_P(
-    rows, desired_table_gating,
+    Rows, DesiredTableGating,
     ::testing::Values(
         gating_row{"backup everywhere", {}, {tcp("192.168.100.1", 80), k_fwmark}},
         gating_row{"master of a", {"a"}, {tcp("10.0.0.1", 80), tcp("192.168.100.1", 80), k_fwmark}},
@@ -101,7 +101,7 @@ INSTANTIATE_TEST_SUITE_P(
         return name;
     });
 
-TEST(desired_table, carries_settings_and_reals) {
+TEST(DesiredTable, CarriesSettingsAndReals) {
     const auto table = desired_table(config(), masters({"a"}));
     const auto& web = table.at(tcp("10.0.0.1", 80));
     EXPECT_EQ(web.settings.scheduler, "rr");
@@ -115,7 +115,7 @@ TEST(desired_table, carries_settings_and_reals) {
     EXPECT_TRUE(table.at(k_fwmark).destinations.empty());
 }
 
-TEST(desired_table, mode_always_pushes_everything_and_asks_nobody) {
+TEST(DesiredTable, ModeAlwaysPushesEverythingAndAsksNobody) {
     const auto c = config("[ipvs]\nmode = \"always\"\n");
     bool asked = false;
     const auto table = desired_table(c, [&](std::string_view) {
@@ -126,7 +126,7 @@ TEST(desired_table, mode_always_pushes_everything_and_asks_nobody) {
     EXPECT_FALSE(asked);
 }
 
-TEST(desired_table, asks_only_about_gating_instances) {
+TEST(DesiredTable, AsksOnlyAboutGatingInstances) {
     std::set<std::string> asked;
     desired_table(config(), [&](std::string_view name) {
         asked.insert(std::string(name));
@@ -135,11 +135,11 @@ TEST(desired_table, asks_only_about_gating_instances) {
     EXPECT_EQ(asked, (std::set<std::string>{"a", "b"}));
 }
 
-TEST(desired_table, empty_config_gives_an_empty_table) {
+TEST(DesiredTable, EmptyConfigGivesAnEmptyTable) {
     EXPECT_TRUE(desired_table(daemon_config{}, masters({"a"})).empty());
 }
 
-TEST(gating_instances, lists_each_gating_instance_once) {
+TEST(GatingInstances, ListsEachGatingInstanceOnce) {
     EXPECT_EQ(gating_instances(config()), (std::vector<std::string>{"a", "b"}));
     EXPECT_TRUE(gating_instances(daemon_config{}).empty());
 }

@@ -42,7 +42,7 @@ port = 80
 
 const master_predicate k_no_master = [](std::string_view) { return false; };
 
-TEST(health_desired_table, down_reals_leave_and_come_back) {
+TEST(HealthDesiredTable, DownRealsLeaveAndComeBack) {
     const auto config = service_with_three_reals(false, 1, false);
     const auto down = real("10.0.0.3", 80);
     const auto table = desired_table(
@@ -54,7 +54,7 @@ TEST(health_desired_table, down_reals_leave_and_come_back) {
     EXPECT_EQ(desired_table(config, k_no_master).begin()->second.destinations.size(), 3U);
 }
 
-TEST(health_desired_table, quiescent_reals_stay_at_weight_zero) {
+TEST(HealthDesiredTable, QuiescentRealsStayAtWeightZero) {
     const auto config = service_with_three_reals(true, 1, false);
     const auto down = real("10.0.0.2", 80);
     const auto table = desired_table(
@@ -66,7 +66,7 @@ TEST(health_desired_table, quiescent_reals_stay_at_weight_zero) {
     EXPECT_EQ(destinations.at(real("10.0.0.3", 80)).weight, 1U);
 }
 
-TEST(health_desired_table, fallback_while_quorum_is_lost) {
+TEST(HealthDesiredTable, FallbackWhileQuorumIsLost) {
     const auto config = service_with_three_reals(false, 3, true);
     const auto& server = config.virtual_servers.at(0);
     const health_predicate only_weight_two_down = [](const ipvs::service_key&,

@@ -22,7 +22,7 @@ config::daemon_config load_example(const std::string& name) {
     return result.config.value_or(config::daemon_config{});
 }
 
-TEST(shipped_ipvs_examples, single_host_is_the_lab_nat_pair_on_a_static_vip) {
+TEST(ShippedIpvsExamples, SingleHostIsTheLabNatPairOnAStaticVip) {
     const auto c = load_example("single-host-dummy.toml");
     EXPECT_TRUE(c.vrrp.empty());
     ASSERT_EQ(c.static_vips.size(), 1u);
@@ -43,7 +43,7 @@ TEST(shipped_ipvs_examples, single_host_is_the_lab_nat_pair_on_a_static_vip) {
     }
 }
 
-TEST(shipped_ipvs_examples, pair_gates_the_dr_service_on_web) {
+TEST(ShippedIpvsExamples, PairGatesTheDrServiceOnWeb) {
     for (const auto* file : {"pair-dir1.toml", "pair-dir2.toml"}) {
         const auto c = load_example(file);
         ASSERT_EQ(c.virtual_servers.size(), 1u) << file;
@@ -59,7 +59,7 @@ TEST(shipped_ipvs_examples, pair_gates_the_dr_service_on_web) {
     }
 }
 
-TEST(shipped_ipvs_examples, trio_gates_each_service_on_its_vips_instance) {
+TEST(ShippedIpvsExamples, TrioGatesEachServiceOnItsVipsInstance) {
     for (const auto* file : {"trio-dir1.toml", "trio-dir2.toml", "trio-dir3.toml"}) {
         const auto c = load_example(file);
         ASSERT_EQ(c.virtual_servers.size(), 6u) << file;
