@@ -214,31 +214,36 @@ void vrrp_router::detach(instance_slot& slot) {
 reload_summary vrrp_router::reconfigure(const config::daemon_config& next) {
     reload_summary summary;
     const auto now = clock_();
-    std::map<std::string, const config::vrrp_instance*> wanted;
-    for (const auto& instance : next.vrrp) {
-        wanted.emplace(instance.name, &instance);
-    }
-    auto kept_as = [&](const instance_slot& slot) -> const config::vrrp_instance* {
-        auto found = wanted.find(slot.cfg.name);
-        return found != wanted.end() && same_identity(slot.cfg, *found->second) ? found->second
-                                                                                : nullptr;
-    };
+    auto kept = resign_leaving(next, summary, now);
+    static_vips_ = next.static_vips;
+    rebuild_slots(next, std::move(kept), summary, now);
+    configure_vips(next);
+    effects_.vips = true;  // static VIPs and Masters' VIP lists may differ
+    const auto outcome = commit(vip_cause::role);
+    summary.vips_added = outcome.added.size();
+    summary.vips_removed = outcome.removed.size();
+    return summary;
+}
 
-    // Removed and replaced instances resign first (priority 0), and their adverts leave before
-    // their channels may close. Their VIPs go in the commit below, unless the new
-    // configuration still wants them up (a VIP moving to another Master instance stays).
-    std::vector<std::unique_ptr<instance_slot>> kept;
+vrrp_router::kept_slots vrrp_router::resign_leaving(const config::daemon_config& next,
+                                                    reload_summary& summary, time_point now) {
+    auto wanted_as = [&next](const std::string& name) -> const config::vrrp_instance* {
+        const auto found = std::find_if(next.vrrp.begin(), next.vrrp.end(),
+                                        [&name](const auto& cfg) { return cfg.name == name; });
+        return found != next.vrrp.end() ? &*found : nullptr;
+    };
+    // The adverts of every resigning instance leave before any of their channels may close.
+    kept_slots kept;
     std::vector<std::unique_ptr<instance_slot>> leaving;
-    std::map<std::string, std::optional<std::uint8_t>> overrides;
     for (auto& slot : slots_) {
-        if (kept_as(*slot) != nullptr) {
-            kept.push_back(std::move(slot));
+        const auto* wanted = wanted_as(slot->cfg.name);
+        if (wanted != nullptr && same_identity(slot->cfg, *wanted)) {
+            kept.slots.push_back(std::move(slot));
             continue;
         }
-        const bool replaced = wanted.count(slot->cfg.name) > 0;
-        (replaced ? summary.replaced : summary.removed).push_back(slot->cfg.name);
-        if (replaced) {
-            overrides[slot->cfg.name] = slot->priority_override;
+        (wanted != nullptr ? summary.replaced : summary.removed).push_back(slot->cfg.name);
+        if (wanted != nullptr) {
+            kept.overrides[slot->cfg.name] = slot->priority_override;
         }
         execute(*slot, slot->fsm.shutdown(now));
         leaving.push_back(std::move(slot));
@@ -248,13 +253,16 @@ reload_summary vrrp_router::reconfigure(const config::daemon_config& next) {
         detach(*slot);
     }
     slots_.clear();
-    static_vips_ = next.static_vips;
+    return kept;
+}
 
+void vrrp_router::rebuild_slots(const config::daemon_config& next, kept_slots kept,
+                                reload_summary& summary, time_point now) {
     for (const auto& cfg : next.vrrp) {
-        auto found = std::find_if(kept.begin(), kept.end(), [&](const auto& slot) {
+        auto found = std::find_if(kept.slots.begin(), kept.slots.end(), [&](const auto& slot) {
             return slot && slot->cfg.name == cfg.name;
         });
-        if (found != kept.end()) {
+        if (found != kept.slots.end()) {
             auto& slot = *found;
             if (same_router_settings(slot->cfg, cfg)) {
                 ++summary.unchanged;
@@ -268,7 +276,7 @@ reload_summary vrrp_router::reconfigure(const config::daemon_config& next) {
             continue;
         }
         auto slot = std::make_unique<instance_slot>(cfg);
-        if (auto override = overrides.find(cfg.name); override != overrides.end()) {
+        if (auto override = kept.overrides.find(cfg.name); override != kept.overrides.end()) {
             slot->priority_override = override->second;
         } else {
             summary.added.push_back(cfg.name);
@@ -276,12 +284,6 @@ reload_summary vrrp_router::reconfigure(const config::daemon_config& next) {
         slots_.push_back(std::move(slot));
         start_slot(*slots_.back(), now);
     }
-    configure_vips(next);
-    effects_.vips = true;  // static VIPs and Masters' VIP lists may differ
-    const auto outcome = commit(vip_cause::role);
-    summary.vips_added = outcome.added.size();
-    summary.vips_removed = outcome.removed.size();
-    return summary;
 }
 
 void vrrp_router::reconfigure_slot(instance_slot& slot, const config::vrrp_instance& next,

@@ -169,6 +169,21 @@ class vrrp_router {
     /// Unhooks `slot` from its channel, closing the channel when nobody else uses it.
     void detach(instance_slot& slot);
     void watch_links(instance_slot& slot);
+    /// The instances a reload keeps with their identity, and the overrides (vipctl demote) of
+    /// those it replaces, by name.
+    struct kept_slots {
+        std::vector<std::unique_ptr<instance_slot>> slots;
+        std::map<std::string, std::optional<std::uint8_t>> overrides;
+    };
+    /// Reload, first step: instances `next` removes or replaces resign (priority 0), their
+    /// adverts leave and they let go of their channels; the others are handed back. Leaves
+    /// `slots_` empty. Their VIPs go in the commit that ends the reload.
+    kept_slots resign_leaving(const config::daemon_config& next, reload_summary& summary,
+                              time_point now);
+    /// Reload, second step: `slots_` in `next`'s order, kept instances reconfigured in place
+    /// and new ones started (a replaced one keeps its override).
+    void rebuild_slots(const config::daemon_config& next, kept_slots kept, reload_summary& summary,
+                       time_point now);
     /// A kept instance takes its new settings: trackers (states kept by name), the state
     /// machine's config and the priority; a Master's VIP difference follows in `commit`.
     void reconfigure_slot(instance_slot& slot, const config::vrrp_instance& next, time_point now);
