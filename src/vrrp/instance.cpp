@@ -430,8 +430,14 @@ void instance::backup_on_advert(time_point now, const advert& ad, const ip_addre
 void instance::master_on_advert(time_point now, const advert& ad, const ip_address& source,
                                 actions& out) {
     // RFC 5798 §6.4.3: a priority-0 advert means a master is leaving; answer at once so backups
-    // do not take over.
+    // do not take over. Once per advert interval: the answer already told every backup, and a
+    // flood of them (spoofed) must not be reflected one for one.
     if (ad.priority == k_resign_priority) {
+        if (resign_answered_ && now - *resign_answered_ < config_.advert_interval) {
+            out.push_back(advert_dropped{drop_reason::resign_flood});
+            return;
+        }
+        resign_answered_ = now;
         out.push_back(send_advert{priority_});
         adver_timer_ = now + config_.advert_interval;
         return;

@@ -25,10 +25,13 @@ enum class drop_reason : std::uint8_t {
     auth_mismatch,      // RFC 2338 §5.3.6.1: password differs or auth type differs
     interval_mismatch,  // RFC 3768 §7.1: v2 Adver Int must match ours
     own_packet,         // looped back or sent by ourselves
+    // Answered already: a Master answers one priority-0 advert per advert interval, so that a
+    // (spoofed) flood of them is not reflected one for one.
+    resign_flood,
 };
 
 inline constexpr std::size_t k_drop_reason_count =
-    static_cast<std::size_t>(drop_reason::own_packet) + 1;
+    static_cast<std::size_t>(drop_reason::resign_flood) + 1;
 
 std::string_view to_string(drop_reason reason) noexcept;
 

@@ -182,6 +182,7 @@ class instance {
     time_point since_{};
     std::uint64_t transitions_ = 0;
     std::optional<time_point> adver_timer_;
+    std::optional<time_point> resign_answered_;  // the last priority-0 advert answered
     std::optional<time_point> master_down_timer_;
     // When and how the master down timer was last armed, so a priority change can recompute it.
     time_point master_down_armed_at_{};

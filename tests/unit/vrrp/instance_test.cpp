@@ -603,6 +603,23 @@ TEST(VrrpMaster, AnswersAResignAdvertAtOnce) {
     EXPECT_EQ(deadline(inst), us(became + 1300ms));
 }
 
+TEST(VrrpMaster, AnswersOneResignAdvertPerIntervalAndDropsTheFlood) {
+    time_point became{};
+    auto inst = master_at(became);  // advert interval 1 s
+    const auto resign = advert_from(make_config(100), 0);
+    EXPECT_EQ(inst.on_advert(became + 300ms, resign, addr("192.0.2.9")),
+              (actions{send_advert{150}}));
+    for (int i = 1; i <= 20; ++i) {
+        EXPECT_EQ(inst.on_advert(became + 300ms + i * 10ms, resign, addr("192.0.2.9")),
+                  (actions{advert_dropped{drop_reason::resign_flood}}))
+            << i;
+    }
+    EXPECT_EQ(inst.current_state(), state::master);
+    // One interval after the last answer, the next resignation is answered again.
+    EXPECT_EQ(inst.on_advert(became + 1300ms, resign, addr("192.0.2.10")),
+              (actions{send_advert{150}}));
+}
+
 TEST(VrrpMaster, IgnoresLowerPriorityAndLowerAddressTies) {
     time_point became{};
     auto inst = master_at(became);  // 150 at 192.0.2.5
