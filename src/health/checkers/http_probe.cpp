@@ -6,6 +6,7 @@
 #include <openssl/x509_vfy.h>
 
 #include <limits>
+#include <optional>
 #include <type_traits>
 
 #include "common.hpp"
@@ -27,6 +28,8 @@ using boost::system::error_code;
 // costs no memory, and body expectations look at its beginning (like keepalived's and
 // ldirectord's checkers, which also look at what they read).
 constexpr std::size_t k_body_cap = 64 * 1024;
+/// Interim (1xx) responses skipped before the final one; a server that sends more is broken.
+constexpr int k_max_interim_responses = 8;
 // Status line and headers; Beast's own header limit (8 KiB) applies within it.
 constexpr std::size_t k_read_buffer = 16 * 1024;
 constexpr int k_http_version = 11;
@@ -158,13 +161,15 @@ class http_attempt final : public attempt {
 
     void read_header() {
         phase_ = "waiting for the response";
+        // One parser per response: an interim (1xx) one ends with its header.
+        parser_.emplace();
         // A reply to HEAD announces a body it does not carry.
-        parser_.skip(settings_->check.method == "HEAD");
+        parser_->skip(settings_->check.method == "HEAD");
         // The body cap is ours (we stop reading); Beast's own limit would reject a large
         // Content-Length before we saw a byte of it. Not boost::none: Beast 1.74 compares the
         // length against the optional, and every length is greater than an empty one.
-        parser_.body_limit(std::numeric_limits<std::uint64_t>::max());
-        http::async_read_header(stream_, read_buffer_, parser_,
+        parser_->body_limit(std::numeric_limits<std::uint64_t>::max());
+        http::async_read_header(stream_, read_buffer_, *parser_,
                                 [me = self<http_attempt>()](error_code error, std::size_t) {
                                     if (me->done()) {
                                         return;
@@ -173,13 +178,30 @@ class http_attempt final : public attempt {
                                         me->fail("response: " + describe(error));
                                         return;
                                     }
-                                    me->phase_ = "reading the body";
-                                    me->read_body();
+                                    me->after_header();
                                 });
     }
 
+    // RFC 9110 §15.2: a 1xx response is interim (100 Continue, 102 Processing, 103 Early
+    // Hints); the status that counts comes after it. 101 switches protocols, which we never
+    // ask for: it is final, and fails the check unless expected.
+    void after_header() {
+        const auto status = parser_->get().result_int();
+        if (status >= 100 && status < 200 && status != 101) {
+            if (++interim_responses_ > k_max_interim_responses) {
+                fail("response: more than " + std::to_string(k_max_interim_responses) +
+                     " interim (1xx) responses");
+                return;
+            }
+            read_header();
+            return;
+        }
+        phase_ = "reading the body";
+        read_body();
+    }
+
     void read_body() {
-        if (parser_.is_done() || body_used_ == k_body_cap) {
+        if (parser_->is_done() || body_used_ == k_body_cap) {
             judge();
             return;
         }
@@ -187,15 +209,15 @@ class http_attempt final : public attempt {
             // Only now, and uninitialised: most attempts end at the header or a short body.
             body_ = std::make_unique_for_overwrite<char[]>(k_body_cap);
         }
-        auto& body = parser_.get().body();
+        auto& body = parser_->get().body();
         body.data = body_.get() + body_used_;
         body.size = k_body_cap - body_used_;
-        http::async_read_some(stream_, read_buffer_, parser_,
+        http::async_read_some(stream_, read_buffer_, *parser_,
                               [me = self<http_attempt>()](error_code error, std::size_t) {
                                   if (me->done()) {
                                       return;
                                   }
-                                  auto& read = me->parser_.get().body();
+                                  auto& read = me->parser_->get().body();
                                   me->body_used_ = k_body_cap - read.size;
                                   if (error == http::error::need_buffer) {
                                       error = {};  // our buffer is full: the cap
@@ -206,7 +228,7 @@ class http_attempt final : public attempt {
                                       // same.
                                       if (error == asio::ssl::error::stream_truncated) {
                                           error = {};
-                                          me->parser_.put_eof(error);
+                                          me->parser_->put_eof(error);
                                       }
                                   }
                                   if (error) {
@@ -218,9 +240,9 @@ class http_attempt final : public attempt {
     }
 
     void judge() {
-        const bool truncated = !parser_.is_done();
+        const bool truncated = !parser_->is_done();
         const auto outcome = settings_->matcher->match(
-            parser_.get().result_int(), std::string_view(body_.get(), body_used_), truncated);
+            parser_->get().result_int(), std::string_view(body_.get(), body_used_), truncated);
         finish(outcome.success, outcome.detail);
     }
 
@@ -234,7 +256,8 @@ class http_attempt final : public attempt {
     decltype(holder_.stream)& stream_ = holder_.stream;
     http::request<http::empty_body> request_;
     boost::beast::flat_buffer read_buffer_;
-    http::response_parser<http::buffer_body> parser_;
+    std::optional<http::response_parser<http::buffer_body>> parser_;
+    int interim_responses_ = 0;
     std::unique_ptr<char[]> body_;  // k_body_cap bytes once the body is read, up to body_used_
     std::size_t body_used_ = 0;
 };

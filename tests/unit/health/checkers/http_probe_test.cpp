@@ -4,6 +4,7 @@
 
 #include <filesystem>
 #include <fstream>
+#include <tuple>
 
 #include "loopback.hpp"
 #include "test_servers.hpp"
@@ -65,6 +66,38 @@ TEST(HttpProbe, UnexpectedStatusFails) {
     ASSERT_TRUE(got);
     EXPECT_FALSE(got->result.success);
     EXPECT_EQ(got->result.detail, "status 503 (expected 200)");
+}
+
+TEST(HttpProbe, InterimResponsesAreSkippedForTheFinalStatus) {
+    for (const auto& [final_status, reason, success] :
+         {std::tuple{200, "OK", true}, std::tuple{503, "Service Unavailable", false}}) {
+        asio::io_context io;
+        http_server server(io,
+                           "HTTP/1.1 100 Continue\r\n\r\nHTTP/1.1 103 Early Hints\r\n"
+                           "Link: </style.css>; rel=preload\r\n\r\n" +
+                               response(final_status, reason, "OK"));
+        auto probe = make_probe(io, http_spec(get()), {loopback_v4(), server.port()});
+        const auto got = run_probe(io, *probe);
+        ASSERT_TRUE(got);
+        EXPECT_EQ(got->result.success, success) << got->result.detail;
+        if (!success) {
+            EXPECT_EQ(got->result.detail, "status 503 (expected 200)");
+        }
+    }
+}
+
+TEST(HttpProbe, EndlessInterimResponsesFail) {
+    asio::io_context io;
+    std::string interim;
+    for (int i = 0; i < 20; ++i) {
+        interim += "HTTP/1.1 102 Processing\r\n\r\n";
+    }
+    http_server server(io, interim + response(200, "OK", "OK"));
+    auto probe = make_probe(io, http_spec(get()), {loopback_v4(), server.port()});
+    const auto got = run_probe(io, *probe);
+    ASSERT_TRUE(got);
+    EXPECT_FALSE(got->result.success);
+    EXPECT_EQ(got->result.detail, "response: more than 8 interim (1xx) responses");
 }
 
 TEST(HttpProbe, AnyStatusOfTheListSucceeds) {
