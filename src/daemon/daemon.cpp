@@ -1,7 +1,9 @@
 #include "daemon.hpp"
 
 #include <net/if.h>
+#include <pthread.h>
 #include <pwd.h>
+#include <signal.h>
 #include <sys/utsname.h>
 #include <unistd.h>
 
@@ -124,6 +126,35 @@ std::set<std::string> script_users(const config::daemon_config& config) {
     }
     return users;
 }
+
+/// Holds the daemon's signals back (blocked, pending) from construction until release(): one
+/// that arrives while the configuration loads or the kernel interfaces open would otherwise
+/// take its default action (SIGTERM, SIGINT and SIGHUP all end the process without resigning,
+/// and leave VIPs and services behind). Released once Asio's handlers exist, a pending signal
+/// is handled as if it came then. Released before anything forks: children inherit the mask.
+class deferred_signals {
+  public:
+    deferred_signals() {
+        sigemptyset(&set_);
+        for (const int signal_number : {SIGTERM, SIGINT, SIGHUP}) {
+            sigaddset(&set_, signal_number);
+        }
+        held_ = pthread_sigmask(SIG_BLOCK, &set_, nullptr) == 0;
+    }
+    ~deferred_signals() { release(); }
+    deferred_signals(const deferred_signals&) = delete;
+    deferred_signals& operator=(const deferred_signals&) = delete;
+    void release() {
+        if (held_) {
+            pthread_sigmask(SIG_UNBLOCK, &set_, nullptr);
+            held_ = false;
+        }
+    }
+
+  private:
+    sigset_t set_{};
+    bool held_ = false;
+};
 
 /// READY=1 with a STATUS line for `systemctl status`.
 std::string ready_status(const runtime& daemon) {
@@ -312,7 +343,34 @@ int check(const options& opts) {
     return 0;
 }
 
+namespace {
+
+/// Starts the runtime and runs the loop until a stop signal's handler ends it; 0 then.
+int serve(asio::io_context& io, runtime& daemon, const logging::log_set& logs) {
+    daemon.start();
+    const auto control = open_control(io, daemon, logs);
+    const auto metrics = open_metrics(io, daemon, logs);
+    // Type=notify: ready once the first reconcile is done (leftovers removed, always-pushed
+    // services and static VIPs in place, every instance started). No-op outside systemd.
+    sd_notify(0, ready_status(daemon).c_str());
+    // WatchdogSec=: keep-alives come from the event loop itself, so a stuck loop is restarted.
+    std::uint64_t watchdog_usec = 0;
+    const bool watchdog_on = sd_watchdog_enabled(0, &watchdog_usec) > 0 && watchdog_usec > 0;
+    periodic_timer keep_alive(io, microseconds(watchdog_usec / 2),
+                              [] { sd_notify(0, "WATCHDOG=1"); });
+    if (watchdog_on) {
+        sd_notify(0, "WATCHDOG=1");
+        keep_alive.start();
+    }
+    io.run();
+    logs.daemon().info("stopped");
+    return 0;
+}
+
+}  // namespace
+
 int run(const options& opts) {
+    deferred_signals signals_held;
     auto result = load(opts);
     if (!result.ok()) {
         std::fprintf(stderr, "%s: %zu error(s); not starting\n", opts.config_file.c_str(),
@@ -367,25 +425,22 @@ int run(const options& opts) {
         });
     };
     wait_reload();
+    signals_held.release();  // a signal that came meanwhile is now queued on the loop
 
-    daemon->start();
-    const auto control = open_control(io, *daemon, logs);
-    const auto metrics = open_metrics(io, *daemon, logs);
-    // Type=notify: ready once the first reconcile is done (leftovers removed, always-pushed
-    // services and static VIPs in place, every instance started). No-op outside systemd.
-    sd_notify(0, ready_status(*daemon).c_str());
-    // WatchdogSec=: keep-alives come from the event loop itself, so a stuck loop is restarted.
-    std::uint64_t watchdog_usec = 0;
-    const bool watchdog_on = sd_watchdog_enabled(0, &watchdog_usec) > 0 && watchdog_usec > 0;
-    periodic_timer keep_alive(io, microseconds(watchdog_usec / 2),
-                              [] { sd_notify(0, "WATCHDOG=1"); });
-    if (watchdog_on) {
-        sd_notify(0, "WATCHDOG=1");
-        keep_alive.start();
+    // An exception out of the start or the loop (a bug) must not skip the cleanup a signal
+    // gets: resign, remove VIPs and services, then exit non-zero for systemd to restart vipd.
+    try {
+        return serve(io, *daemon, logs);
+    } catch (const std::exception& error) {
+        logs.daemon().critical("unexpected error: {}; resigning, removing VIPs and services",
+                               error.what());
     }
-    io.run();
-    logs.daemon().info("stopped");
-    return 0;
+    try {
+        daemon->shutdown();
+    } catch (const std::exception& error) {
+        logs.daemon().critical("cleanup after the error failed too: {}", error.what());
+    }
+    return 1;
 }
 
 }  // namespace vipd::daemon
