@@ -54,19 +54,13 @@ def start_and_signal(ctx: vt.Context, topo: vt.Topology, vipd: str, conf: str, s
     vt.wait_until(lambda: exec_done() or not p.alive(), 10, interval=0.001,
                   what=f"vipd's exec ({run})")
     time.sleep(AFTER_EXEC)
-    with open(log, encoding="utf-8", errors="replace") as f:
-        before = f.read()
+    before = p.log_text()
     p.signal(sig)
     ctx.log(f"{run}: signal {sig} sent {AFTER_EXEC * 1000:.0f} ms after vipd's exec")
     vt.check("starting" not in before,
              f"{run}: vipd had already loaded its configuration when the signal was sent; the "
              f"test proves nothing (make the configuration bigger):\n{before}")
     return p
-
-
-def log_text(p: vt.Process) -> str:
-    with open(p.log_path, encoding="utf-8", errors="replace") as f:
-        return f.read()
 
 
 def scenario(ctx: vt.Context) -> None:
@@ -80,8 +74,8 @@ def scenario(ctx: vt.Context) -> None:
         rc = p.popen.wait(timeout=60)
     except Exception:
         raise AssertionError(f"vipd did not exit within 60 s of an early SIGTERM:\n"
-                             f"{log_text(p)[-2000:]}")
-    text = log_text(p)
+                             f"{p.log_text()[-2000:]}")
+    text = p.log_text()
     vt.check(rc == 0, f"an early SIGTERM ended vipd with status {rc}, expected 0 (negative: "
                       f"killed by that signal before its handler existed):\n{text[-2000:]}")
     vt.check("signal 15" in text and "stopped" in text,
@@ -90,11 +84,11 @@ def scenario(ctx: vt.Context) -> None:
     ctx.log("early SIGTERM: handled after the start, exit 0, no VIP left")
 
     p = start_and_signal(ctx, topo, ctx.vipd, conf, signal.SIGHUP, "sighup")
-    vt.wait_until(lambda: "SIGHUP: reloading" in log_text(p) or not p.alive(), 60,
+    vt.wait_until(lambda: "SIGHUP: reloading" in p.log_text() or not p.alive(), 60,
                   interval=0.05, what="vipd handling the early SIGHUP as a reload",
-                  explain=lambda: log_text(p)[-1500:])
+                  explain=lambda: p.log_text()[-1500:])
     vt.check(p.alive(), f"an early SIGHUP ended vipd with status {p.returncode} (-1: killed by "
-                        f"it before its handler existed):\n{log_text(p)[-2000:]}")
+                        f"it before its handler existed):\n{p.log_text()[-2000:]}")
     rc = p.stop(timeout=60)
     vt.check(rc == 0, f"vipd exited with status {rc} after SIGTERM, expected 0")
     ctx.log("early SIGHUP: handled as a reload once started; SIGTERM then exits 0")

@@ -23,7 +23,7 @@ service, and checks:
 Exit 0 pass, 1 fail, 77 skip (not under run-in-vm.py --systemd). Standard library only.
 """
 
-import argparse
+import dataclasses
 import glob
 import json
 import os
@@ -32,24 +32,19 @@ import subprocess
 import sys
 import time
 
-from vmscenario import Namespace, sh, wait_until
+HERE = os.path.dirname(os.path.abspath(__file__))
+sys.path.insert(0, os.path.join(HERE, "..", "lib"))
+import vipdtest as vt  # noqa: E402
+from vipdtest import cleanup, sh  # noqa: E402
 
-K_NS = "vipd-su"
 K_VIP = "10.77.0.100"
 K_LEFTOVER = "10.77.0.200:80"
 K_UNIT = "vipd.service"
 K_DROPIN_DIR = "/etc/systemd/system/vipd.service.d"
-K_CONFIG = """[global]
-router_id = "vm-systemd"
-
-[[vrrp]]
-name = "owner"
-interface = "veth0"
-vrid = 42
-priority = 255
-advert_interval = "1s"
-vips = ["10.77.0.100/24"]
-
+# The address owner (priority 255; version 3, preempt, no preempt delay: vipd's defaults).
+K_OWNER = vt.Instance("owner", vrid=42, priority=255, vips=[f"{K_VIP}/24"], interface="veth0",
+                      advert_interval=1.0)
+K_SERVICE = """
 [[virtual_server]]
 address = "10.77.0.100"
 port = 80
@@ -60,10 +55,11 @@ forwarding = "nat"
   address = "10.77.0.2"
   port = 8080
 """
+K_CONFIG = vt.vipd_config("vm-systemd", [K_OWNER]) + K_SERVICE
 # The first drop-in only moves the service into the test's namespace: everything else is the
 # unit as shipped. The second one shortens the watchdog for the restart step.
-K_NETNS_DROPIN = f"""[Service]
-NetworkNamespacePath=/run/netns/{K_NS}
+K_NETNS_DROPIN = """[Service]
+NetworkNamespacePath=/run/netns/{name}
 """
 K_WATCHDOG_DROPIN = """[Service]
 WatchdogSec=3s
@@ -73,11 +69,9 @@ RestartSec=1s
 # systemd-analyze security rates the shipped unit; the hardening keeps it below this.
 K_MAX_EXPOSURE = 3.5  # measured 2.9 with systemd 252
 
-NS = Namespace(K_NS)
 
-
-class Failure(Exception):
-    pass
+class Failure(AssertionError):
+    """A failed check: an AssertionError, as every failure vipdtest reports."""
 
 
 K_BEGAN = time.monotonic()
@@ -88,33 +82,28 @@ def step(text):
 
 
 def systemctl(*args, check=True, timeout=60):
-    r = subprocess.run(["systemctl", "--no-pager", *args], capture_output=True, text=True,
-                       timeout=timeout)
-    if check and r.returncode != 0:
-        raise Failure(f"systemctl {' '.join(args)}: exit {r.returncode}: {r.stderr.strip()}")
-    return r
+    """stdout of systemctl ARGS; with check, a non-zero exit (or the timeout) fails."""
+    return sh.run(["systemctl", "--no-pager", *args], check=check, timeout=timeout)
 
 
 def show(*props):
     args = []
     for p in props:
         args += ["-p", p]
-    out = systemctl("show", K_UNIT, *args).stdout
+    out = systemctl("show", K_UNIT, *args)
     return dict(line.split("=", 1) for line in out.splitlines() if "=" in line)
 
 
-def vip_present():
-    return f"inet {K_VIP}/24 " in NS.run("ip", "-4", "addr", "show", "dev", "veth0", check=False)
+def vip_present(host):
+    return host.has_address(f"{K_VIP}/24", dev="veth0")
 
 
-def service_present():
-    return "10.77.0.100:80" in NS.run("ipvsadm", "-Ln", check=False)
+def service_present(host):
+    return "10.77.0.100:80" in host.sh(["ipvsadm", "-Ln"], check=False)
 
 
 def journal(*args):
-    r = subprocess.run(["journalctl", "--no-pager", "-u", K_UNIT, *args], capture_output=True,
-                       text=True, timeout=60)
-    return r.stdout
+    return sh.run(["journalctl", "--no-pager", "-u", K_UNIT, *args], check=False, timeout=60)
 
 
 def transitions_to_master():
@@ -188,28 +177,32 @@ def check_unit_static():
 
 
 def prepare_namespace():
-    step(f"namespace {K_NS}, config, drop-in NetworkNamespacePath=")
-    NS.create()
-    NS.run("ip", "link", "add", "veth0", "type", "veth", "peer", "name", "veth1")
-    NS.run("ip", "addr", "add", "10.77.0.1/24", "dev", "veth0")
-    NS.run("ip", "link", "set", "veth0", "up")
-    NS.run("ip", "link", "set", "veth1", "up")
-    with open("/etc/vipd/vipd.toml", "w", encoding="utf-8") as f:
-        f.write(K_CONFIG)
-    sh("/usr/sbin/vipd", "--check", "--config", "/etc/vipd/vipd.toml")
+    """The test's namespace, where the drop-in puts vipd.service."""
+    host = vt.SingleHost("su")
+    step(f"namespace {host.name}, config, drop-in NetworkNamespacePath=")
+    host.build()
+    # Undone before the namespace goes (the registry runs last in, first out).
+    cleanup.REGISTRY.push(f"systemctl stop {K_UNIT}", lambda: systemctl("stop", K_UNIT, check=False))
+    host.sh(["ip", "link", "add", "veth0", "type", "veth", "peer", "name", "veth1"])
+    host.sh(["ip", "addr", "add", "10.77.0.1/24", "dev", "veth0"])
+    host.sh(["ip", "link", "set", "veth0", "up"])
+    host.sh(["ip", "link", "set", "veth1", "up"])
+    write_config(K_CONFIG)
+    sh.run(["/usr/sbin/vipd", "--check", "--config", "/etc/vipd/vipd.toml"])
     os.makedirs(K_DROPIN_DIR, exist_ok=True)
     with open(os.path.join(K_DROPIN_DIR, "10-test-netns.conf"), "w", encoding="utf-8") as f:
-        f.write(K_NETNS_DROPIN)
+        f.write(K_NETNS_DROPIN.format(name=host.name))
     systemctl("daemon-reload")
+    return host
 
 
-def start_and_inspect():
+def start_and_inspect(host):
     step("systemctl start vipd (returns once vipd sends READY=1)")
     began = time.monotonic()
     try:
         systemctl("start", K_UNIT, timeout=90)
-    except subprocess.TimeoutExpired:
-        raise Failure("systemctl start did not return within 90s (no READY=1?)")
+    except sh.CommandError as e:
+        raise Failure(f"{e} (no READY=1?)")
     print(f"started in {time.monotonic() - began:.1f}s")
     props = show("ActiveState", "SubState", "NotifyAccess", "WatchdogUSec", "StatusText",
                  "MainPID", "Type", "NRestarts")
@@ -222,20 +215,20 @@ def start_and_inspect():
     if "VRRP instance" not in props.get("StatusText", ""):
         raise Failure(f"no STATUS= from vipd: {props.get('StatusText')!r}")
     # READY=1 comes after the first reconcile: the owner's VIP is already there.
-    if not vip_present():
-        raise Failure(f"{K_VIP}/24 not on veth0 in {K_NS} once the unit is active")
-    wait_until("the IPVS service in the namespace", service_present, 10)
-    print(NS.run("ip", "-4", "addr", "show", "dev", "veth0").rstrip())
-    print(NS.run("ipvsadm", "-Ln").rstrip())
-    if sh("ip", "-4", "addr", "show", check=False).find(K_VIP) >= 0:
+    if not vip_present(host):
+        raise Failure(f"{K_VIP}/24 not on veth0 in {host.name} once the unit is active")
+    vt.wait_until(lambda: service_present(host), 10, what="the IPVS service in the namespace")
+    print(host.sh(["ip", "-4", "addr", "show", "dev", "veth0"]).rstrip())
+    print(host.sh(["ipvsadm", "-Ln"]).rstrip())
+    if sh.run(["ip", "-4", "addr", "show"], check=False).find(K_VIP) >= 0:
         raise Failure("the VIP leaked into the guest's root namespace")
     return int(props["MainPID"])
 
 
 def check_journal():
     step("journalctl -u vipd -o json: the transition to MASTER with its fields")
-    wait_until("a journal entry VIPD_INSTANCE=owner VIPD_TO=MASTER",
-               lambda: bool(transitions_to_master()), 15, interval=0.5)
+    vt.wait_until(lambda: bool(transitions_to_master()), 15, interval=0.5,
+                  what="a journal entry VIPD_INSTANCE=owner VIPD_TO=MASTER")
     entry = transitions_to_master()[0]
     fields = {k: v for k, v in entry.items() if k.startswith("VIPD_") or k == "MESSAGE"}
     print(fields)
@@ -247,8 +240,8 @@ def check_journal():
 
 
 K_VIP2 = "10.77.0.101"
-K_RELOADED_CONFIG = K_CONFIG.replace('vips = ["10.77.0.100/24"]',
-                                     'vips = ["10.77.0.100/24", "10.77.0.101/24"]') + """
+K_GROWN = dataclasses.replace(K_OWNER, vips=[f"{K_VIP}/24", f"{K_VIP2}/24"])
+K_RELOADED_CONFIG = vt.vipd_config("vm-systemd", [K_GROWN]) + K_SERVICE + """
 [[virtual_server]]
 address = "10.77.0.101"
 port = 443
@@ -266,63 +259,61 @@ def write_config(text):
         f.write(text)
 
 
-def reload_unit(pid, what):
+def reload_unit(host, pid, what):
     """systemctl reload returns once vipd sent READY=1 after its RELOADING=1."""
     systemctl("reload", K_UNIT, timeout=60)
     props = show("ActiveState", "MainPID", "StatusText")
     if props["ActiveState"] != "active" or int(props["MainPID"]) != pid:
         raise Failure(f"reload ({what}) must keep the same process active: {props}, was {pid}")
-    if not vip_present():
+    if not vip_present(host):
         raise Failure(f"the VIP went away on reload ({what})")
     return props
 
 
-def check_reload(pid):
+def check_reload(host, pid):
     step("systemctl reload vipd (SIGHUP): a second VIP and service, then an invalid file")
     write_config(K_RELOADED_CONFIG)
-    reload_unit(pid, "a grown config")
-    wait_until("the second VIP after the reload",
-               lambda: f"inet {K_VIP2}/24 " in NS.run("ip", "-4", "addr", "show", "dev", "veth0"), 5)
-    wait_until("the second IPVS service", lambda: f"{K_VIP2}:443" in NS.run("ipvsadm", "-Ln"), 5)
+    reload_unit(host, pid, "a grown config")
+    vt.wait_until(lambda: host.has_address(f"{K_VIP2}/24", dev="veth0"), 5,
+                  what="the second VIP after the reload")
+    vt.wait_until(lambda: f"{K_VIP2}:443" in host.sh(["ipvsadm", "-Ln"]), 5,
+                  what="the second IPVS service")
     text = journal("-o", "cat")
     if "reloaded /etc/vipd/vipd.toml" not in text or "changed owner" not in text:
         raise Failure("no reload summary naming the changed instance in the journal")
     masters = transitions_to_master()
     if len(masters) != 1:
         raise Failure(f"the reload made the owner transition again: {len(masters)} entries")
-    print(NS.run("ipvsadm", "-Ln").rstrip())
+    print(host.sh(["ipvsadm", "-Ln"]).rstrip())
 
     write_config(K_RELOADED_CONFIG.replace("vrid = 42", "vrid = 420"))
-    props = reload_unit(pid, "an invalid file")
+    props = reload_unit(host, pid, "an invalid file")
     text = journal("-o", "cat")
     if "reload refused" not in text or "/etc/vipd/vipd.toml:" not in text:
         raise Failure("the refused reload is not in the journal with its file and line")
     if "last reload refused" not in props.get("StatusText", ""):
         raise Failure(f"StatusText does not show the refused reload: {props}")
-    if f"{K_VIP2}:443" not in NS.run("ipvsadm", "-Ln"):
+    if f"{K_VIP2}:443" not in host.sh(["ipvsadm", "-Ln"]):
         raise Failure("a refused reload changed the IPVS table")
 
-    r = subprocess.run(["/usr/sbin/vipctl", "status", "--json"], capture_output=True, text=True,
-                       timeout=60)
-    if r.returncode != 0:
-        raise Failure(f"vipctl status through /run/vipd/vipd.sock: exit {r.returncode} {r.stderr}")
-    last = json.loads(r.stdout).get("last_reload") or {}
+    status = sh.run(["/usr/sbin/vipctl", "status", "--json"], timeout=60)  # /run/vipd/vipd.sock
+    last = json.loads(status).get("last_reload") or {}
     if last.get("ok") is not False:
         raise Failure(f"vipctl status does not show the refused reload: {last}")
     print("ok: vipctl status shows the refused reload: " + last.get("message", ""))
 
     write_config(K_CONFIG)
-    props = reload_unit(pid, "the first config again")
-    wait_until("the second VIP to go", lambda: f"inet {K_VIP2}/24 " not in
-               NS.run("ip", "-4", "addr", "show", "dev", "veth0"), 5)
-    wait_until("the second service to go", lambda: f"{K_VIP2}:443" not in NS.run("ipvsadm", "-Ln"),
-               5)
+    props = reload_unit(host, pid, "the first config again")
+    vt.wait_until(lambda: not host.has_address(f"{K_VIP2}/24", dev="veth0"), 5,
+                  what="the second VIP to go")
+    vt.wait_until(lambda: f"{K_VIP2}:443" not in host.sh(["ipvsadm", "-Ln"]), 5,
+                  what="the second service to go")
     if "refused" in props.get("StatusText", ""):
         raise Failure(f"a good reload must clear the refusal from StatusText: {props}")
     print(f"ok: same main PID {pid}, reloads applied in place, the invalid one refused")
 
 
-def check_watchdog():
+def check_watchdog(host):
     step("watchdog: WatchdogSec=3s, SIGSTOP vipd, systemd restarts it")
     with open(os.path.join(K_DROPIN_DIR, "20-test-watchdog.conf"), "w", encoding="utf-8") as f:
         f.write(K_WATCHDOG_DROPIN)
@@ -340,7 +331,7 @@ def check_watchdog():
     # A service the stopped run had put in and the configuration no longer names: recorded in
     # /run/vipd/state, which must survive systemd's restart (RuntimeDirectoryPreserve=) for
     # the next start to remove it.
-    NS.run("ipvsadm", "-A", "-t", K_LEFTOVER, "-s", "rr")
+    host.sh(["ipvsadm", "-A", "-t", K_LEFTOVER, "-s", "rr"])
     with open("/run/vipd/state", "a", encoding="utf-8") as f:
         f.write("tcp " + K_LEFTOVER.replace(":", " ") + "\n")
     os.kill(pid, 19)  # SIGSTOP: the event loop freezes, keep-alives stop
@@ -351,20 +342,20 @@ def check_watchdog():
         return (p["ActiveState"] == "active" and int(p["NRestarts"]) > restarts
                 and int(p["MainPID"]) not in (0, pid))
 
-    wait_until("systemd to restart the stopped vipd", restarted, 60, interval=0.5)
+    vt.wait_until(restarted, 60, interval=0.5, what="systemd to restart the stopped vipd")
     print(f"ok: restarted {time.monotonic() - stopped_at:.1f}s after SIGSTOP, "
           f"{show('MainPID', 'NRestarts')}")
     if "watchdog timeout" not in journal("-o", "cat").lower():
         raise Failure("systemd logged no watchdog timeout for vipd")
-    wait_until("the VIP back after the restart", vip_present, 15)
-    wait_until("the recorded leftover removed by the restarted vipd",
-               lambda: K_LEFTOVER not in NS.run("ipvsadm", "-Ln", check=False), 15)
+    vt.wait_until(lambda: vip_present(host), 15, what="the VIP back after the restart")
+    vt.wait_until(lambda: K_LEFTOVER not in host.sh(["ipvsadm", "-Ln"], check=False), 15,
+                  what="the recorded leftover removed by the restarted vipd")
     print(f"ok: {K_LEFTOVER}, recorded in /run/vipd/state, removed after the restart")
     os.unlink(os.path.join(K_DROPIN_DIR, "20-test-watchdog.conf"))
     systemctl("daemon-reload")
 
 
-def check_stop():
+def check_stop(host):
     step("systemctl stop vipd")
     systemctl("stop", K_UNIT, timeout=60)
     props = show("ActiveState", "Result", "ExecMainStatus")
@@ -373,44 +364,32 @@ def check_stop():
         raise Failure(f"the unit should end inactive, not failed: {props}")
     if props["ExecMainStatus"] != "0":
         raise Failure(f"vipd exited {props['ExecMainStatus']} on SIGTERM, expected 0")
-    if vip_present():
+    if vip_present(host):
         raise Failure(f"{K_VIP} still on veth0 after stop")
-    if service_present():
+    if service_present(host):
         raise Failure("the IPVS service is still there after stop")
     if "resigning" not in journal("-o", "cat"):
         raise Failure("vipd did not log its resignation on SIGTERM")
     print("ok: VIP and service removed, unit inactive (success)")
 
 
-def main():
-    p = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    p.add_argument("--deb-dir", required=True)
-    a = p.parse_args()
-    if os.environ.get("VIPD_IN_VM") != "1" or not os.path.isdir("/run/systemd/system"):
-        print("test_systemd_unit: run me with integration/vm/run-in-vm.py --systemd",
-              file=sys.stderr)
-        return 77
-    try:
-        install(a.deb_dir)
-        check_examples()
-        check_unit_static()
-        prepare_namespace()
-        pid = start_and_inspect()
-        check_journal()
-        check_reload(pid)
-        check_watchdog()
-        check_stop()
-    except (Failure, AssertionError) as e:
-        print(f"FAIL: {e}")
-        print("--- journal of vipd.service ---")
-        print(journal("-o", "short-monotonic", "-n", "80").rstrip())
-        return 1
-    finally:
-        systemctl("stop", K_UNIT, check=False)
-        NS.delete()
-    print(f"PASS systemd_unit ({time.monotonic() - K_BEGAN:.1f}s)")
-    return 0
+def run(deb_dir):
+    install(deb_dir)
+    check_examples()
+    check_unit_static()
+    host = prepare_namespace()
+    pid = start_and_inspect(host)
+    check_journal()
+    check_reload(host, pid)
+    check_watchdog(host)
+    check_stop(host)
+
+
+def print_journal():
+    print("--- journal of vipd.service ---")
+    print(journal("-o", "short-monotonic", "-n", "80").rstrip())
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(vt.vm_main(__doc__, run, argument="--deb-dir", systemd=True,
+                        on_failure=print_journal))

@@ -270,6 +270,7 @@ def start_vipd(topo, role: str, vipd: str, config_text: str, name: str | None = 
     level = log_level or os.environ.get("VIPDTEST_LOG_LEVEL", "info")
     log = os.path.join(topo.tmpdir, f"{name}.log")
     p = Vipd(topo, role, [vipd, "--config", conf, "--log", "stderr", "--log-level", level], log, name)
+    p.check_stderr = check.stderr  # --check's warnings, for scenarios that assert on them
     topo.processes.append(p)
     return p
 
