@@ -132,66 +132,110 @@ bool is_request_token(std::string_view text) {
     });
 }
 
-void read_http(const table_reader& reader, health::http_check& http) {
-    if (auto method = reader.string("method", "an HTTP method such as \"GET\"")) {
-        const bool token =
-            !method->empty() && std::all_of(method->begin(), method->end(),
-                                            [](char c) { return c >= 'A' && c <= 'Z'; });
-        if (!token) {
-            reader.report("method",
-                          "method must be an upper-case HTTP method such as \"GET\" or "
-                          "\"HEAD\", got " +
-                              show(*reader.find("method")));
-        } else {
-            http.method = *method;
-        }
+void read_http_method(const table_reader& reader, health::http_check& http) {
+    const auto method = reader.string("method", "an HTTP method such as \"GET\"");
+    if (!method) {
+        return;
     }
-    if (auto path = reader.string("path", "a request path such as \"/health\"")) {
-        if (!path->starts_with('/') || !is_request_token(*path)) {
-            reader.report("path",
-                          "path must start with '/' and contain no spaces or control "
-                          "characters, got " +
-                              show(*reader.find("path")));
-        } else {
-            http.path = *path;
-        }
+    const bool token = !method->empty() && std::all_of(method->begin(), method->end(),
+                                                       [](char c) { return c >= 'A' && c <= 'Z'; });
+    if (!token) {
+        reader.report("method",
+                      "method must be an upper-case HTTP method such as \"GET\" or "
+                      "\"HEAD\", got " +
+                          show(*reader.find("method")));
+        return;
     }
-    if (auto host = reader.string("host", "a host name such as \"www.example.com\"")) {
-        if (!is_request_token(*host)) {
-            reader.report("host", "host must be a host name without spaces, got " +
-                                      show(*reader.find("host")));
-        } else {
-            http.host = *host;
-        }
+    http.method = *method;
+}
+
+void read_http_path(const table_reader& reader, health::http_check& http) {
+    const auto path = reader.string("path", "a request path such as \"/health\"");
+    if (!path) {
+        return;
     }
-    if (const toml::node* node = reader.find("expect_status")) {
-        std::vector<std::uint16_t> codes;
-        bool ok = true;
-        auto take = [&](const toml::node& n) {
-            const auto* number = n.as_integer();
-            if (number == nullptr || number->get() < 100 || number->get() > 599) {
-                ok = false;
-                return;
+    if (!path->starts_with('/') || !is_request_token(*path)) {
+        reader.report("path",
+                      "path must start with '/' and contain no spaces or control "
+                      "characters, got " +
+                          show(*reader.find("path")));
+        return;
+    }
+    http.path = *path;
+}
+
+void read_http_host(const table_reader& reader, health::http_check& http) {
+    const auto host = reader.string("host", "a host name such as \"www.example.com\"");
+    if (!host) {
+        return;
+    }
+    if (!is_request_token(*host)) {
+        reader.report("host",
+                      "host must be a host name without spaces, got " + show(*reader.find("host")));
+        return;
+    }
+    http.host = *host;
+}
+
+/// A status code 100..599, or a non-empty array of them; nullopt for anything else.
+std::optional<std::vector<std::uint16_t>> parse_status_codes(const toml::node& node) {
+    std::vector<std::uint16_t> codes;
+    auto take = [&codes](const toml::node& n) {
+        const auto* number = n.as_integer();
+        if (number == nullptr || number->get() < 100 || number->get() > 599) {
+            return false;
+        }
+        codes.push_back(static_cast<std::uint16_t>(number->get()));
+        return true;
+    };
+    if (const auto* array = node.as_array()) {
+        for (const auto& element : *array) {
+            if (!take(element)) {
+                return std::nullopt;
             }
-            codes.push_back(static_cast<std::uint16_t>(number->get()));
-        };
-        if (const auto* array = node->as_array()) {
-            for (const auto& element : *array) {
-                take(element);
-            }
-            ok = ok && !codes.empty();
-        } else {
-            take(*node);
         }
-        if (!ok) {
-            reader.report("expect_status",
-                          "expect_status must be a status code 100..599 or a non-empty list of "
-                          "them such as [200, 204], got " +
-                              show(*node));
-        } else {
-            http.expect_status = std::move(codes);
-        }
+    } else if (!take(node)) {
+        return std::nullopt;
     }
+    if (codes.empty()) {
+        return std::nullopt;
+    }
+    return codes;
+}
+
+void read_expect_status(const table_reader& reader, health::http_check& http) {
+    const toml::node* node = reader.find("expect_status");
+    if (node == nullptr) {
+        return;
+    }
+    if (auto codes = parse_status_codes(*node)) {
+        http.expect_status = std::move(*codes);
+    } else {
+        reader.report("expect_status",
+                      "expect_status must be a status code 100..599 or a non-empty list of "
+                      "them such as [200, 204], got " +
+                          show(*node));
+    }
+}
+
+/// Why PCRE2 refuses `pattern` ("... at offset N"), or nullopt when it compiles.
+std::optional<std::string> regex_problem(const std::string& pattern) {
+    int code = 0;
+    PCRE2_SIZE offset = 0;
+    pcre2_code* compiled = pcre2_compile(reinterpret_cast<PCRE2_SPTR>(pattern.data()),
+                                         pattern.size(), 0, &code, &offset, nullptr);
+    if (compiled != nullptr) {
+        pcre2_code_free(compiled);
+        return std::nullopt;
+    }
+    std::array<PCRE2_UCHAR, 256> text{};
+    pcre2_get_error_message(code, text.data(), text.size());
+    return std::string(reinterpret_cast<const char*>(text.data())) + " at offset " +
+           std::to_string(offset);
+}
+
+/// expect_body or expect_body_regex; setting one drops the other one inherited from the service.
+void read_expect_body(const table_reader& reader, health::http_check& http) {
     const auto body = reader.string("expect_body", "a text the body must contain");
     const auto regex = reader.string("expect_body_regex", "a regular expression (PCRE2)");
     if (body && regex) {
@@ -202,24 +246,18 @@ void read_http(const table_reader& reader, health::http_check& http) {
         http.expect_body_regex.reset();
     } else if (regex) {
         // The checker matches with PCRE2: validate with the same engine and syntax.
-        int code = 0;
-        PCRE2_SIZE offset = 0;
-        pcre2_code* compiled = pcre2_compile(reinterpret_cast<PCRE2_SPTR>(regex->data()),
-                                             regex->size(), 0, &code, &offset, nullptr);
-        if (compiled == nullptr) {
-            std::array<PCRE2_UCHAR, 256> text{};
-            pcre2_get_error_message(code, text.data(), text.size());
+        if (auto problem = regex_problem(*regex)) {
             reader.report("expect_body_regex",
-                          "expect_body_regex is not a valid regular expression (" +
-                              std::string(reinterpret_cast<const char*>(text.data())) +
-                              " at offset " + std::to_string(offset) +
+                          "expect_body_regex is not a valid regular expression (" + *problem +
                               "): " + show(*reader.find("expect_body_regex")));
         } else {
-            pcre2_code_free(compiled);
             http.expect_body_regex = *regex;
             http.expect_body.reset();
         }
     }
+}
+
+void read_tls(const table_reader& reader, health::http_check& http) {
     if (auto verify = reader.boolean("tls_verify")) {
         http.tls_verify = *verify;
     }
@@ -231,6 +269,15 @@ void read_http(const table_reader& reader, health::http_check& http) {
             http.ca_file = *ca;
         }
     }
+}
+
+void read_http(const table_reader& reader, health::http_check& http) {
+    read_http_method(reader, http);
+    read_http_path(reader, http);
+    read_http_host(reader, http);
+    read_expect_status(reader, http);
+    read_expect_body(reader, http);
+    read_tls(reader, http);
 }
 
 void read_udp(const table_reader& reader, health::udp_check& udp) {

@@ -62,7 +62,4 @@ void check_tracked_virtual_servers(const std::vector<instance_draft>& instances,
                                    const std::vector<virtual_server_draft>& servers,
                                    diagnostics& diag);
 
-/// Letters, digits, '_', '.', '-' and not empty: instance and service names.
-bool is_valid_name(std::string_view name);
-
 }  // namespace vipd::config::detail

@@ -203,124 +203,157 @@ struct real_outcome {
     source_position address_at;
 };
 
+/// The real's own forwarding, else the service's (nullopt when the service's is invalid), put
+/// into `settings`. `ok` is false when the real's own forwarding is invalid.
+std::optional<ipvs::forwarding> read_real_forwarding(const table_reader& reader,
+                                                     const service_context& service,
+                                                     ipvs::destination_settings& settings,
+                                                     bool& ok) {
+    const auto own = read_forwarding(reader, ok);
+    const auto inherited = service.forwarding.value_or(ipvs::forwarding::direct);
+    std::optional<ipvs::forwarding> fwd = own;
+    if (!fwd && service.forwarding_ok) {
+        fwd = inherited;
+    }
+    if (own && *own != inherited) {
+        // An override starts from plain tunnel defaults: the service's tunnel keys were only
+        // allowed because the service itself tunnels.
+        settings.tunnel_type = ipvs::tunnel_type::ipip;
+        settings.tunnel_port = 0;
+        settings.tunnel_checksum = false;
+    }
+    if (fwd) {
+        settings.forwarding = *fwd;
+    }
+    return fwd;
+}
+
+/// The real's address into `key`; false when it is missing or unusable. The family is checked
+/// only when the service key and `fwd` are known.
+bool read_real_address(const table_reader& reader, const service_context& service,
+                       std::optional<ipvs::forwarding> fwd, ipvs::destination_key& key,
+                       real_outcome& outcome) {
+    const auto address = read_address(reader, "172.28.128.40");
+    if (!address) {
+        return false;
+    }
+    outcome.address_at = reader.diag().position_of(reader.find("address")->source());
+    key.address = *address;
+    if (!service.key || !fwd) {
+        return true;
+    }
+    const auto family = ipvs::family_of(*service.key);
+    if (address->family() == family) {
+        return true;
+    }
+    // ip_vs_ctl.c accepts a destination of the other family for tunnelling only.
+    if (*fwd == ipvs::forwarding::tunnel) {
+        outcome.mixed_family = true;
+        return true;
+    }
+    reader.report("address", address->to_string() + " is " +
+                                 std::string(family_name(address->family())) +
+                                 " but the service is " + std::string(family_name(family)) +
+                                 "; the kernel mixes families only with forwarding = \"tun\"");
+    return false;
+}
+
+/// The real's port into `key`; false when it is invalid, or when the service key or `fwd` is
+/// unknown and the port cannot be judged.
+bool read_real_port(const table_reader& reader, const service_context& service,
+                    std::optional<ipvs::forwarding> fwd, ipvs::destination_key& key) {
+    if (!service.key || !fwd) {
+        return false;
+    }
+    // DR and TUN deliver the packet unchanged, so the real must listen on the service port; only
+    // NAT rewrites the destination port.
+    const auto* endpoint = std::get_if<ipvs::endpoint_key>(&*service.key);
+    const std::uint16_t service_port = endpoint != nullptr ? endpoint->port : 0;
+    key.port = service_port;
+    const auto port = reader.integer("port", 0, k_max_port);
+    if (!port) {
+        return !reader.has("port");
+    }
+    if (*fwd == ipvs::forwarding::nat && endpoint != nullptr && service_port != 0 && *port == 0) {
+        reader.report("port", "port must be 1..65535 for a real of a service on port " +
+                                  std::to_string(service_port) + " (leave it out to use " +
+                                  std::to_string(service_port) + ")");
+        return false;
+    }
+    if (*fwd == ipvs::forwarding::nat) {
+        key.port = static_cast<std::uint16_t>(*port);
+        return true;
+    }
+    if (endpoint == nullptr && *port != 0) {
+        reader.report("port", "a " + quoted(forwarding_name(*fwd)) +
+                                  " real of a fwmark service takes the port each packet has; "
+                                  "remove port (only forwarding = \"nat\" can map ports)");
+        return false;
+    }
+    if (endpoint != nullptr && *port != service_port) {
+        reader.report("port", "forwarding = " + quoted(forwarding_name(*fwd)) +
+                                  " cannot map ports: the real must use the service port " +
+                                  std::to_string(service_port) + ", got " + std::to_string(*port) +
+                                  " (use forwarding = \"nat\" to map ports)");
+        return false;
+    }
+    return true;
+}
+
+/// upper_threshold and lower_threshold of a real into `settings`.
+void read_thresholds(const table_reader& reader, ipvs::destination_settings& settings) {
+    const auto upper = reader.integer("upper_threshold", 0, k_max_threshold);
+    const auto lower = reader.integer("lower_threshold", 0, k_max_threshold);
+    if (upper) {
+        settings.upper_threshold = static_cast<std::uint32_t>(*upper);
+    }
+    if (!lower) {
+        return;
+    }
+    // The kernel refuses lower > upper, and upper 0 means "no limit" there.
+    if (*lower > 0 && settings.upper_threshold == 0) {
+        reader.report("lower_threshold",
+                      "lower_threshold needs upper_threshold: it is where an overloaded "
+                      "real comes back after reaching the upper one");
+    } else if (*lower > static_cast<std::int64_t>(settings.upper_threshold)) {
+        reader.report("lower_threshold", "lower_threshold " + std::to_string(*lower) +
+                                             " is above upper_threshold " +
+                                             std::to_string(settings.upper_threshold));
+    } else {
+        settings.lower_threshold = static_cast<std::uint32_t>(*lower);
+    }
+}
+
+/// The real's own check, else the service's; false when its own is invalid.
+bool read_real_check(const table_reader& reader, const service_context& service,
+                     std::optional<health::check_spec>& check) {
+    if (!reader.has("check")) {
+        check = service.check;
+        return true;
+    }
+    check = read_check(reader, service.check);
+    return check.has_value();
+}
+
 real_outcome read_real(const table_reader& reader, const service_context& service) {
     real_outcome outcome;
     real_server real;
     real.position = reader.position();
     real.settings = service.defaults;
-    bool ok = true;
 
+    // Every step runs even after one has failed, so one pass reports all of the real's errors.
     bool forwarding_ok = true;
-    const auto own = read_forwarding(reader, forwarding_ok);
-    ok = ok && forwarding_ok;
-    std::optional<ipvs::forwarding> fwd = own;
-    if (!fwd && service.forwarding_ok) {
-        fwd = service.forwarding.value_or(ipvs::forwarding::direct);
-    }
-    if (own && *own != service.forwarding.value_or(ipvs::forwarding::direct)) {
-        // An override starts from plain tunnel defaults: the service's tunnel keys were only
-        // allowed because the service itself tunnels.
-        real.settings.tunnel_type = ipvs::tunnel_type::ipip;
-        real.settings.tunnel_port = 0;
-        real.settings.tunnel_checksum = false;
-    }
-    if (fwd) {
-        real.settings.forwarding = *fwd;
-    }
-
-    const auto address = read_address(reader, "172.28.128.40");
-    if (address) {
-        outcome.address_at = reader.diag().position_of(reader.find("address")->source());
-        real.key.address = *address;
-        if (service.key && fwd) {
-            const auto family = ipvs::family_of(*service.key);
-            if (address->family() != family) {
-                // ip_vs_ctl.c accepts a destination of the other family for tunnelling only.
-                if (*fwd == ipvs::forwarding::tunnel) {
-                    outcome.mixed_family = true;
-                } else {
-                    reader.report("address",
-                                  address->to_string() + " is " +
-                                      std::string(family_name(address->family())) +
-                                      " but the service is " + std::string(family_name(family)) +
-                                      "; the kernel mixes families only with forwarding = \"tun\"");
-                    ok = false;
-                }
-            }
-        }
-    } else {
-        ok = false;
-    }
-
-    // DR and TUN deliver the packet unchanged, so the real must listen on the service port; only
-    // NAT rewrites the destination port.
-    if (service.key && fwd) {
-        const auto* endpoint = std::get_if<ipvs::endpoint_key>(&*service.key);
-        const std::uint16_t service_port = endpoint != nullptr ? endpoint->port : 0;
-        real.key.port = service_port;
-        if (auto port = reader.integer("port", 0, k_max_port)) {
-            if (*fwd == ipvs::forwarding::nat && endpoint != nullptr && service_port != 0 &&
-                *port == 0) {
-                reader.report("port", "port must be 1..65535 for a real of a service on port " +
-                                          std::to_string(service_port) + " (leave it out to use " +
-                                          std::to_string(service_port) + ")");
-                ok = false;
-            } else if (*fwd == ipvs::forwarding::nat) {
-                real.key.port = static_cast<std::uint16_t>(*port);
-            } else if (endpoint == nullptr && *port != 0) {
-                reader.report("port",
-                              "a " + quoted(forwarding_name(*fwd)) +
-                                  " real of a fwmark service takes the port each packet has; "
-                                  "remove port (only forwarding = \"nat\" can map ports)");
-                ok = false;
-            } else if (endpoint != nullptr && *port != service_port) {
-                reader.report("port", "forwarding = " + quoted(forwarding_name(*fwd)) +
-                                          " cannot map ports: the real must use the service "
-                                          "port " +
-                                          std::to_string(service_port) + ", got " +
-                                          std::to_string(*port) +
-                                          " (use forwarding = \"nat\" to map ports)");
-                ok = false;
-            }
-        } else if (reader.has("port")) {
-            ok = false;
-        }
-    } else {
-        ok = false;
-    }
-
+    const auto fwd = read_real_forwarding(reader, service, real.settings, forwarding_ok);
+    const bool address_ok = read_real_address(reader, service, fwd, real.key, outcome);
+    const bool port_ok = read_real_port(reader, service, fwd, real.key);
     if (auto weight = reader.integer("weight", 0, 65535)) {
         real.settings.weight = static_cast<std::uint32_t>(*weight);
     }
-    const auto upper = reader.integer("upper_threshold", 0, k_max_threshold);
-    const auto lower = reader.integer("lower_threshold", 0, k_max_threshold);
-    if (upper) {
-        real.settings.upper_threshold = static_cast<std::uint32_t>(*upper);
-    }
-    if (lower) {
-        // The kernel refuses lower > upper, and upper 0 means "no limit" there.
-        if (*lower > 0 && real.settings.upper_threshold == 0) {
-            reader.report("lower_threshold",
-                          "lower_threshold needs upper_threshold: it is where an overloaded "
-                          "real comes back after reaching the upper one");
-        } else if (*lower > static_cast<std::int64_t>(real.settings.upper_threshold)) {
-            reader.report("lower_threshold", "lower_threshold " + std::to_string(*lower) +
-                                                 " is above upper_threshold " +
-                                                 std::to_string(real.settings.upper_threshold));
-        } else {
-            real.settings.lower_threshold = static_cast<std::uint32_t>(*lower);
-        }
-    }
-
+    read_thresholds(reader, real.settings);
     read_tunnel(reader, fwd, "this real", real.settings);
-    if (reader.has("check")) {
-        real.check = read_check(reader, service.check);
-        ok = ok && real.check.has_value();
-    } else {
-        real.check = service.check;
-    }
+    const bool check_ok = read_real_check(reader, service, real.check);
     reader.report_unknown_keys();
-    if (ok) {
+    if (forwarding_ok && address_ok && port_ok && check_ok) {
         outcome.value = std::move(real);
     }
     return outcome;

@@ -37,11 +37,6 @@ constexpr microseconds k_max_garp_duration{
     3'600'000'000};  // 1 h keeps timer sums far from overflow
 constexpr std::int64_t k_max_garp_repeat = 100;
 
-bool is_name_char(char c) {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') || c == '_' ||
-           c == '.' || c == '-';
-}
-
 void read_garp(const table_reader& parent, instance_draft& draft) {
     const toml::node* node = parent.find("garp");
     if (node == nullptr) {
@@ -101,53 +96,50 @@ void read_advert_interval(const table_reader& reader, std::optional<vrrp::versio
     draft.value.advert_interval = std::chrono::duration_cast<centiseconds>(*interval);
 }
 
-}  // namespace
-
-instance_draft read_vrrp_instance(const toml::table& table, std::size_t index, diagnostics& diag) {
-    instance_draft draft;
-    draft.path = "vrrp[" + std::to_string(index) + "]";
-    const table_reader reader(table, draft.path, k_vrrp_keys, diag, k_keepalived_hints);
-    auto& value = draft.value;
-    value.position = reader.position();
-
-    if (auto name =
-            reader.string("name", "a name of letters, digits, '_', '.', '-' such as \"web\"",
-                          presence::required)) {
-        if (name->empty() || !std::all_of(name->begin(), name->end(), is_name_char)) {
-            reader.report("name",
-                          "name may only contain letters, digits, '_', '.' and '-' (and "
-                          "not be empty), got " +
-                              show(*reader.find("name")));
-        } else {
-            value.name = *name;
-            draft.name_ok = true;
-            draft.name_at = diag.position_of(reader.find("name")->source());
-        }
+void read_instance_name(const table_reader& reader, instance_draft& draft) {
+    const auto name = reader.string(
+        "name", "a name of letters, digits, '_', '.', '-' such as \"web\"", presence::required);
+    if (!name) {
+        return;
     }
-
-    if (auto interface =
-            reader.string("interface", "an interface name such as \"eth1\"", presence::required)) {
-        if (auto problem = interface_name_problem(*interface)) {
-            reader.report("interface",
-                          "interface " + *problem + ": " + show(*reader.find("interface")));
-        } else {
-            value.interface = *interface;
-            draft.interface_ok = true;
-        }
+    if (!is_valid_name(*name)) {
+        reader.report("name",
+                      "name may only contain letters, digits, '_', '.' and '-' (and "
+                      "not be empty), got " +
+                          show(*reader.find("name")));
+        return;
     }
+    draft.value.name = *name;
+    draft.name_ok = true;
+    draft.name_at = reader.diag().position_of(reader.find("name")->source());
+}
 
+void read_interface(const table_reader& reader, instance_draft& draft) {
+    const auto interface =
+        reader.string("interface", "an interface name such as \"eth1\"", presence::required);
+    if (!interface) {
+        return;
+    }
+    if (auto problem = interface_name_problem(*interface)) {
+        reader.report("interface",
+                      "interface " + *problem + ": " + show(*reader.find("interface")));
+        return;
+    }
+    draft.value.interface = *interface;
+    draft.interface_ok = true;
+}
+
+void read_vrid(const table_reader& reader, instance_draft& draft) {
     if (auto vrid = reader.integer("vrid", 1, 255, presence::required)) {
-        value.vrid = static_cast<std::uint8_t>(*vrid);
+        draft.value.vrid = static_cast<std::uint8_t>(*vrid);
         draft.vrid_ok = true;
-        draft.vrid_at = diag.position_of(reader.find("vrid")->source());
+        draft.vrid_at = reader.diag().position_of(reader.find("vrid")->source());
     }
+}
 
-    // 255 means we own the addresses (RFC 5798 §6.1); 0 is reserved for resigning.
-    if (auto priority = reader.integer("priority", 1, 255)) {
-        value.priority = static_cast<std::uint8_t>(*priority);
-    }
-
-    // nullopt = present but invalid: checks that depend on the version are then skipped.
+/// The VRRP version into `draft`; nullopt when it is present but invalid, so that the checks
+/// that depend on the version are skipped rather than judged against the default.
+std::optional<vrrp::version> read_version(const table_reader& reader, instance_draft& draft) {
     std::optional<vrrp::version> version = vrrp::version::v3;
     if (const toml::node* node = reader.find("version")) {
         const auto* number = node->as_integer();
@@ -160,62 +152,101 @@ instance_draft read_vrrp_instance(const toml::table& table, std::size_t index, d
         }
     }
     if (version) {
-        value.version = *version;
+        draft.value.version = *version;
     }
+    return version;
+}
 
-    read_vips(reader, draft);
-    if (draft.vips_ok && version == vrrp::version::v2 && value.family() == address_family::ipv6) {
+/// Runs after read_vips: whether version 2 can carry the VIPs depends on their family.
+void check_version_carries_vips(const table_reader& reader, std::optional<vrrp::version> version,
+                                const instance_draft& draft) {
+    if (draft.vips_ok && version == vrrp::version::v2 &&
+        draft.value.family() == address_family::ipv6) {
         reader.report("version",
                       "version = 2 cannot carry IPv6 VIPs (VRRPv2 is IPv4 only, RFC "
                       "3768); use version = 3");
     }
+}
 
-    read_advert_interval(reader, version, draft);
-
+void read_preemption(const table_reader& reader, instance_draft& draft) {
     if (auto preempt = reader.boolean("preempt")) {
-        value.preempt = *preempt;
+        draft.value.preempt = *preempt;
     }
     if (auto delay = reader.duration("preempt_delay", microseconds{0}, k_max_preempt_delay)) {
-        value.preempt_delay = *delay;
+        draft.value.preempt_delay = *delay;
     }
+}
 
-    if (auto pass = reader.string("auth_pass", "a password of 1..8 characters")) {
-        if (version && *version != vrrp::version::v2) {
-            reader.report("auth_pass",
-                          "auth_pass is only for VRRPv2 (RFC 2338 simple-text auth); "
-                          "set version = 2 or remove it (vipd defaults to version 3)");
-        } else if (pass->empty() || pass->size() > vrrp::k_auth_pass_size) {
-            reader.report("auth_pass",
-                          "auth_pass must be 1..8 characters, got " + std::to_string(pass->size()));
-        } else {
-            vrrp::auth_pass bytes{};  // zero-padded, as sent on the wire (RFC 2338 §5.3.10)
-            std::copy(pass->begin(), pass->end(), bytes.begin());
-            value.auth_pass = bytes;
-        }
+void read_auth_pass(const table_reader& reader, std::optional<vrrp::version> version,
+                    instance_draft& draft) {
+    const auto pass = reader.string("auth_pass", "a password of 1..8 characters");
+    if (!pass) {
+        return;
     }
+    if (version && *version != vrrp::version::v2) {
+        reader.report("auth_pass",
+                      "auth_pass is only for VRRPv2 (RFC 2338 simple-text auth); "
+                      "set version = 2 or remove it (vipd defaults to version 3)");
+    } else if (pass->empty() || pass->size() > vrrp::k_auth_pass_size) {
+        reader.report("auth_pass",
+                      "auth_pass must be 1..8 characters, got " + std::to_string(pass->size()));
+    } else {
+        vrrp::auth_pass bytes{};  // zero-padded, as sent on the wire (RFC 2338 §5.3.10)
+        std::copy(pass->begin(), pass->end(), bytes.begin());
+        draft.value.auth_pass = bytes;
+    }
+}
 
+void read_v3_checksum(const table_reader& reader, std::optional<vrrp::version> version,
+                      instance_draft& draft) {
+    const auto mode = reader.string("v3_checksum", "\"pseudo_header\" or \"rfc9568\"");
+    if (!mode) {
+        return;
+    }
+    if (*mode != "pseudo_header" && *mode != "rfc9568") {
+        reader.report("v3_checksum",
+                      "v3_checksum must be \"pseudo_header\" (keepalived, FRR) "
+                      "or \"rfc9568\" (Cisco, Juniper, Arista), got " +
+                          show(*reader.find("v3_checksum")));
+    } else if (version == vrrp::version::v2) {
+        reader.report("v3_checksum",
+                      "v3_checksum applies to VRRPv3 only; remove it for version = 2");
+    } else if (*mode == "rfc9568" && draft.vips_ok &&
+               draft.value.family() == address_family::ipv6) {
+        reader.report("v3_checksum",
+                      "v3_checksum = \"rfc9568\" applies to IPv4 only; IPv6 "
+                      "always uses the pseudo-header");
+    } else {
+        draft.value.v3_checksum =
+            *mode == "rfc9568" ? vrrp::checksum_mode::rfc9568 : vrrp::checksum_mode::pseudo_header;
+    }
+}
+
+}  // namespace
+
+instance_draft read_vrrp_instance(const toml::table& table, std::size_t index, diagnostics& diag) {
+    instance_draft draft;
+    draft.path = "vrrp[" + std::to_string(index) + "]";
+    const table_reader reader(table, draft.path, k_vrrp_keys, diag, k_keepalived_hints);
+    draft.value.position = reader.position();
+
+    read_instance_name(reader, draft);
+    read_interface(reader, draft);
+    read_vrid(reader, draft);
+    // 255 means we own the addresses (RFC 5798 §6.1); 0 is reserved for resigning.
+    if (auto priority = reader.integer("priority", 1, 255)) {
+        draft.value.priority = static_cast<std::uint8_t>(*priority);
+    }
+    const auto version = read_version(reader, draft);
+    read_vips(reader, draft);
+    check_version_carries_vips(reader, version, draft);
+    read_advert_interval(reader, version, draft);
+    read_preemption(reader, draft);
+    read_auth_pass(reader, version, draft);
     read_garp(reader, draft);
     read_tracking(reader, draft);
     read_notify(reader, draft);
-
-    if (auto mode = reader.string("v3_checksum", "\"pseudo_header\" or \"rfc9568\"")) {
-        if (*mode != "pseudo_header" && *mode != "rfc9568") {
-            reader.report("v3_checksum",
-                          "v3_checksum must be \"pseudo_header\" (keepalived, FRR) "
-                          "or \"rfc9568\" (Cisco, Juniper, Arista), got " +
-                              show(*reader.find("v3_checksum")));
-        } else if (version == vrrp::version::v2) {
-            reader.report("v3_checksum",
-                          "v3_checksum applies to VRRPv3 only; remove it for version = 2");
-        } else if (*mode == "rfc9568" && draft.vips_ok && value.family() == address_family::ipv6) {
-            reader.report("v3_checksum",
-                          "v3_checksum = \"rfc9568\" applies to IPv4 only; IPv6 "
-                          "always uses the pseudo-header");
-        } else {
-            value.v3_checksum = *mode == "rfc9568" ? vrrp::checksum_mode::rfc9568
-                                                   : vrrp::checksum_mode::pseudo_header;
-        }
-    }
+    read_v3_checksum(reader, version, draft);
 
     reader.report_unknown_keys();
     return draft;

@@ -51,6 +51,9 @@ std::string describe_instance(const instance_draft& d, const source_position& fr
 /// Why `name` is not a usable Linux interface name, or nullopt if it is.
 std::optional<std::string> interface_name_problem(std::string_view name);
 
+/// Letters, digits, '_', '.', '-' and not empty: instance and service names.
+bool is_valid_name(std::string_view name);
+
 /// "IPv4" / "IPv6", as users write it.
 std::string_view family_name(address_family family) noexcept;
 
