@@ -18,20 +18,20 @@
 #include <fmt/ranges.h>
 #include <systemd/sd-daemon.h>
 
+#include "control_handler.hpp"
+#include "metrics_view.hpp"
+#include "periodic_timer.hpp"
 #include "vipd/config/loader.hpp"
 #include "vipd/control/server.hpp"
-#include "control_handler.hpp"
 #include "vipd/daemon/linux_ports.hpp"
-#include "metrics_view.hpp"
-#include "vipd/metrics/http_server.hpp"
-#include "periodic_timer.hpp"
 #include "vipd/daemon/runtime.hpp"
-#include "vipd/ipvs/linux/genl_client.hpp"
-#include "vipd/logging/logging.hpp"
-#include "vipd/io/asio.hpp"
-#include "vipd/net/linux/rtnl_addresses.hpp"
 #include "vipd/daemon/state_file.hpp"
 #include "vipd/daemon/vip_driver.hpp"
+#include "vipd/io/asio.hpp"
+#include "vipd/ipvs/linux/genl_client.hpp"
+#include "vipd/logging/logging.hpp"
+#include "vipd/metrics/http_server.hpp"
+#include "vipd/net/linux/rtnl_addresses.hpp"
 #include "vipd/vips/host_review.hpp"
 
 namespace vipd::daemon {

@@ -12,8 +12,8 @@
 #include "vipd/config/config.hpp"
 #include "vipd/daemon/vrrp_router.hpp"
 #include "vipd/health/checkers/process_runner.hpp"
-#include "vipd/logging/logging.hpp"
 #include "vipd/io/asio.hpp"
+#include "vipd/logging/logging.hpp"
 #include "vipd/vrrp/instance.hpp"
 
 namespace vipd::daemon {

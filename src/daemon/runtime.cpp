@@ -8,12 +8,12 @@
 #include <fmt/format.h>
 #include <fmt/ranges.h>
 
-#include "vipd/policy/desired_table.hpp"
-#include "vipd/config/loader.hpp"
 #include "daemon.hpp"
 #include "notify_hooks.hpp"
 #include "periodic_timer.hpp"
+#include "vipd/config/loader.hpp"
 #include "vipd/daemon/state_file.hpp"
+#include "vipd/policy/desired_table.hpp"
 
 namespace vipd::daemon {
 namespace {

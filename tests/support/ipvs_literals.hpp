@@ -7,8 +7,8 @@
 #include <utility>
 #include <vector>
 
-#include "vipd/ipvs/model.hpp"
 #include "support/addresses.hpp"
+#include "vipd/ipvs/model.hpp"
 
 namespace vipd::ipvs {
 

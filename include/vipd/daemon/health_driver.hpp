@@ -16,8 +16,8 @@
 #include "vipd/config/config.hpp"
 #include "vipd/core/time.hpp"
 #include "vipd/daemon/vrrp_router.hpp"
-#include "vipd/health/probe.hpp"
 #include "vipd/health/policy.hpp"
+#include "vipd/health/probe.hpp"
 #include "vipd/logging/logging.hpp"
 
 namespace vipd::daemon {

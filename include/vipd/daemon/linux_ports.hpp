@@ -6,8 +6,8 @@
 #include <memory>
 
 #include "vipd/daemon/runtime_ports.hpp"
-#include "vipd/ipvs/linux/genl_client.hpp"
 #include "vipd/io/asio.hpp"
+#include "vipd/ipvs/linux/genl_client.hpp"
 #include "vipd/net/linux/packet_socket.hpp"
 #include "vipd/net/linux/rtnl_addresses.hpp"
 #include "vipd/net/linux/rtnl_link_monitor.hpp"

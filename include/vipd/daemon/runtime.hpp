@@ -18,8 +18,8 @@
 #include "vipd/daemon/runtime_ports.hpp"
 #include "vipd/daemon/state_file.hpp"
 #include "vipd/daemon/vrrp_router.hpp"
-#include "vipd/logging/logging.hpp"
 #include "vipd/io/asio.hpp"
+#include "vipd/logging/logging.hpp"
 
 namespace vipd::daemon {
 

@@ -20,9 +20,9 @@
 #include "vipd/daemon/vip_driver.hpp"
 #include "vipd/logging/logging.hpp"
 #include "vipd/net/ports.hpp"
+#include "vipd/vips/reconciler.hpp"
 #include "vipd/vrrp/drop_reason.hpp"
 #include "vipd/vrrp/instance.hpp"
-#include "vipd/vips/reconciler.hpp"
 
 namespace vipd::daemon {
 

@@ -4,9 +4,9 @@
 
 #include <string>
 
-#include "vipd/config/loader.hpp"
 #include "support/config_results.hpp"
 #include "support/ipvs_literals.hpp"
+#include "vipd/config/loader.hpp"
 
 namespace vipd::config {
 namespace {

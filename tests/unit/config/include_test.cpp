@@ -8,8 +8,8 @@
 #include <string>
 #include <vector>
 
-#include "vipd/config/loader.hpp"
 #include "support/config_results.hpp"
+#include "vipd/config/loader.hpp"
 
 namespace vipd::config {
 namespace {

@@ -5,9 +5,9 @@
 #include <string>
 #include <vector>
 
-#include "vipd/config/loader.hpp"
 #include "support/addresses.hpp"
 #include "support/config_results.hpp"
+#include "vipd/config/loader.hpp"
 
 namespace vipd::config {
 namespace {

@@ -6,8 +6,8 @@
 #include <tuple>
 
 #include "fakes/fake_probe.hpp"
-#include "vipd/policy/desired_table.hpp"
 #include "vipd/config/loader.hpp"
+#include "vipd/policy/desired_table.hpp"
 
 namespace vipd::daemon {
 namespace {

@@ -10,8 +10,8 @@
 #include "fakes/fake_ipvs_port.hpp"
 #include "fakes/fake_ports.hpp"
 #include "fakes/fake_probe.hpp"
-#include "vipd/config/loader.hpp"
 #include "support/ipvs_literals.hpp"
+#include "vipd/config/loader.hpp"
 
 // The runtime on fakes and a real io_context: the order in which start-up, reload and shutdown
 // reach the kernel (services, addresses, adverts, frames), and what a failing adapter does.

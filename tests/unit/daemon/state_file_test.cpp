@@ -1,11 +1,12 @@
 #include "vipd/daemon/state_file.hpp"
-#include "support/ipvs_literals.hpp"
 
 #include <gtest/gtest.h>
 
 #include <cstdlib>
 #include <filesystem>
 #include <fstream>
+
+#include "support/ipvs_literals.hpp"
 
 namespace vipd::daemon {
 namespace {

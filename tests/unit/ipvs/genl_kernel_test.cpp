@@ -15,8 +15,8 @@
 #include <sched.h>
 #include <unistd.h>
 
-#include "vipd/ipvs/linux/genl_client.hpp"
 #include "support/addresses.hpp"
+#include "vipd/ipvs/linux/genl_client.hpp"
 
 namespace vipd::ipvs::linux {
 namespace {

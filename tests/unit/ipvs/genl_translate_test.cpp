@@ -5,8 +5,8 @@
 #include <gtest/gtest.h>
 #include <linux/ip_vs.h>
 
-#include "vipd/ipvs/linux/genl_client.hpp"
 #include "support/addresses.hpp"
+#include "vipd/ipvs/linux/genl_client.hpp"
 
 namespace vipd::ipvs::linux {
 namespace {

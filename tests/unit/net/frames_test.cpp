@@ -21,9 +21,9 @@
 #include <unistd.h>
 #include <gtest/gtest.h>
 
+#include "support/addresses.hpp"
 #include "vipd/core/checksum.hpp"
 #include "vipd/net/frames/garp.hpp"
-#include "support/addresses.hpp"
 
 namespace vipd::net::frames {
 namespace {

@@ -14,8 +14,8 @@
 
 #include <gtest/gtest.h>
 
-#include "vipd/core/address.hpp"
 #include "support/addresses.hpp"
+#include "vipd/core/address.hpp"
 
 namespace vipd::net::linux::testing {
 

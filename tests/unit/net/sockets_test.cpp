@@ -27,10 +27,10 @@
 
 #include <gtest/gtest.h>
 
+#include "support/addresses.hpp"
 #include "vipd/net/frames/garp.hpp"
 #include "vipd/net/linux/packet_socket.hpp"
 #include "vipd/net/linux/vrrp_socket.hpp"
-#include "support/addresses.hpp"
 
 namespace vipd::net::linux {
 namespace {

@@ -7,8 +7,8 @@
 #include <ostream>
 #include <utility>
 
-#include "vipd/vrrp/timers.hpp"
 #include "support/addresses.hpp"
+#include "vipd/vrrp/timers.hpp"
 
 // Readable failure messages for the action vocabulary.
 namespace vipd {

@@ -7,8 +7,8 @@
 #include <string>
 #include <vector>
 
-#include "unit/vrrp/keepalived_vectors.hpp"
 #include "support/addresses.hpp"
+#include "unit/vrrp/keepalived_vectors.hpp"
 
 namespace vipd::vrrp {
 namespace {
