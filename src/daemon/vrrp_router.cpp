@@ -784,9 +784,13 @@ void vrrp_router::flush_adverts() {
             continue;
         }
         if (auto error = ch->socket->send(ch->pending, *ch->source)) {
-            if (drop_log_limit_.admit(clock_()).allowed) {
-                logs_.pkt().warn("sending {} advert(s) on {} failed: {}", ch->pending.size(),
-                                 ch->interface, error.message());
+            if (const auto verdict = send_log_limit_.admit(clock_()); verdict.allowed) {
+                logs_.pkt().warn("sending {} advert(s) on {} failed: {}{}", ch->pending.size(),
+                                 ch->interface, error.message(),
+                                 verdict.suppressed_before > 0
+                                     ? fmt::format(" ({} more failed sends not logged)",
+                                                   verdict.suppressed_before)
+                                     : std::string());
             }
         }
         ch->pending.clear();

@@ -149,6 +149,9 @@ class fake_advert_channel : public net::advert_channel {
     };
     std::error_code send(std::span<const std::vector<std::uint8_t>> messages,
                          const ip_address& source) override {
+        if (fail_with) {
+            return fail_with;
+        }
         batches.push_back({{messages.begin(), messages.end()}, source});
         for (const auto& message : messages) {
             // VRID and priority: bytes 1 and 2 of either version's header.
@@ -164,6 +167,7 @@ class fake_advert_channel : public net::advert_channel {
     std::vector<batch> batches;
     receive_handler receive;
     journal* changes = nullptr;
+    std::error_code fail_with;  ///< when set, every send fails with it and sends nothing
 };
 
 class fake_channel_factory : public net::channel_factory {

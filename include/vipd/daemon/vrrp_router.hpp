@@ -246,6 +246,8 @@ class vrrp_router {
     bool shutting_down_ = false;
     vrrp::drop_counters drops_;
     rate_limiter drop_log_limit_{10, std::chrono::seconds(10)};
+    /// A budget of its own: a flood of bad packets must not silence our own adverts failing.
+    rate_limiter send_log_limit_{10, std::chrono::seconds(10)};
 };
 
 }  // namespace vipd::daemon

@@ -170,6 +170,23 @@ TEST_F(RouterTest, AnInstanceLevelDropNamesTheSender) {
         << text.str();
 }
 
+TEST_F(RouterTest, AFailedSendIsLoggedEvenAfterAFloodOfDroppedPackets) {
+    std::ostringstream text;
+    logs_.pkt().sinks().push_back(std::make_shared<spdlog::sinks::ostream_sink_st>(text));
+    logs_.pkt().set_level(spdlog::level::warn);
+    links_.links["eth0"] = eth0_up();
+    build({make_instance("web", 51, 255, {"10.0.0.100/24"})});
+    router_->start();
+    for (int i = 0; i < 50; ++i) {  // far over the drop log's budget
+        deliver(advert_bytes(51, 200, "10.0.0.2", "10.0.0.100"), "10.0.0.2", 64);
+    }
+    EXPECT_EQ(router_->drops()[vrrp::drop_reason::bad_ttl], 50u);
+    channel().fail_with = std::make_error_code(std::errc::no_buffer_space);
+    run_until(now_ + 1s);
+    EXPECT_NE(text.str().find("sending 1 advert(s) on eth0 failed"), std::string::npos)
+        << text.str();
+}
+
 TEST_F(RouterTest, AdvertsDueTogetherLeaveInOneBatch) {
     links_.links["eth0"] = eth0_up();
     build({make_instance("a", 1, 255, {"10.0.0.101/24"}),
