@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <exception>
+#include <map>
 #include <optional>
 #include <string_view>
 #include <unordered_set>
@@ -31,7 +32,8 @@ struct server_state {
     asio::steady_timer retry;  // after an accept error such as EMFILE, so it does not spin
     http_server::body_source body;
     http_limits limits;
-    std::unordered_set<session*> sessions;  // open connections (each removes itself)
+    std::unordered_set<session*> sessions;                // open connections (each removes itself)
+    std::map<asio::ip::address, std::size_t> per_client;  // open connections by peer address
     bool stopped = false;
 };
 
@@ -46,11 +48,18 @@ constexpr auto k_accept_retry = std::chrono::milliseconds(100);
 /// One connection: read a request, answer it, and again while the client keeps it alive.
 class session : public std::enable_shared_from_this<session> {
   public:
-    session(tcp::socket socket, std::shared_ptr<server_state> state)
-        : stream_(std::move(socket)), state_(std::move(state)) {
+    session(tcp::socket socket, asio::ip::address client, std::shared_ptr<server_state> state)
+        : stream_(std::move(socket)), client_(std::move(client)), state_(std::move(state)) {
         state_->sessions.insert(this);
+        ++state_->per_client[client_];
     }
-    ~session() { state_->sessions.erase(this); }
+    ~session() {
+        state_->sessions.erase(this);
+        if (const auto found = state_->per_client.find(client_);
+            found != state_->per_client.end() && --found->second == 0) {
+            state_->per_client.erase(found);
+        }
+    }
     session(const session&) = delete;
     session& operator=(const session&) = delete;
 
@@ -178,6 +187,7 @@ class session : public std::enable_shared_from_this<session> {
     }
 
     beast::tcp_stream stream_;
+    asio::ip::address client_;
     std::shared_ptr<server_state> state_;
     beast::flat_buffer buffer_;
     std::optional<http::request_parser<http::empty_body>> parser_;
@@ -202,11 +212,18 @@ void accept_next(const std::shared_ptr<server_state>& state) {
             });
             return;
         }
-        if (state->sessions.size() >= state->limits.max_connections) {
+        error_code peer_error;
+        const auto peer = socket.remote_endpoint(peer_error);
+        const auto client_count = [&] {
+            const auto found = state->per_client.find(peer.address());
+            return found == state->per_client.end() ? std::size_t{0} : found->second;
+        };
+        if (peer_error || state->sessions.size() >= state->limits.max_connections ||
+            client_count() >= state->limits.max_connections_per_client) {
             error_code ignored;
             socket.close(ignored);
         } else {
-            std::make_shared<session>(std::move(socket), state)->read();
+            std::make_shared<session>(std::move(socket), peer.address(), state)->read();
         }
         accept_next(state);
     });

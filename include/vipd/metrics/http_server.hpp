@@ -24,6 +24,9 @@ struct http_limits {
     std::chrono::milliseconds timeout{5000};
     /// Connections open at once; one more is closed as soon as it is accepted.
     std::size_t max_connections = 16;
+    /// Connections open at once from one client address: one scraper (or one attacker) cannot
+    /// take the whole pool and lock the others out.
+    std::size_t max_connections_per_client = 4;
     /// The request line and headers; a request with a body is refused whatever its size.
     std::size_t max_header_bytes = 8 * 1024;
 };

@@ -41,6 +41,16 @@ class test_client {
   public:
     explicit test_client(asio::io_context& io) : io_(io), stream_(io) {}
 
+    /// Connects from `from` (an address of this host, e.g. another loopback address).
+    error_code connect_from(const tcp::endpoint& to, const char* from) {
+        error_code ec;
+        stream_.socket().open(to.protocol(), ec);
+        if (!ec) {
+            stream_.socket().bind(tcp::endpoint(asio::ip::make_address(from), 0), ec);
+        }
+        return ec ? ec : connect(to);
+    }
+
     error_code connect(const tcp::endpoint& to) {
         std::optional<error_code> result;
         stream_.async_connect(to, [&](error_code ec) { result = ec; });
@@ -283,6 +293,25 @@ TEST_F(HttpServerTest, ConnectionsBeyondTheLimitAreClosed) {
     const auto response = first.get("/metrics");
     ASSERT_TRUE(response) << first.last_error().message();
     EXPECT_EQ(response->result(), http::status::ok);
+}
+
+TEST_F(HttpServerTest, OneClientCannotTakeThePoolFromTheOthers) {
+    start(http_limits{.max_connections = 16, .max_connections_per_client = 2});
+    test_client first(io_);
+    test_client second(io_);
+    ASSERT_FALSE(first.connect_from(endpoint(), "127.0.0.1"));
+    ASSERT_FALSE(second.connect_from(endpoint(), "127.0.0.1"));
+    ASSERT_TRUE(run_until(io_, [&] { return server_->connection_count() == 2; }));
+    test_client third(io_);
+    ASSERT_FALSE(third.connect_from(endpoint(), "127.0.0.1"));
+    EXPECT_TRUE(third.closed_by_server());
+    // Another client still gets in, and the first one's connections still work.
+    test_client other(io_);
+    ASSERT_FALSE(other.connect_from(endpoint(), "127.0.0.2"));
+    const auto response = other.get("/metrics");
+    ASSERT_TRUE(response) << other.last_error().message();
+    EXPECT_EQ(response->result(), http::status::ok);
+    EXPECT_TRUE(first.get("/metrics"));
 }
 
 TEST_F(HttpServerTest, AThrowingCallbackIsA500) {
