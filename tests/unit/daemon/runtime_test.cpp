@@ -2,7 +2,6 @@
 
 #include <gtest/gtest.h>
 
-#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 #include <sstream>
@@ -11,6 +10,7 @@
 #include "fakes/fake_ports.hpp"
 #include "fakes/fake_probe.hpp"
 #include "support/ipvs_literals.hpp"
+#include "support/temp_dir.hpp"
 #include "vipd/config/loader.hpp"
 
 // The runtime on fakes and a real io_context: the order in which start-up, reload and shutdown
@@ -55,22 +55,14 @@ using fakes::eth0_up;
 class RuntimeTest : public ::testing::Test {
   protected:
     void SetUp() override {
-        std::string pattern = (std::filesystem::temp_directory_path() / "vipd-runtime-XXXXXX");
-        ASSERT_NE(::mkdtemp(pattern.data()), nullptr);
-        dir_ = pattern;
-        config_file_ = (dir_ / "vipd.toml").string();
-        state_file_ = (dir_ / "state").string();
+        config_file_ = dir_.file("vipd.toml");
+        state_file_ = dir_.file("state");
         links_.links["eth0"] = eth0_up();
         addresses_.changes = &journal_;
         frames_.changes = &journal_;
         channels_.changes = &journal_;
         ipvs_.changes = &journal_;
     }
-    void TearDown() override {
-        runtime_.reset();
-        std::filesystem::remove_all(dir_);
-    }
-
     void write_config(const std::string& text) { std::ofstream(config_file_) << text; }
 
     /// Loads the file and builds the runtime on the fakes (not started).
@@ -128,7 +120,7 @@ class RuntimeTest : public ::testing::Test {
         return text.str();
     }
 
-    std::filesystem::path dir_;
+    support::temp_dir dir_{"vipd-runtime"};
     std::string config_file_;
     std::string state_file_;
     fakes::journal journal_;
@@ -323,8 +315,8 @@ TEST_F(RuntimeTest, ASocketThatCannotOpenKeepsTheVipDownUntilItOpens) {
 }
 
 TEST_F(RuntimeTest, AStateFileThatCannotBeWrittenDoesNotStopTheDaemon) {
-    std::ofstream(dir_ / "file") << "not a directory\n";
-    const auto blocked = (dir_ / "file" / "state").string();
+    std::ofstream(dir_.file("file")) << "not a directory\n";
+    const auto blocked = (dir_.path() / "file" / "state").string();
     build(director_config(blocked));
     runtime_->start();
     run_for(100ms);

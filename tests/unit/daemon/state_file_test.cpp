@@ -2,11 +2,11 @@
 
 #include <gtest/gtest.h>
 
-#include <cstdlib>
 #include <filesystem>
 #include <fstream>
 
 #include "support/ipvs_literals.hpp"
+#include "support/temp_dir.hpp"
 
 namespace vipd::daemon {
 namespace {
@@ -15,14 +15,7 @@ using ipvs::test::tcp;
 
 class StateFileTest : public ::testing::Test {
   protected:
-    void SetUp() override {
-        std::string pattern = (std::filesystem::temp_directory_path() / "vipd-state-XXXXXX");
-        ASSERT_NE(::mkdtemp(pattern.data()), nullptr);
-        dir_ = pattern;
-    }
-    void TearDown() override { std::filesystem::remove_all(dir_); }
-
-    std::filesystem::path dir_;
+    support::temp_dir dir_{"vipd-state"};
     logging::log_set logs_{logging::target::stderr_stream, spdlog::level::off};
 };
 
@@ -35,7 +28,7 @@ state_record services(std::set<ipvs::service_key> keys) {
 }
 
 TEST_F(StateFileTest, WrittenInAMissingDirectoryReadBackAndRemovedWhenEmpty) {
-    const auto path = (dir_ / "run" / "state").string();
+    const auto path = (dir_.path() / "run" / "state").string();
     EXPECT_TRUE(read_state_file(path, logs_).empty()) << "no file: no record";
     const state_record record{{tcp("10.0.0.1", 80), ipvs::fwmark_key{10, address_family::ipv6}},
                               {vip("eth1", "10.0.0.1/24"), vip("dummy1", "192.168.100.1/32")}};
@@ -51,7 +44,7 @@ TEST_F(StateFileTest, WrittenInAMissingDirectoryReadBackAndRemovedWhenEmpty) {
 }
 
 TEST_F(StateFileTest, AHandEditedRecordStillNamesItsReadableKeysAndVips) {
-    const auto path = (dir_ / "state").string();
+    const auto path = (dir_.path() / "state").string();
     std::ofstream(path) << "tcp 10.0.0.1 80\nnonsense\nvip eth1 10.0.0.1/24\nvip eth1\n";
     EXPECT_EQ(read_state_file(path, logs_),
               (state_record{{tcp("10.0.0.1", 80)}, {vip("eth1", "10.0.0.1/24")}}));
@@ -59,14 +52,14 @@ TEST_F(StateFileTest, AHandEditedRecordStillNamesItsReadableKeysAndVips) {
 
 TEST_F(StateFileTest, ARecordOfAnEarlierVersionIsRead) {
     // Before VIPs were recorded the file held service keys only.
-    const auto path = (dir_ / "state").string();
+    const auto path = (dir_.path() / "state").string();
     std::ofstream(path) << "tcp 10.0.0.1 80\nfwmark 10 ipv4\n";
     EXPECT_EQ(read_state_file(path, logs_),
               services({tcp("10.0.0.1", 80), ipvs::fwmark_key{10, address_family::ipv4}}));
 }
 
 TEST_F(StateFileTest, AnUnwritableDirectoryIsLoggedNotFatal) {
-    const auto blocker = dir_ / "file";
+    const auto blocker = dir_.path() / "file";
     std::ofstream(blocker) << "x";
     const auto path = (blocker / "state").string();  // a directory that is a file
     write_state_file(path, services({tcp("10.0.0.1", 80)}), logs_);

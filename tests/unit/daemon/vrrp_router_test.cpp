@@ -44,6 +44,13 @@ class RouterTest : public ::testing::Test {
             config_, router_ports{addresses_, frames_, links_, channels_}, logs_,
             [this] { return now_; }, [this] { ++deadline_changes_; });
     }
+    /// The pkt logger's warnings from now on (the drop and send-failure lines).
+    const std::ostringstream& capture_pkt_warnings() {
+        logs_.pkt().sinks().push_back(
+            std::make_shared<spdlog::sinks::ostream_sink_st>(pkt_warnings_));
+        logs_.pkt().set_level(spdlog::level::warn);
+        return pkt_warnings_;
+    }
     fakes::fake_advert_channel& channel() {
         return *channels_.opened.at({"eth0", address_family::ipv4});
     }
@@ -80,6 +87,7 @@ class RouterTest : public ::testing::Test {
     fakes::fake_frame_port frames_;
     fakes::fake_link_monitor links_;
     fakes::fake_channel_factory channels_;
+    std::ostringstream pkt_warnings_;  // declared before logs_: its sink writes here
     logging::log_set logs_{logging::target::stderr_stream, spdlog::level::off};
     std::unique_ptr<vrrp_router> router_;
     int deadline_changes_ = 0;
@@ -151,9 +159,7 @@ TEST_F(RouterTest, RejectedPacketsAreCountedByReasonAndChangeNothing) {
 }
 
 TEST_F(RouterTest, AnInstanceLevelDropNamesTheSender) {
-    std::ostringstream text;
-    logs_.pkt().sinks().push_back(std::make_shared<spdlog::sinks::ostream_sink_st>(text));
-    logs_.pkt().set_level(spdlog::level::warn);
+    const auto& text = capture_pkt_warnings();
     links_.links["eth0"] = eth0_up();
     build({make_instance("web", 51, 100, {"10.0.0.100/24"})});
     router_->start();
@@ -171,9 +177,7 @@ TEST_F(RouterTest, AnInstanceLevelDropNamesTheSender) {
 }
 
 TEST_F(RouterTest, AFailedSendIsLoggedEvenAfterAFloodOfDroppedPackets) {
-    std::ostringstream text;
-    logs_.pkt().sinks().push_back(std::make_shared<spdlog::sinks::ostream_sink_st>(text));
-    logs_.pkt().set_level(spdlog::level::warn);
+    const auto& text = capture_pkt_warnings();
     links_.links["eth0"] = eth0_up();
     build({make_instance("web", 51, 255, {"10.0.0.100/24"})});
     router_->start();

@@ -2,11 +2,11 @@
 
 #include <gtest/gtest.h>
 
-#include <filesystem>
 #include <fstream>
 #include <tuple>
 
 #include "loopback.hpp"
+#include "support/temp_dir.hpp"
 #include "test_servers.hpp"
 
 namespace vipd::health::checkers {
@@ -256,12 +256,9 @@ class HttpsProbe : public ::testing::Test {
     }
     void SetUp() override {
         server_context_ = pki_->server_context();
-        std::string pattern = (std::filesystem::temp_directory_path() / "vipd-ca-XXXXXX").string();
-        dir_ = ::mkdtemp(pattern.data());
-        ca_file_ = (dir_ / "ca.pem").string();
+        ca_file_ = dir_.file("ca.pem");
         std::ofstream(ca_file_) << pki_->ca_pem;
     }
-    void TearDown() override { std::filesystem::remove_all(dir_); }
 
     static http_check https(std::optional<std::string> host, bool verify,
                             std::optional<std::string> ca_file = {}) {
@@ -276,7 +273,7 @@ class HttpsProbe : public ::testing::Test {
 
     static test::test_pki* pki_;
     std::unique_ptr<asio::ssl::context> server_context_;
-    std::filesystem::path dir_;
+    support::temp_dir dir_{"vipd-ca"};
     std::string ca_file_;
     asio::io_context io_;
 };

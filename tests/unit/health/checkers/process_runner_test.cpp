@@ -5,11 +5,11 @@
 
 #include <gtest/gtest.h>
 
-#include <filesystem>
 #include <fstream>
 #include <sstream>
 
 #include "loopback.hpp"
+#include "support/temp_dir.hpp"
 
 namespace vipd::health::checkers {
 namespace {
@@ -20,18 +20,8 @@ using test::run_for;
 using test::run_until;
 
 /// A fresh directory anyone may write to (a script may run as nobody), removed afterwards.
-class scratch_dir {
-  public:
-    scratch_dir() {
-        std::string pattern = (std::filesystem::temp_directory_path() / "vipd-run-XXXXXX").string();
-        path_ = ::mkdtemp(pattern.data());
-        std::filesystem::permissions(path_, std::filesystem::perms::all);
-    }
-    ~scratch_dir() { std::filesystem::remove_all(path_); }
-    std::string file(const std::string& name) const { return (path_ / name).string(); }
-
-  private:
-    std::filesystem::path path_;
+struct scratch_dir : support::temp_dir {
+    scratch_dir() : temp_dir("vipd-run", true) {}
 };
 
 std::string read_file(const std::string& path) {

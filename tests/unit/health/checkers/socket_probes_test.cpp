@@ -5,11 +5,11 @@
 
 #include <gtest/gtest.h>
 
-#include <filesystem>
 #include <fstream>
 #include <sstream>
 
 #include "loopback.hpp"
+#include "support/temp_dir.hpp"
 #include "vipd/health/checkers/dns_codec.hpp"
 
 namespace vipd::health::checkers {
@@ -410,10 +410,8 @@ TEST(ScriptProbe, TimeoutKillsTheCommand) {
 
 TEST(ScriptProbe, TargetReachesTheEnvironment) {
     asio::io_context io;
-    std::string pattern = (std::filesystem::temp_directory_path() / "vipd-env-XXXXXX").string();
-    const std::filesystem::path dir = ::mkdtemp(pattern.data());
-    std::filesystem::permissions(dir, std::filesystem::perms::all);  // runs as nobody under root
-    const auto out = (dir / "target").string();
+    const support::temp_dir dir("vipd-env", true);  // the script runs as nobody under root
+    const auto out = dir.file("target");
     auto probe = make_probe(
         io, script_spec({"/bin/sh", "-c", "echo \"$VIPD_REAL_ADDRESS $VIPD_REAL_PORT\" > " + out}),
         {*ip_address::parse("2001:db8::7"), 8443});
@@ -421,7 +419,6 @@ TEST(ScriptProbe, TargetReachesTheEnvironment) {
     std::ifstream in(out);
     std::string line;
     std::getline(in, line);
-    std::filesystem::remove_all(dir);
     ASSERT_TRUE(got);
     EXPECT_TRUE(got->result.success) << got->result.detail;
     EXPECT_EQ(line, "2001:db8::7 8443");
