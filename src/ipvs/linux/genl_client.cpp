@@ -21,6 +21,7 @@
 #include <sys/time.h>
 
 #include "genl_wire.hpp"
+#include "vipd/core/kernel_deadline.hpp"
 #include "vipd/ipvs/linux/genl_translate.hpp"
 
 namespace vipd::ipvs::linux {
@@ -164,7 +165,7 @@ std::error_code genl_client::open() {
         0) {
         (void)::setsockopt(fd, SOL_SOCKET, SO_RCVBUF, &k_receive_buffer, sizeof k_receive_buffer);
     }
-    const timeval timeout{k_receive_timeout_seconds, 0};
+    const timeval timeout = kernel_reply_timeval();
     (void)::setsockopt(fd, SOL_SOCKET, SO_RCVTIMEO, &timeout, sizeof timeout);
 
     const int family = genl_ctrl_resolve(sock_.get(), IPVS_GENL_NAME);

@@ -32,8 +32,6 @@ constexpr int k_receive_buffer = 4 * 1024 * 1024;
 constexpr std::size_t k_max_batch_bytes = 64 * 1024;
 // A netlink dump skb is at most 32 KiB; twice that leaves room.
 constexpr std::size_t k_receive_chunk = 64 * 1024;
-// The kernel answers inside sendmsg, so a missing reply is a lost one, not a slow one.
-constexpr int k_receive_timeout_seconds = 10;
 
 // The largest request libnl would build here (the nl_msg size every request used to get): a
 // request that does not fit is refused as invalid_operation, as before.

@@ -12,6 +12,10 @@
 #include <netlink/msg.h>
 #include <netlink/netlink.h>
 #include <netlink/socket.h>
+#include <sys/socket.h>
+#include <sys/time.h>
+
+#include "vipd/core/kernel_deadline.hpp"
 
 namespace vipd::net::linux::detail {
 
@@ -170,7 +174,8 @@ std::error_code transact(nl_sock* sock, nl_msg* msg,
         }
         if (received < 0 && !state.done) {
             nl_cb_put(callbacks);
-            return from_errno(errno_from_libnl(received));
+            // NLE_AGAIN here is SO_RCVTIMEO expiring: the reply was lost.
+            return from_errno(received == -NLE_AGAIN ? ETIMEDOUT : errno_from_libnl(received));
         }
     }
     nl_cb_put(callbacks);
@@ -220,6 +225,12 @@ std::error_code open_request_socket(nl_sock_ptr& out) {
     }
     // Peek at each datagram's size first: a dump of many addresses must never be truncated.
     nl_socket_enable_msg_peek(sock.get());
+    // A lost reply must not hold the event loop (and the adverts) beyond the deadline.
+    const timeval timeout = kernel_reply_timeval();
+    if (::setsockopt(nl_socket_get_fd(sock.get()), SOL_SOCKET, SO_RCVTIMEO, &timeout,
+                     sizeof timeout) != 0) {
+        return from_errno(errno);
+    }
     out = std::move(sock);
     return {};
 }
