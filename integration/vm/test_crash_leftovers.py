@@ -8,7 +8,8 @@ IPVS cannot tag a service as vipd's, so vipd records the keys it may have put in
 2. vipd starts with web (10.90.0.1:80) and api (10.90.0.2:80); the record names both.
 3. vipd is SIGKILLed: both services stay in the kernel.
 4. vipd starts with a configuration that has web only: api is removed, web kept, the foreign
-   service untouched; the record names web only.
+   service untouched; the record names web only. A symbolic link planted where the new record
+   is written (`<state_file>.new`) is replaced, its target left alone.
 5. SIGTERM: web goes, the record file is removed, the foreign service stays.
 6. Control: steps 2-4 again with `state_file = ""`: api survives the restart, as it would with
    keepalived. That is the leftover step 4 proves vipd removes.
@@ -75,9 +76,16 @@ def scenario(ctx: vt.Context) -> None:
     vt.wait_until(lambda: not first.alive(), 10, what="first vipd gone")
     vt.check(services(topo) == {WEB, API, FOREIGN}, "a SIGKILL leaves the services behind")
 
+    # Whoever can write the record's directory plants a link where the next record is written.
+    victim = os.path.join(topo.tmpdir, "victim")
+    with open(victim, "w") as f:
+        f.write("precious\n")
+    os.symlink(victim, state + ".new")
     second = vt.start_vipd(topo, "dir1", ctx.vipd, config_text([WEB], state))
     wait_services(ctx, topo, {WEB, FOREIGN}, "restart without api: api removed, foreign kept")
     vt.check(record(state) == "tcp 10.90.0.1 80\n", f"the record names web only: {record(state)!r}")
+    vt.check(record(victim) == "precious\n" and not os.path.islink(state),
+             f"the link planted at {state}.new was written through: {record(victim)!r}")
     vt.check(second.stop() == 0, f"vipd did not exit 0 on SIGTERM: {second.log_tail()}")
     vt.check(services(topo) == {FOREIGN}, f"after SIGTERM: {sorted(services(topo))}")
     vt.check(record(state) is None, "a clean stop removes the record")

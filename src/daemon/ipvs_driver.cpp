@@ -150,12 +150,24 @@ std::set<ipvs::service_key> ipvs_driver::take_slice(std::vector<ipvs::service_ke
     return slice;
 }
 
-void ipvs_driver::start(const std::set<ipvs::service_key>& leftovers) {
-    auto managed = managed_;
-    managed.insert(leftovers.begin(), leftovers.end());
-    std::swap(managed, managed_);
+void ipvs_driver::adopt_record(const std::set<ipvs::service_key>& recorded) {
+    for (const auto& key : recorded) {
+        if (managed_.count(key) == 0) {
+            unremoved_.insert(key);
+        }
+    }
+    if (!probed_ && !unremoved_.empty()) {
+        // Nothing configured asks for IPVS, so its absence is no error; but the earlier run's
+        // services may be there to remove.
+        available_ = port_.available();
+    }
+    if (!available_) {
+        unremoved_.clear();  // the IPVS family comes with the module, and the services with it
+    }
+}
+
+void ipvs_driver::start() {
     converge(desired_(masters_), trigger::startup, nullptr);
-    std::swap(managed, managed_);
 }
 
 void ipvs_driver::health_changed() {
@@ -198,10 +210,12 @@ void ipvs_driver::begin_resync() {
         queued.insert(entry.first);
     }
     for (const auto& key : present) {
-        if (managed_.count(key) > 0) {
+        if (managed_.count(key) > 0 || unremoved_.count(key) > 0) {
             queued.insert(key);
         }
     }
+    std::erase_if(unremoved_,
+                  [&present](const ipvs::service_key& key) { return present.count(key) == 0; });
     resync_queue_.assign(queued.rbegin(), queued.rend());
 }
 
@@ -228,6 +242,9 @@ void ipvs_driver::reconfigure(std::set<ipvs::service_key> managed, std::optional
         }
     }
     managed_ = std::move(managed);
+    for (const auto& key : managed_) {
+        unremoved_.erase(key);  // configured again: managed from now on
+    }
     if (!probed_ && (!managed_.empty() || sync)) {
         probe();
     }
@@ -256,11 +273,8 @@ void ipvs_driver::retire_removed() {
         return;
     }
     if (available_) {
-        auto managed = managed_;
-        managed.insert(retiring_.begin(), retiring_.end());
-        std::swap(managed, managed_);
+        unremoved_.insert(retiring_.begin(), retiring_.end());
         converge(desired_(masters_), trigger::reload, &retiring_);
-        std::swap(managed, managed_);
     }
     retiring_.clear();
 }
@@ -268,6 +282,9 @@ void ipvs_driver::retire_removed() {
 void ipvs_driver::withdraw() {
     resync_queue_.clear();
     role_queue_.clear();
+    if (available_) {
+        unremoved_.insert(managed_.begin(), managed_.end());
+    }
     converge(ipvs::table{}, trigger::shutdown, nullptr);
     if (sync_ && available_) {
         set_sync(ipvs::sync_role::master, false);
@@ -323,19 +340,40 @@ void ipvs_driver::converge(const ipvs::table& desired, trigger why,
     if (!last_desired_ || &*last_desired_ != &desired) {
         last_desired_ = desired;
     }
+    const auto* read = whole ? nullptr : scope;
     std::vector<ipvs::operation> ops;
     if (whole) {
-        ops = ipvs::reconcile(desired, ipvs::normalize(observed), managed_);
+        ops = ipvs::reconcile(desired, ipvs::normalize(observed), removable(read));
     } else {
-        std::set<ipvs::service_key> managed;
-        for (const auto& key : *scope) {
-            if (managed_.count(key) > 0) {
-                managed.insert(key);
-            }
-        }
-        ops = ipvs::reconcile(restrict_to(desired, *scope), ipvs::normalize(observed), managed);
+        ops = ipvs::reconcile(restrict_to(desired, *scope), ipvs::normalize(observed),
+                              removable(read));
     }
-    apply(ops, why, whole ? nullptr : scope);
+    apply(ops, why, read);
+    forget_removed(observed, read);
+}
+
+std::set<ipvs::service_key> ipvs_driver::removable(const std::set<ipvs::service_key>* scope) const {
+    if (scope == nullptr) {
+        auto all = managed_;
+        all.insert(unremoved_.begin(), unremoved_.end());
+        return all;
+    }
+    std::set<ipvs::service_key> part;
+    for (const auto& key : *scope) {
+        if (managed_.count(key) > 0 || unremoved_.count(key) > 0) {
+            part.insert(key);
+        }
+    }
+    return part;
+}
+
+void ipvs_driver::forget_removed(const ipvs::table& observed,
+                                 const std::set<ipvs::service_key>* scope) {
+    // Not desired, so a present one had its delete in the batch: gone unless it failed.
+    std::erase_if(unremoved_, [&](const ipvs::service_key& key) {
+        const bool read = scope == nullptr || scope->count(key) > 0;
+        return read && (observed.count(key) == 0 || failing_.count(key) == 0);
+    });
 }
 
 void ipvs_driver::apply(const std::vector<ipvs::operation>& ops, trigger why,

@@ -254,6 +254,8 @@ void runtime::continue_roles() {
 
 void runtime::continue_resync() {
     if (!ipvs_->resync_step()) {
+        // The pass may have removed (or found gone) services the record still names.
+        record_services(configured_services(*config_));
         return;
     }
     resync_slice_timer_.expires_after(std::chrono::seconds(0));
@@ -277,17 +279,13 @@ void runtime::start() {
     }
     // Services that no instance gates (static VIPs, mode "always") go in before any VIP, and
     // leftovers of an earlier run that no instance is MASTER for yet come out, with the
-    // services it recorded that this configuration no longer names.
+    // services it recorded that this configuration no longer names. Those stay in the record
+    // until they are gone.
     const auto configured = configured_services(*config_);
     record_.addresses = previous.addresses;
-    std::set<ipvs::service_key> leftovers;
-    if (ipvs_->active()) {
-        leftovers = previous.services;
-        auto recorded = leftovers;
-        recorded.insert(configured.begin(), configured.end());
-        record_services(recorded);
-    }
-    ipvs_->start(leftovers);
+    ipvs_->adopt_record(previous.services);
+    record_services(configured);
+    ipvs_->start();
     record_services(configured);
     restart_resync();
     router_->start(previous.addresses);
@@ -302,6 +300,9 @@ void runtime::shutdown() {
 
 void runtime::record_services(const std::set<ipvs::service_key>& keys) {
     record_.services = ipvs_->active() ? keys : std::set<ipvs::service_key>{};
+    // A removal that failed is retried by the resyncs, or by the next start after a crash.
+    const auto& unremoved = ipvs_->unremoved();
+    record_.services.insert(unremoved.begin(), unremoved.end());
     write_record();
 }
 

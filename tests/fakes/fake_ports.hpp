@@ -54,6 +54,9 @@ class fake_address_port : public net::address_port {
     }
     std::error_code remove(const std::string& interface, const ip_prefix& prefix) override {
         calls.push_back("remove " + interface + " " + prefix.to_string());
+        if (refuse_remove.count(interface + " " + prefix.to_string()) > 0) {
+            return std::make_error_code(std::errc::operation_not_permitted);
+        }
         if (present.erase(entry{interface, prefix, false}) > 0) {
             note(changes, calls.back());
         }
@@ -84,6 +87,7 @@ class fake_address_port : public net::address_port {
     std::set<entry> present;
     std::vector<std::string> calls;
     bool fail_next_add = false;
+    std::set<std::string> refuse_remove;  ///< "eth0 10.0.0.99/24": its removal fails (EPERM)
     bool fail_list = false;
     bool keeps_tags = true;
     int dumps = 0;

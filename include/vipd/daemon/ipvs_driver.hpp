@@ -56,13 +56,16 @@ class ipvs_driver final : public role_listener {
     bool role_step();
     bool role_pending() const noexcept { return !role_queue_.empty(); }
 
+    /// What an earlier run recorded (the state file), perhaps with another configuration: the
+    /// services among them that are not configured are removed from now on, until gone. A
+    /// kernel without IPVS has none of them.
+    void adopt_record(const std::set<ipvs::service_key>& recorded);
     /// First convergence at start: pushes the services no instance gates and removes managed
-    /// ones left by an earlier run, and `leftovers` (what an earlier run recorded, perhaps
-    /// with another configuration) unless configured.
-    void start(const std::set<ipvs::service_key>& leftovers = {});
+    /// ones left by an earlier run, and the adopted leftovers.
+    void start();
     /// Starts a periodic resync: lists the kernel's services (one request) and queues every
-    /// desired service and every managed one the kernel has. Does nothing while a resync is
-    /// still under way.
+    /// desired service and every managed or unremoved one the kernel has. Does nothing while a
+    /// resync is still under way.
     void begin_resync();
     /// Reads and repairs the next slice of the queued services (a few dozen services, a few
     /// hundred destinations); true while more remain. The caller runs it once per loop turn.
@@ -83,6 +86,11 @@ class ipvs_driver final : public role_listener {
     void withdraw();
 
     bool active() const noexcept { return available_; }
+    /// The services that are not (or no longer) configured and were not seen to go: adopted
+    /// leftovers, services a reload dropped, every managed one after `withdraw`, whose removal
+    /// failed or could not be tried. Each resync retries them; each drops out once its removal
+    /// succeeds or the kernel no longer has it. The state file keeps naming them.
+    const std::set<ipvs::service_key>& unremoved() const noexcept { return unremoved_; }
     const ipvs_driver_stats& stats() const noexcept { return stats_; }
 
   private:
@@ -102,6 +110,11 @@ class ipvs_driver final : public role_listener {
     /// services (null: all) so a failure that repeats is logged once.
     void apply(const std::vector<ipvs::operation>& ops, trigger why,
                const std::set<ipvs::service_key>* scope);
+    /// The services of `scope` (null: all) a converge may take out: managed and unremoved ones.
+    std::set<ipvs::service_key> removable(const std::set<ipvs::service_key>* scope) const;
+    /// After a converge read `observed` for `scope` (null: all) and applied its operations:
+    /// the unremoved services it found gone or removed are done with.
+    void forget_removed(const ipvs::table& observed, const std::set<ipvs::service_key>* scope);
     /// Asks the kernel for IPVS once; says so, once, when it has none.
     void probe();
     void update_master_sync();
@@ -110,8 +123,9 @@ class ipvs_driver final : public role_listener {
     ipvs::ipvs_port& port_;
     desired_function desired_;
     std::set<ipvs::service_key> managed_;
-    std::set<ipvs::service_key> retiring_;  // dropped by a reload, removed by retire_removed
-    bool probed_ = false;                   // whether the kernel was asked for IPVS
+    std::set<ipvs::service_key> retiring_;   // dropped by a reload, removed by retire_removed
+    std::set<ipvs::service_key> unremoved_;  // see unremoved()
+    bool probed_ = false;                    // whether the kernel was asked for IPVS
     const logging::log_set& logs_;
     std::set<std::string> masters_;
     std::optional<ipvs::table> last_desired_;  // what the last converge wanted

@@ -72,7 +72,8 @@ class runtime {
     void arm_router_timer();
     void arm_health_timer();
     void restart_resync();
-    /// The services a restart after a crash must clean up (none while IPVS is unavailable).
+    /// The services a restart after a crash must clean up: `keys` (none while IPVS is
+    /// unavailable) and those whose removal has not succeeded yet (ipvs_driver::unremoved).
     void record_services(const std::set<ipvs::service_key>& keys);
     /// Writes `[global] state_file` when the record changed since it was last written.
     void write_record();

@@ -112,13 +112,87 @@ TEST_F(IpvsDriverTest, StartRemovesWhatAnEarlierRunRecordedButTheConfigurationDr
     port_.kernel[dropped] = two_reals("10.0.2.40", "10.0.2.50");
     port_.kernel[web_] = two_reals("10.0.0.40", "10.0.0.50");  // a crashed master's, too
     auto driver = make();
-    driver->start({dropped, tcp("10.0.0.213", 80)});  // the second one is gone already
+    driver->adopt_record({dropped, tcp("10.0.0.213", 80)});  // the second one is gone already
+    driver->start();
     EXPECT_EQ(port_.kernel.count(dropped), 0u);
+    EXPECT_TRUE(driver->unremoved().empty()) << "removed, or found gone";
     EXPECT_EQ(port_.kernel.count(web_), 0u) << "managed, not MASTER: out as before";
     EXPECT_EQ(port_.kernel.count(foreign_), 1u) << "never recorded: never ours";
     port_.kernel[dropped] = two_reals("10.0.2.40", "10.0.2.50");
     resync(*driver);
     EXPECT_EQ(port_.kernel.count(dropped), 1u) << "after start, a leftover is foreign again";
+}
+
+/// Makes every delete_service of `key` fail (EPERM) while `refuse` is true.
+void refuse_deleting(fakes::fake_ipvs_port& port, const ipvs::service_key& key,
+                     const bool& refuse) {
+    port.inject = [key, &refuse](const ipvs::operation& op) {
+        const auto* remove = std::get_if<ipvs::delete_service>(&op);
+        return refuse && remove != nullptr && remove->key == key
+                   ? std::make_error_code(std::errc::operation_not_permitted)
+                   : std::error_code();
+    };
+}
+
+/// A start after a crash whose record names `dropped_`, still in the kernel and impossible to
+/// delete while `refuse_` holds.
+class LeftoverTest : public IpvsDriverTest {
+  protected:
+    std::unique_ptr<ipvs_driver> start_after_crash(const std::set<ipvs::service_key>& recorded) {
+        port_.kernel[dropped_] = two_reals("10.0.2.40", "10.0.2.50");
+        refuse_deleting(port_, dropped_, refuse_);
+        auto driver = make();
+        driver->adopt_record(recorded);
+        driver->start();
+        return driver;
+    }
+    ipvs::service_key dropped_ = tcp("10.0.0.212", 80);
+    bool refuse_ = true;
+};
+
+TEST_F(LeftoverTest, ALeftoverItCannotRemoveIsRetriedByEachResyncUntilItGoes) {
+    auto driver = start_after_crash({dropped_, web_});
+    EXPECT_EQ(driver->unremoved(), std::set<ipvs::service_key>{dropped_}) << "web is configured";
+    resync(*driver);
+    EXPECT_EQ(port_.kernel.count(dropped_), 1u);
+    EXPECT_EQ(driver->unremoved(), std::set<ipvs::service_key>{dropped_});
+    refuse_ = false;
+    resync(*driver);
+    EXPECT_EQ(port_.kernel.count(dropped_), 0u);
+    EXPECT_TRUE(driver->unremoved().empty());
+    port_.kernel[dropped_] = two_reals("10.0.2.40", "10.0.2.50");
+    resync(*driver);
+    EXPECT_EQ(port_.kernel.count(dropped_), 1u) << "once removed, foreign again";
+}
+
+TEST_F(LeftoverTest, ALeftoverSomeoneElseRemovedIsForgottenByTheNextResync) {
+    auto driver = start_after_crash({dropped_});
+    port_.kernel.erase(dropped_);  // ipvsadm -D
+    resync(*driver);
+    EXPECT_TRUE(driver->unremoved().empty());
+}
+
+TEST_F(IpvsDriverTest, ServicesARetireOrAWithdrawCannotRemoveStayUnremoved) {
+    bool refuse = true;
+    refuse_deleting(port_, db_, refuse);
+    auto driver = make();
+    driver->entering_master("web");
+    driver->entering_master("db");
+    db_configured_ = false;
+    driver->reconfigure({web_}, std::nullopt);
+    driver->retire_removed();
+    EXPECT_EQ(driver->unremoved(), std::set<ipvs::service_key>{db_});
+    driver->withdraw();
+    EXPECT_EQ(port_.kernel.count(web_), 0u);
+    EXPECT_EQ(driver->unremoved(), std::set<ipvs::service_key>{db_}) << "web went, db did not";
+}
+
+TEST_F(IpvsDriverTest, WithoutIpvsAnEarlierRunsServicesAreNotThere) {
+    port_.has_ipvs = false;
+    ipvs_driver driver(
+        port_, [](const std::set<std::string>&) { return ipvs::table{}; }, {}, logs_);
+    driver.adopt_record({web_});
+    EXPECT_TRUE(driver.unremoved().empty());
 }
 
 TEST_F(IpvsDriverTest, WithdrawRemovesEveryManagedServiceOnly) {

@@ -113,6 +113,25 @@ class RuntimeTest : public ::testing::Test {
         }
         return text.str();
     }
+    /// Whether the state file says `text` anywhere.
+    bool recorded(const std::string& text) const {
+        return state_text().find(text) != std::string::npos;
+    }
+    /// The service on `vip` port 80 and the VIP `vip`/24 on eth0 cannot be removed.
+    void refuse_removal(const std::string& vip) {
+        addresses_.refuse_remove.insert("eth0 " + vip + "/24");
+        const auto key = tcp(vip.c_str(), 80);
+        ipvs_.inject = [key](const ipvs::operation& op) {
+            const auto* remove = std::get_if<ipvs::delete_service>(&op);
+            return remove != nullptr && remove->key == key
+                       ? std::error_code(EPERM, std::generic_category())
+                       : std::error_code();
+        };
+    }
+    void allow_removals() {
+        addresses_.refuse_remove.clear();
+        ipvs_.inject = nullptr;
+    }
     std::string state_text() const {
         std::ifstream in(state_file_);
         std::ostringstream text;
@@ -312,6 +331,57 @@ TEST_F(RuntimeTest, ASocketThatCannotOpenKeepsTheVipDownUntilItOpens) {
     run_for(1500ms);  // retried every second
     EXPECT_EQ(runtime_->router().status().at(0).state, vrrp::state::master);
     EXPECT_LT(first("ipvs add tcp 10.0.0.100:80"), first("add eth0 10.0.0.100/24"));
+}
+
+TEST_F(RuntimeTest, ALeftoverWhoseRemovalFailsStaysRecordedUntilAResyncRemovesIt) {
+    std::ofstream(state_file_) << "tcp 10.0.0.99 80\nvip eth0 10.0.0.99/24\n";
+    ipvs_.kernel[tcp("10.0.0.99", 80)].settings.scheduler = "rr";
+    addresses_.present.insert({"eth0", *ip_prefix::parse("10.0.0.99/24"), false});
+    refuse_removal("10.0.0.99");
+    build(director_config(state_file_));
+    runtime_->start();
+    run_for(30ms);
+    EXPECT_TRUE(ipvs_.kernel.contains(tcp("10.0.0.99", 80)));
+    EXPECT_TRUE(recorded("tcp 10.0.0.99 80")) << "forgotten after start:\n" << state_text();
+    EXPECT_TRUE(recorded("vip eth0 10.0.0.99/24")) << state_text();
+    run_for(250ms);  // a couple of resyncs, each failing again
+    EXPECT_TRUE(recorded("tcp 10.0.0.99 80")) << "forgotten by a resync:\n" << state_text();
+    EXPECT_TRUE(recorded("vip eth0 10.0.0.99/24")) << state_text();
+    allow_removals();
+    run_for(250ms);
+    EXPECT_FALSE(ipvs_.kernel.contains(tcp("10.0.0.99", 80))) << "not retried:\n" << journal_text();
+    EXPECT_FALSE(addresses_.has("eth0", "10.0.0.99/24")) << journal_text();
+    EXPECT_FALSE(recorded("10.0.0.99")) << state_text();
+    EXPECT_TRUE(recorded("tcp 10.0.0.100 80")) << state_text();
+}
+
+TEST_F(RuntimeTest, AServiceAReloadDroppedStaysRecordedUntilItsRemovalSucceeds) {
+    build(director_config(state_file_, k_api));
+    runtime_->start();
+    run_for(100ms);
+    ASSERT_TRUE(ipvs_.kernel.contains(tcp("10.0.0.200", 80)));
+    refuse_removal("10.0.0.200");
+    write_config(director_config(state_file_));  // api goes
+    ASSERT_TRUE(runtime_->reload().ok);
+    run_for(30ms);
+    EXPECT_TRUE(ipvs_.kernel.contains(tcp("10.0.0.200", 80)));
+    EXPECT_TRUE(recorded("tcp 10.0.0.200 80")) << state_text();
+    EXPECT_TRUE(recorded("vip eth0 10.0.0.200/24")) << state_text();
+    allow_removals();
+    run_for(250ms);
+    EXPECT_FALSE(ipvs_.kernel.contains(tcp("10.0.0.200", 80))) << journal_text();
+    EXPECT_FALSE(addresses_.has("eth0", "10.0.0.200/24")) << journal_text();
+    EXPECT_FALSE(recorded("10.0.0.200")) << state_text();
+}
+
+TEST_F(RuntimeTest, AStopThatCannotRemoveEverythingLeavesTheRestRecordedForTheNextStart) {
+    build(director_config(state_file_, k_api));
+    runtime_->start();
+    run_for(100ms);
+    refuse_removal("10.0.0.200");
+    runtime_->shutdown();
+    EXPECT_FALSE(ipvs_.kernel.contains(tcp("10.0.0.100", 80)));
+    EXPECT_EQ(state_text(), "tcp 10.0.0.200 80\nvip eth0 10.0.0.200/24\n");
 }
 
 TEST_F(RuntimeTest, AStateFileThatCannotBeWrittenDoesNotStopTheDaemon) {
