@@ -414,7 +414,7 @@ std::optional<health::script_check> read_script(const table_reader& reader) {
             reader.report("user", "user must be a user name, got " + show(*reader.find("user")));
             ok = false;
         } else {
-            script.user = *user;
+            script.user.name = *user;
         }
     }
     if (!ok) {
@@ -495,7 +495,7 @@ std::optional<health::check_spec> read_check(const table_reader& parent,
                         kind = *script;
                     }
                 } else if (auto user = reader.string("user", "a user name such as \"nobody\"")) {
-                    kind.user = *user;
+                    kind.user.name = *user;
                 }
             }
         },

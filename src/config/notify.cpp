@@ -64,7 +64,7 @@ void read_notify(const table_reader& reader, instance_draft& draft) {
             reader.report("notify_user", "notify_user must be a user name, got " +
                                              show(*reader.find("notify_user")));
         } else {
-            notify.user = *user;
+            notify.user.name = *user;
         }
     }
     if (auto timeout = reader.duration("notify_timeout", k_min_timeout, k_max_timeout)) {

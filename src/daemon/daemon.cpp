@@ -2,7 +2,6 @@
 
 #include <net/if.h>
 #include <pthread.h>
-#include <pwd.h>
 #include <signal.h>
 #include <sys/utsname.h>
 #include <unistd.h>
@@ -23,9 +22,11 @@
 #include "periodic_timer.hpp"
 #include "vipd/config/loader.hpp"
 #include "vipd/control/server.hpp"
+#include "vipd/daemon/host_users.hpp"
 #include "vipd/daemon/linux_ports.hpp"
 #include "vipd/daemon/runtime.hpp"
 #include "vipd/daemon/state_file.hpp"
+#include "vipd/daemon/user_binding.hpp"
 #include "vipd/daemon/vip_driver.hpp"
 #include "vipd/io/asio.hpp"
 #include "vipd/ipvs/linux/genl_client.hpp"
@@ -46,7 +47,7 @@ std::string host_name() {
 }
 
 config::load_result load(const options& opts) {
-    auto result = config::load_file(opts.config_file, host_name());
+    auto result = load_for_host(opts.config_file, host_name(), host_users{});
     for (const auto& error : result.errors) {
         std::fprintf(stderr, "%s\n", error.to_string().c_str());
     }
@@ -105,26 +106,6 @@ std::set<std::string> missing_schedulers(const config::daemon_config& config) {
         }
     }
     return missing;
-}
-
-/// Every user a check or track script runs as.
-std::set<std::string> script_users(const config::daemon_config& config) {
-    std::set<std::string> users;
-    for (const auto& server : config.virtual_servers) {
-        for (const auto& real : server.reals) {
-            if (real.check) {
-                if (const auto* script = std::get_if<health::script_check>(&real.check->kind)) {
-                    users.insert(script->user);
-                }
-            }
-        }
-    }
-    for (const auto& instance : config.vrrp) {
-        for (const auto& tracker : instance.track_scripts) {
-            users.insert(tracker.script.user);
-        }
-    }
-    return users;
 }
 
 /// Holds the daemon's signals back (blocked, pending) from construction until release(): one
@@ -249,14 +230,6 @@ std::vector<std::string> host_warnings(const config::daemon_config& config) {
     for (const auto& vip : config.static_vips) {
         if (!vip.device->starts_with("dummy")) {
             missing(*vip.device, "static VIP " + vip.prefix.to_string() + " cannot be added");
-        }
-    }
-    for (const auto& user : script_users(config)) {
-        if (getpwnam(user.c_str()) == nullptr) {
-            warnings.push_back(fmt::format(
-                "user {} does not exist on this host: scripts to run as {} will fail (and count "
-                "as down)",
-                user, user));
         }
     }
     return warnings;

@@ -42,7 +42,8 @@ runtime_ports linux_ports::ports() {
         ipvs_,
         [this](const health::check_spec& spec, const health::probe_target& target) {
             return health::checkers::make_probe(io_, spec, target);
-        }};
+        },
+        users_};
 }
 
 }  // namespace vipd::daemon

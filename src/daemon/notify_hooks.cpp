@@ -63,7 +63,7 @@ void notify_hooks::launch(const std::string& instance, const std::vector<std::st
         spec.argv.insert(spec.argv.end(),
                          {"INSTANCE", instance, state, std::to_string(change.priority)});
     }
-    spec.user = settings.user;
+    spec.run_as = settings.user.identity;
     spec.timeout = settings.timeout;
     spec.env = {{"VIPD_INSTANCE", instance},
                 {"VIPD_FROM", std::string(vrrp::to_string(change.from))},

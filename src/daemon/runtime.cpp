@@ -13,6 +13,7 @@
 #include "periodic_timer.hpp"
 #include "vipd/config/loader.hpp"
 #include "vipd/daemon/state_file.hpp"
+#include "vipd/daemon/user_binding.hpp"
 #include "vipd/policy/desired_table.hpp"
 
 namespace vipd::daemon {
@@ -314,7 +315,7 @@ void runtime::write_record() {
 }
 
 const reload_outcome& runtime::reload() {
-    auto result = config::load_file(config_file_, default_router_id_);
+    auto result = load_for_host(config_file_, default_router_id_, ports_.users);
     reload_outcome outcome;
     outcome.at = std::chrono::system_clock::now();
     if (!result.ok()) {

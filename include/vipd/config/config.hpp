@@ -60,6 +60,10 @@ struct tracked_virtual_server {
     friend bool operator==(const tracked_virtual_server&, const tracked_virtual_server&) = default;
 };
 
+/// The user notify commands run as when notify_user is left out, if the daemon can switch:
+/// keepalived's default, since hooks commonly change the host (routes, services).
+inline constexpr std::string_view k_default_notify_user = "root";
+
 /// Commands run on transitions (keepalived's notify scripts), asynchronously with a timeout.
 struct notify_settings {
     /// `notify`: run on every transition with keepalived's arguments: INSTANCE NAME STATE
@@ -68,7 +72,7 @@ struct notify_settings {
     std::vector<std::string> master;   // notify_master: run on entering MASTER, no extra args
     std::vector<std::string> backup;   // notify_backup
     std::vector<std::string> fault;    // notify_fault
-    std::string user = "root";         // notify_user
+    health::run_as user;               // notify_user; default root (k_default_notify_user)
     microseconds timeout{10'000'000};  // notify_timeout
     bool empty() const noexcept {
         return any.empty() && master.empty() && backup.empty() && fault.empty();

@@ -1,10 +1,11 @@
 #pragma once
 /// The Linux adapters behind runtime_ports, opened in the calling thread's network namespace:
 /// rtnetlink addresses and links, an AF_PACKET socket for GARP / unsolicited NA, raw VRRP
-/// sockets, the IPVS generic-netlink client and the Asio health probes.
+/// sockets, the IPVS generic-netlink client, the Asio health probes and the host's users.
 
 #include <memory>
 
+#include "vipd/daemon/host_users.hpp"
 #include "vipd/daemon/runtime_ports.hpp"
 #include "vipd/io/asio.hpp"
 #include "vipd/ipvs/linux/genl_client.hpp"
@@ -34,6 +35,7 @@ class linux_ports {
     std::unique_ptr<net::linux::packet_socket> frames_;
     std::unique_ptr<vrrp_sockets> channels_;
     ipvs::linux::genl_client ipvs_;
+    host_users users_;
 };
 
 }  // namespace vipd::daemon

@@ -1,9 +1,10 @@
 #pragma once
-/// The kernel as the runtime sees it: addresses, links, frames, advert sockets, IPVS and the
-/// health probes. The shell builds them from the Linux adapters (linux_ports.hpp); unit tests
+/// The kernel as the runtime sees it: addresses, links, frames, advert sockets, IPVS, the
+/// health probes and the user database. The shell builds them from the Linux adapters (linux_ports.hpp); unit tests
 /// build them from recording fakes, so start-up and reload ordering run without root.
 
 #include "vipd/daemon/health_driver.hpp"
+#include "vipd/daemon/user_binding.hpp"
 #include "vipd/ipvs/port.hpp"
 #include "vipd/net/ports.hpp"
 
@@ -18,6 +19,8 @@ struct runtime_ports {
     ipvs::ipvs_port& ipvs;
     /// Makes one health probe; the probes run on the runtime's event loop.
     probe_factory probes;
+    /// Binds a reloaded configuration's users (user_binding.hpp).
+    const user_database& users;
 };
 
 }  // namespace vipd::daemon

@@ -6,6 +6,7 @@
 #include <cstdint>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <variant>
 #include <vector>
 
@@ -50,9 +51,33 @@ struct dns_check {
 
 /// Up when `command` (argv, no shell) exits 0 within the timeout, run as `user`. The target
 /// address and port reach it as VIPD_REAL_ADDRESS and VIPD_REAL_PORT in its environment.
+/// A user of the host's database, looked up when the configuration is loaded: a name service
+/// (LDAP, SSSD) that is slow or down then delays a start or a reload, never the event loop.
+struct user_identity {
+    std::string name;
+    std::uint32_t uid = 0;
+    std::uint32_t gid = 0;
+    std::vector<std::uint32_t> groups;  // supplementary groups, as initgroups(3) sets them
+    friend bool operator==(const user_identity&, const user_identity&) = default;
+};
+
+/// Who a command runs as: the configured name and, once the daemon has bound the configuration
+/// to its host (daemon/user_binding.hpp), the identity it stands for.
+struct run_as {
+    /// The `user` key; nullopt = the key's default (the daemon's own user when it cannot switch).
+    std::optional<std::string> name;
+    /// nullopt = the daemon's own user, without switching: a daemon that cannot switch users
+    /// and was asked for no one in particular.
+    std::optional<user_identity> identity;
+    friend bool operator==(const run_as&, const run_as&) = default;
+};
+
+/// The user a script check runs as when its `user` is left out, if the daemon can switch.
+inline constexpr std::string_view k_default_script_user = "nobody";
+
 struct script_check {
     std::vector<std::string> command;  // at least one element, an absolute path first
-    std::string user = "nobody";
+    run_as user;
     friend bool operator==(const script_check&, const script_check&) = default;
 };
 

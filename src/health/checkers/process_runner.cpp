@@ -2,15 +2,18 @@
 
 #include <fcntl.h>
 #include <grp.h>
-#include <pwd.h>
+#include <linux/capability.h>
 #include <signal.h>
+#include <sys/prctl.h>
 #include <sys/resource.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <array>
 #include <cerrno>
+#include <iterator>
 #include <cstring>
 
 #include "common.hpp"
@@ -22,11 +25,13 @@ namespace {
 // The command's PATH: a fixed, root-owned search list, whatever the daemon was started with.
 constexpr const char* k_path = "PATH=/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin";
 // What a child reports through its status pipe when it cannot get as far as exec.
-enum class child_step : int { setgroups = 1, setgid, setuid, exec };
+enum class child_step : int { setgroups = 1, setgid, setuid, capabilities, exec };
 struct child_failure {
     child_step step;
     int error;
 };
+// How long a killed command has to be reaped before its timeout is reported anyway.
+constexpr std::chrono::milliseconds k_reap_grace{250};
 // The exit status of a child that failed before exec, as shells use for "command not found".
 constexpr int k_exit_spawn_failed = 127;
 
@@ -42,44 +47,41 @@ std::string step_text(child_step step) {
             return "setgid";
         case child_step::setuid:
             return "setuid";
+        case child_step::capabilities:
+            return "dropping capabilities";
         case child_step::exec:
             return "exec";
     }
     return "spawn";
 }
 
-/// Who the child becomes, resolved in the parent: name service lookups (files, LDAP, ...) may
-/// allocate and lock, which a forked child of a threaded process must not.
+/// Who the child becomes, in the types setgroups(2) and friends take, converted before the fork.
 struct identity {
     uid_t uid = 0;
     gid_t gid = 0;
     std::vector<gid_t> groups;
 };
 
-std::optional<identity> resolve_user(const std::string& user, std::string& error) {
-    long size = ::sysconf(_SC_GETPW_R_SIZE_MAX);
-    std::vector<char> buffer(static_cast<std::size_t>(size > 0 ? size : 16384));
-    passwd entry{};
-    passwd* found = nullptr;
-    int rc = 0;
-    while ((rc = ::getpwnam_r(user.c_str(), &entry, buffer.data(), buffer.size(), &found)) ==
-           ERANGE) {
-        buffer.resize(buffer.size() * 2);
+identity to_identity(const health::user_identity& user) {
+    return identity{user.uid, user.gid, std::vector<gid_t>(user.groups.begin(), user.groups.end())};
+}
+
+/// Empties every capability set, ambient included: what the daemon was given to run VRRP and
+/// IPVS (CAP_NET_ADMIN, CAP_NET_RAW) is not for its scripts. Root keeps root's privileges.
+bool drop_capabilities() {
+    if (::prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_CLEAR_ALL, 0UL, 0UL, 0UL) != 0 && errno != EINVAL) {
+        return false;  // EINVAL: a kernel before 4.3, without ambient capabilities
     }
-    if (rc != 0 || found == nullptr) {
-        error = "unknown user \"" + user + "\"" + (rc != 0 ? ": " + errno_text(rc) : "");
-        return std::nullopt;
+    __user_cap_header_struct header{_LINUX_CAPABILITY_VERSION_3, 0};
+    __user_cap_data_struct held[_LINUX_CAPABILITY_U32S_3]{};
+    if (::syscall(SYS_capget, &header, held) == 0 &&
+        std::all_of(std::begin(held), std::end(held), [](const __user_cap_data_struct& d) {
+            return d.effective == 0 && d.permitted == 0 && d.inheritable == 0;
+        })) {
+        return true;  // the usual case after setuid from root: nothing to drop, no capset needed
     }
-    identity id{entry.pw_uid, entry.pw_gid, {}};
-    // getgrouplist + setgroups in the child is initgroups(3) split at the fork.
-    int count = 16;
-    id.groups.resize(static_cast<std::size_t>(count));
-    while (::getgrouplist(entry.pw_name, entry.pw_gid, id.groups.data(), &count) < 0) {
-        id.groups.resize(static_cast<std::size_t>(count) + 16);
-        count = static_cast<int>(id.groups.size());
-    }
-    id.groups.resize(static_cast<std::size_t>(count));
-    return id;
+    __user_cap_data_struct none[_LINUX_CAPABILITY_U32S_3]{};
+    return ::syscall(SYS_capset, &header, none) == 0;
 }
 
 /// Between fork and exec: async-signal-safe calls only (no allocation, no locks), since the
@@ -140,6 +142,9 @@ std::optional<identity> resolve_user(const std::string& user, std::string& error
             report(child_step::setuid);
         }
     }
+    if (::geteuid() != 0 && !drop_capabilities()) {
+        report(child_step::capabilities);
+    }
     [[maybe_unused]] const int ignored = ::chdir("/");
     ::execve(argv[0], argv, envp);
     report(child_step::exec);
@@ -165,9 +170,12 @@ struct process_runner::child {
     child(const child&) = delete;
     child& operator=(const child&) = delete;
 
-    void kill_group() const {
+    /// The group takes what the command started; the pidfd reaches the command itself even
+    /// when it has moved to another process group, where the group kill misses it.
+    void kill_all() {
         if (!reaped) {
             ::kill(-pid, SIGKILL);
+            ::syscall(SYS_pidfd_send_signal, exit_watch.native_handle(), SIGKILL, nullptr, 0U);
         }
     }
 
@@ -185,6 +193,17 @@ struct process_runner::child {
 namespace {
 
 void watch_exit(const std::shared_ptr<process_runner::child>& state);
+
+void report_timeout(process_runner::child& state) {
+    auto done = std::move(state.done);
+    state.done = nullptr;
+    if (done) {
+        process_outcome outcome;
+        outcome.what = process_outcome::kind::timed_out;
+        outcome.timeout = state.timeout;
+        done(outcome);
+    }
+}
 
 void on_exit(const std::shared_ptr<process_runner::child>& state) {
     int status = 0;
@@ -269,7 +288,7 @@ void process_runner::cancel() {
     }
     current_->done = nullptr;
     current_->deadline.cancel();
-    current_->kill_group();
+    current_->kill_all();
     // The pending pidfd wait keeps the state alive until the kernel confirms the exit.
     current_.reset();
 }
@@ -280,16 +299,8 @@ void process_runner::run(const process_spec& spec, process_callback done) {
         report_later(io_, std::move(done), "no command", spec.timeout);
         return;
     }
-    std::optional<identity> who;
-    // Without root there is no one else to become: run as ourselves rather than fail.
-    if (spec.user && ::geteuid() == 0) {
-        std::string error;
-        who = resolve_user(*spec.user, error);
-        if (!who) {
-            report_later(io_, std::move(done), error, spec.timeout);
-            return;
-        }
-    }
+    const std::optional<identity> who =
+        spec.run_as ? std::optional<identity>(to_identity(*spec.run_as)) : std::nullopt;
     // Everything the child needs is built before the fork: it must not allocate.
     std::vector<char*> argv;
     for (const auto& arg : spec.argv) {
@@ -352,7 +363,17 @@ void process_runner::run(const process_spec& spec, process_callback done) {
                 return;
             }
             locked->timed_out = true;
-            locked->kill_group();  // the pidfd wakes up when it is gone and reports the outcome
+            locked->kill_all();
+            // Reaped within the grace, the pidfd reports it. Otherwise it is reported now: a
+            // child the kernel cannot take down yet (stuck in uninterruptible sleep) must not
+            // hold back the check or the hooks behind it; the pidfd wait reaps it whenever.
+            locked->deadline.expires_after(k_reap_grace);
+            locked->deadline.async_wait([weak](const boost::system::error_code& grace_error) {
+                const auto unreaped = weak.lock();
+                if (!grace_error && unreaped && !unreaped->reaped) {
+                    report_timeout(*unreaped);
+                }
+            });
         });
     current_ = std::move(state);
 }

@@ -36,7 +36,7 @@ std::unique_ptr<probe> make_script_probe(asio::io_context& io, const script_chec
                                          const check_timing& timing, const probe_target& target) {
     auto spec = std::make_shared<process_spec>();
     spec->argv = check.command;
-    spec->user = check.user;
+    spec->run_as = check.user.identity;
     spec->env = {{"VIPD_REAL_ADDRESS", target.address.to_string()},
                  {"VIPD_REAL_PORT", std::to_string(target.port)}};
     spec->timeout = timing.timeout;

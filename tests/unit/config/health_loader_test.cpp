@@ -203,7 +203,7 @@ port = 25
     const auto& script =
         std::get<health::script_check>(config.virtual_servers[3].reals[0].check->kind);
     EXPECT_EQ(script.command, (std::vector<std::string>{"/usr/local/bin/check-smtp", "--quick"}));
-    EXPECT_EQ(script.user, "daemon");
+    EXPECT_EQ(script.user.name, "daemon");
 }
 
 TEST(HealthConfig, RealsWithoutACheckHaveNone) {
@@ -242,7 +242,7 @@ port = 80
     EXPECT_EQ(script.name, "check-nginx");
     EXPECT_EQ(script.script.command,
               (std::vector<std::string>{"/usr/local/bin/check-nginx", "-q"}));
-    EXPECT_EQ(script.script.user, "nobody");
+    EXPECT_EQ(script.script.user.name, std::nullopt);  // the default: bound at start-up
     EXPECT_EQ(script.weight, -20);
     EXPECT_EQ(script.timing.rise, 2U);
     EXPECT_EQ(script.timing.interval, microseconds{2'000'000});
@@ -266,7 +266,7 @@ notify_timeout = "3s"
     EXPECT_EQ(notify.any, (std::vector<std::string>{"/etc/vipd/notify.sh"}));
     EXPECT_EQ(notify.master, (std::vector<std::string>{"/usr/local/bin/promote", "--now"}));
     EXPECT_TRUE(notify.backup.empty());
-    EXPECT_EQ(notify.user, "daemon");
+    EXPECT_EQ(notify.user.name, "daemon");
     EXPECT_EQ(notify.timeout, microseconds{3'000'000});
 }
 
@@ -280,7 +280,7 @@ vips = ["172.28.128.210/24"]
 )");
     const auto& notify = config.vrrp.at(0).notify;
     EXPECT_TRUE(notify.empty());
-    EXPECT_EQ(notify.user, "root");
+    EXPECT_EQ(notify.user.name, std::nullopt);  // the default: bound at start-up
     EXPECT_EQ(notify.timeout, microseconds{10'000'000});
 }
 

@@ -9,6 +9,7 @@
 #include "fakes/fake_ipvs_port.hpp"
 #include "fakes/fake_ports.hpp"
 #include "fakes/fake_probe.hpp"
+#include "fakes/fake_users.hpp"
 #include "support/ipvs_literals.hpp"
 #include "support/temp_dir.hpp"
 #include "vipd/config/loader.hpp"
@@ -72,7 +73,7 @@ class RuntimeTest : public ::testing::Test {
         ASSERT_TRUE(loaded.ok()) << loaded.errors.front().to_string();
         runtime_ = std::make_unique<runtime>(
             io_, std::move(*loaded.config), config_file_, "dir1", logs_,
-            runtime_ports{addresses_, links_, frames_, channels_, ipvs_, probes_.factory()});
+            runtime_ports{addresses_, links_, frames_, channels_, ipvs_, probes_.factory(), users_});
     }
 
     void run_for(std::chrono::milliseconds how_long) {
@@ -149,6 +150,7 @@ class RuntimeTest : public ::testing::Test {
     fakes::fake_channel_factory channels_;
     fakes::fake_ipvs_port ipvs_;
     fakes::fake_probes probes_;
+    fakes::fake_users users_;
     logging::log_set logs_{logging::target::stderr_stream, spdlog::level::off};
     asio::io_context io_;
     std::unique_ptr<runtime> runtime_;
@@ -261,6 +263,26 @@ TEST_F(RuntimeTest, AnInvalidReloadIsRefusedWithItsPlaceAndChangesNothing) {
     EXPECT_TRUE(kernel_changes().empty()) << journal_text();
     EXPECT_TRUE(addresses_.has("eth0", "10.0.0.100/24"));
     EXPECT_EQ(runtime_->reloads(false), 1u);
+}
+
+TEST_F(RuntimeTest, AReloadNamingAnUnknownUserIsRefusedWithItsPlace) {
+    build(director_config(state_file_));
+    runtime_->start();
+    run_for(100ms);
+    journal_.clear();
+    auto text = director_config(state_file_);
+    text.replace(text.find("priority = 255\n"), 15,
+                 "priority = 255\nnotify = \"/usr/local/bin/notify\"\nnotify_user = \"ghost\"\n");
+    write_config(text);
+    const auto& outcome = runtime_->reload();
+    run_for(100ms);
+    EXPECT_FALSE(outcome.ok);
+    EXPECT_NE(outcome.message.find(config_file_ + ":10:"), std::string::npos) << outcome.message;
+    EXPECT_NE(outcome.message.find("vrrp[0].notify_user: user \"ghost\" does not exist"),
+              std::string::npos)
+        << outcome.message;
+    EXPECT_TRUE(kernel_changes().empty()) << journal_text();
+    EXPECT_EQ(users_.lookups["ghost"], 1) << "looked up once, at the reload";
 }
 
 TEST_F(RuntimeTest, ShutdownResignsThenRemovesTheVipThenTheServicesAndTheRecord) {

@@ -1,8 +1,8 @@
 #pragma once
 /// Runs one external command (health check scripts, later notify hooks) without blocking the
 /// event loop: fork + execve, exit learnt through a pidfd on the io_context, a timer that kills
-/// the whole process group at the deadline. No SIGCHLD handler: the daemon's signal handling
-/// stays its own business.
+/// the whole process group (and the command through its pidfd, should it have left the group)
+/// at the deadline. No SIGCHLD handler: the daemon's signal handling stays its own business.
 ///
 /// The command gets: its own process group, stdin/stdout/stderr on /dev/null, no other
 /// descriptor of the daemon (close_range(CLOEXEC), or a loop where the kernel lacks it), default
@@ -17,6 +17,7 @@
 #include <vector>
 
 #include "vipd/core/time.hpp"
+#include "vipd/health/check.hpp"
 #include "vipd/io/asio.hpp"
 
 namespace vipd::health::checkers {
@@ -24,9 +25,11 @@ namespace vipd::health::checkers {
 struct process_spec {
     /// argv[0] is the program: an absolute path (no PATH search, no shell).
     std::vector<std::string> argv;
-    /// Run as this user (setgid, supplementary groups, setuid in the child before exec). Only
-    /// when the daemon runs as root; otherwise the command runs as the daemon's own user.
-    std::optional<std::string> user;
+    /// Run as this user (supplementary groups, setgid, setuid in the child before exec), looked
+    /// up beforehand (daemon/user_binding.hpp): the runner itself never asks the name service.
+    /// nullopt = the daemon's own user. A command that does not end up as root runs without any
+    /// capability, even those the daemon holds (systemd's AmbientCapabilities).
+    std::optional<health::user_identity> run_as;
     /// The whole environment of the command besides a fixed PATH: nothing of the daemon's leaks.
     std::vector<std::pair<std::string, std::string>> env;
     /// Killed (SIGKILL to its process group) when still running after this long.
@@ -61,7 +64,9 @@ class process_runner {
     process_runner(const process_runner&) = delete;
     process_runner& operator=(const process_runner&) = delete;
 
-    /// Starts `spec` and calls `done` once on the loop with the outcome, unless cancelled first.
+    /// Starts `spec` and calls `done` once on the loop with the outcome, unless cancelled first,
+    /// and at most a quarter second after `spec.timeout`: a command still there that long after
+    /// its kill is reported timed out then, and reaped whenever it goes.
     /// A command still running from an earlier `run` is cancelled first. Spawn errors (unknown
     /// user, fork or exec failure) arrive through `done` too, never as an exception.
     void run(const process_spec& spec, process_callback done);

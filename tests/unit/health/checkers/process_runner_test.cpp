@@ -1,6 +1,11 @@
 #include "vipd/health/checkers/process_runner.hpp"
 
 #include <fcntl.h>
+#include <grp.h>
+#include <linux/capability.h>
+#include <sys/prctl.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <gtest/gtest.h>
@@ -110,6 +115,30 @@ TEST(ProcessRunner, TimeoutKillsTheWholeProcessGroup) {
         io, [&] { return process_gone(grandchild); }, 2s));
 }
 
+// A command that moves itself out of the process group it was given is out of reach of the
+// group kill; the deadline must still end it and report.
+TEST(ProcessRunner, TimeoutReachesACommandThatLeftItsProcessGroup) {
+    asio::io_context io;
+    process_runner runner(io);
+    scratch_dir dir;
+    const auto pid_file = dir.file("pid");
+    const auto got = run(io, runner,
+                         command({"/usr/bin/python3", "-c",
+                                  "import os, time\n"
+                                  "os.setpgid(0, os.getpgid(os.getppid()))\n"
+                                  "open('" + pid_file + "', 'w').write(str(os.getpid()))\n"
+                                  "time.sleep(30)\n"},
+                                 1s));
+    ASSERT_TRUE(got) << "no outcome within 10 s";
+    EXPECT_EQ(got->outcome.what, process_outcome::kind::timed_out);
+    EXPECT_LT(got->elapsed, 3s);
+    int escaped = 0;
+    std::istringstream(read_file(pid_file)) >> escaped;
+    ASSERT_GT(escaped, 0) << "the command did not get as far as leaving its group";
+    EXPECT_TRUE(run_until(
+        io, [&] { return process_gone(escaped); }, 2s));
+}
+
 TEST(ProcessRunner, ExecFailureIsASpawnError) {
     asio::io_context io;
     process_runner runner(io);
@@ -177,7 +206,7 @@ TEST(ProcessRunner, DaemonDescriptorsDoNotReachTheCommand) {
     EXPECT_EQ(std::count(fds.begin(), fds.end(), leaked), 0) << "fd " << leaked << " leaked";
 }
 
-TEST(ProcessRunner, RunsAsTheNamedUserWhenRoot) {
+TEST(ProcessRunner, RunsAsTheGivenUserWhenRoot) {
     if (::geteuid() != 0) {
         GTEST_SKIP() << "needs root to change user";
     }
@@ -186,7 +215,7 @@ TEST(ProcessRunner, RunsAsTheNamedUserWhenRoot) {
     scratch_dir dir;
     const auto out = dir.file("id");
     auto spec = command({"/bin/sh", "-c", "id -u > " + out + "; id -G >> " + out});
-    spec.user = "nobody";
+    spec.run_as = health::user_identity{"nobody", 65534, 65534, {65534, 4242}};
     const auto got = run(io, runner, spec);
     ASSERT_TRUE(got);
     EXPECT_TRUE(got->outcome.success()) << got->outcome.describe();
@@ -196,22 +225,72 @@ TEST(ProcessRunner, RunsAsTheNamedUserWhenRoot) {
     EXPECT_EQ(uid, 65534);
     std::string groups;
     std::getline(ids >> std::ws, groups);
-    EXPECT_EQ(groups.find("0 "), std::string::npos) << "kept root's groups: " << groups;
-    EXPECT_NE(groups, "0");
+    EXPECT_EQ(groups, "65534 4242") << "the groups of the identity, none of root's";
 }
 
-TEST(ProcessRunner, UnknownUserIsASpawnErrorWhenRoot) {
-    if (::geteuid() != 0) {
-        GTEST_SKIP() << "without root the user is not switched (nor looked up)";
+/// The capability sets a command saw, from its /proc/self/status.
+struct capability_sets {
+    std::string effective, permitted, inheritable, ambient;
+};
+
+capability_sets parse_capabilities(const std::string& status) {
+    capability_sets sets;
+    std::istringstream lines(status);
+    for (std::string name, value; lines >> name >> value;) {
+        if (name == "CapEff:") {
+            sets.effective = value;
+        } else if (name == "CapPrm:") {
+            sets.permitted = value;
+        } else if (name == "CapInh:") {
+            sets.inheritable = value;
+        } else if (name == "CapAmb:") {
+            sets.ambient = value;
+        }
+    }
+    return sets;
+}
+
+/// In a forked child: becomes nobody holding CAP_NET_ADMIN and CAP_NET_RAW as ambient
+/// capabilities (systemd's User= with AmbientCapabilities=), then runs `spec` and exits.
+[[noreturn]] void run_as_unprivileged_daemon(const process_spec& spec) {
+    constexpr std::uint32_t k_net_caps = (1U << CAP_NET_ADMIN) | (1U << CAP_NET_RAW);
+    __user_cap_header_struct header{_LINUX_CAPABILITY_VERSION_3, 0};
+    __user_cap_data_struct data[_LINUX_CAPABILITY_U32S_3]{};
+    data[0] = {k_net_caps, k_net_caps, k_net_caps};
+    if (::prctl(PR_SET_KEEPCAPS, 1UL, 0UL, 0UL, 0UL) != 0 || ::setgroups(0, nullptr) != 0 ||
+        ::setresgid(65534, 65534, 65534) != 0 || ::setresuid(65534, 65534, 65534) != 0 ||
+        ::syscall(SYS_capset, &header, data) != 0 ||
+        ::prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, CAP_NET_ADMIN, 0UL, 0UL) != 0 ||
+        ::prctl(PR_CAP_AMBIENT, PR_CAP_AMBIENT_RAISE, CAP_NET_RAW, 0UL, 0UL) != 0) {
+        ::_exit(3);
     }
     asio::io_context io;
     process_runner runner(io);
-    auto spec = command({"/bin/true"});
-    spec.user = "vipd-no-such-user";
     const auto got = run(io, runner, spec);
-    ASSERT_TRUE(got);
-    EXPECT_EQ(got->outcome.what, process_outcome::kind::spawn_failed);
-    EXPECT_EQ(got->outcome.describe(), "unknown user \"vipd-no-such-user\"");
+    ::_exit(got && got->outcome.success() ? 0 : 4);
+}
+
+TEST(ProcessRunner, CommandsOfAnUnprivilegedDaemonGetNoneOfItsCapabilities) {
+    if (::geteuid() != 0) {
+        GTEST_SKIP() << "needs root to set up a daemon with ambient capabilities";
+    }
+    scratch_dir dir;
+    const auto out = dir.file("status");
+    const auto spec = command({"/bin/sh", "-c", "cat /proc/self/status > " + out});
+    const pid_t daemon = ::fork();
+    ASSERT_GE(daemon, 0);
+    if (daemon == 0) {
+        run_as_unprivileged_daemon(spec);
+    }
+    int status = 0;
+    ASSERT_EQ(::waitpid(daemon, &status, 0), daemon);
+    ASSERT_TRUE(WIFEXITED(status));
+    ASSERT_EQ(WEXITSTATUS(status), 0) << "3: could not set up the daemon, 4: the command failed";
+    const auto sets = parse_capabilities(read_file(out));
+    EXPECT_EQ(sets.effective, "0000000000000000");
+    EXPECT_EQ(sets.permitted, "0000000000000000");
+    EXPECT_EQ(sets.inheritable, "0000000000000000");
+    EXPECT_EQ(sets.ambient, "0000000000000000");
 }
 
 TEST(ProcessRunner, DestroyingTheRunnerKillsTheCommandWithoutCallback) {
