@@ -2,7 +2,8 @@
 """Notify hooks (keepalived's notify, notify_master, notify_backup, notify_fault): the generic
 one gets INSTANCE NAME STATE PRIORITY, the specific ones run on their state, all with the
 VIPD_* environment, as notify_user; a hook that hangs is killed at notify_timeout and never
-delays adverts or the next transition.
+delays adverts or the next transition (the next transition's hooks, which run after it, wait no
+longer than that timeout).
 
 dir1 (150) and dir2 (100), VRRPv3 at 200 ms. dir1's notify_master hangs (sleep 60) with a 1 s
 timeout; its generic notify appends a line per transition to a file.

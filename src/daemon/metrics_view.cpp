@@ -115,13 +115,18 @@ std::string metrics_text(const runtime& daemon) {
     out.family("vipd_ipvs_errors_total", "IPVS operations and table reads that failed",
                metric_type::counter);
     out.sample({}, ipvs.errors);
-    const auto& notify = daemon.notify().stats();
+    const auto notify = daemon.notify().stats();
     out.family("vipd_notify_started_total", "Notify commands started", metric_type::counter);
     out.sample({}, notify.started);
     out.family("vipd_notify_failed_total",
                "Notify commands that failed (exit status, signal, timeout, spawn)",
                metric_type::counter);
     out.sample({}, notify.failed);
+    out.family("vipd_notify_coalesced_total",
+               "Transitions whose notify commands never ran: a later transition of the same "
+               "instance replaced them while they waited",
+               metric_type::counter);
+    out.sample({}, notify.coalesced);
     out.family("vipd_reloads_total", "Configuration reloads, by result", metric_type::counter);
     out.sample({{"result", "applied"}}, daemon.reloads(true));
     out.sample({{"result", "refused"}}, daemon.reloads(false));

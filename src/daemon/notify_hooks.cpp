@@ -6,17 +6,10 @@ namespace vipd::daemon {
 
 notify_hooks::notify_hooks(asio::io_context& io, const config::daemon_config& config,
                            const logging::log_set& logs)
-    : io_(io), logs_(logs) {
-    reconfigure(config);
-}
+    : io_(io), logs_(logs), scheduler_(config) {}
 
 void notify_hooks::reconfigure(const config::daemon_config& config) {
-    settings_.clear();
-    for (const auto& instance : config.vrrp) {
-        if (!instance.notify.empty()) {
-            settings_.emplace(instance.name, instance.notify);
-        }
-    }
+    scheduler_.reconfigure(config);
 }
 
 // Running commands are killed with their runners: a daemon that stops does not leave
@@ -24,67 +17,51 @@ void notify_hooks::reconfigure(const config::daemon_config& config) {
 notify_hooks::~notify_hooks() = default;
 
 void notify_hooks::on_transition(const std::string& instance, const vrrp::state_changed& change) {
-    const auto found = settings_.find(instance);
-    if (found == settings_.end()) {
-        return;
-    }
-    const auto& settings = found->second;
-    // keepalived's order: the state-specific script first, then the generic one.
-    const std::vector<std::string>* specific = nullptr;
-    switch (change.to) {
-        case vrrp::state::master:
-            specific = &settings.master;
-            break;
-        case vrrp::state::backup:
-            specific = &settings.backup;
-            break;
-        case vrrp::state::fault:
-            specific = &settings.fault;
-            break;
-        case vrrp::state::initialize:
-            return;  // shutdown: keepalived notifies nothing for it either
-    }
-    if (!specific->empty()) {
-        launch(instance, *specific, settings, change, false);
-    }
-    if (!settings.any.empty()) {
-        launch(instance, settings.any, settings, change, true);
+    start(scheduler_.on_transition(instance, change));
+}
+
+notify_stats notify_hooks::stats() const noexcept {
+    return notify_stats{started_, failed_, scheduler_.coalesced()};
+}
+
+void notify_hooks::start(const std::vector<notify_job>& jobs) {
+    for (const auto& job : jobs) {
+        start(job);
     }
 }
 
-void notify_hooks::launch(const std::string& instance, const std::vector<std::string>& argv,
-                          const config::notify_settings& settings,
-                          const vrrp::state_changed& change, bool with_arguments) {
-    const std::string state(vrrp::to_string(change.to));
+void notify_hooks::start(const notify_job& job) {
+    const std::string state(vrrp::to_string(job.change.to));
     health::checkers::process_spec spec;
-    spec.argv = argv;
-    if (with_arguments) {
-        // keepalived's notify arguments: type, name, state, priority.
-        spec.argv.insert(spec.argv.end(),
-                         {"INSTANCE", instance, state, std::to_string(change.priority)});
-    }
-    spec.run_as = settings.user.identity;
-    spec.timeout = settings.timeout;
-    spec.env = {{"VIPD_INSTANCE", instance},
-                {"VIPD_FROM", std::string(vrrp::to_string(change.from))},
+    spec.argv = job.argv;
+    spec.run_as = job.user.identity;
+    spec.timeout = job.timeout;
+    spec.env = {{"VIPD_INSTANCE", job.instance},
+                {"VIPD_FROM", std::string(vrrp::to_string(job.change.from))},
                 {"VIPD_TO", state},
-                {"VIPD_REASON", std::string(vrrp::to_string(change.reason))},
-                {"VIPD_PRIORITY", std::to_string(change.priority)}};
-    ++stats_.started;
-    auto& runner = running_.emplace_back(std::make_unique<health::checkers::process_runner>(io_));
-    auto* raw = runner.get();
-    const std::string what = fmt::format("{}: notify {} ({})", instance, argv.front(), state);
+                {"VIPD_REASON", std::string(vrrp::to_string(job.change.reason))},
+                {"VIPD_PRIORITY", std::to_string(job.change.priority)}};
+    ++started_;
+    auto& runner = runners_[job.instance];
+    runner = std::make_unique<health::checkers::process_runner>(io_);
+    const std::string what =
+        fmt::format("{}: notify {} ({})", job.instance, job.argv.front(), state);
     logs_.vrrp().debug("{}: started", what);
-    raw->run(spec, [this, raw, what](const health::checkers::process_outcome& outcome) {
+    runner->run(spec, [this, instance = job.instance,
+                       what](const health::checkers::process_outcome& outcome) {
         if (!outcome.success()) {
-            ++stats_.failed;
+            ++failed_;
             logs_.vrrp().warn("{} failed: {}", what, outcome.describe());
         }
-        // Not from inside the runner's own callback: drop it once the callback has returned.
-        asio::post(io_, [this, raw] {
-            running_.remove_if([raw](const auto& r) { return r.get() == raw; });
-        });
+        // Not from inside the runner's own callback: it is dropped (and maybe replaced by the
+        // instance's next hook) once the callback has returned.
+        asio::post(io_, [this, instance] { finished(instance); });
     });
+}
+
+void notify_hooks::finished(const std::string& instance) {
+    runners_.erase(instance);
+    start(scheduler_.on_hook_finished(instance));
 }
 
 }  // namespace vipd::daemon

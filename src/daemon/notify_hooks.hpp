@@ -1,15 +1,17 @@
 #pragma once
 /// Runs an instance's notify commands on its transitions (keepalived's notify, notify_master,
 /// notify_backup, notify_fault), each in its own process with a timeout: a slow or hanging
-/// script never holds up adverts, and one script never cancels another.
+/// script never holds up adverts. Which command runs when (one at a time per instance, in
+/// transition order, a flapping instance coalesced to its latest state, at most
+/// k_max_running_hooks at once) is notify_scheduler's business; this starts the processes.
 
 #include <cstdint>
-#include <list>
 #include <map>
 #include <memory>
 #include <string>
 
 #include "vipd/config/config.hpp"
+#include "vipd/daemon/notify_scheduler.hpp"
 #include "vipd/daemon/vrrp_router.hpp"
 #include "vipd/health/checkers/process_runner.hpp"
 #include "vipd/io/asio.hpp"
@@ -20,7 +22,8 @@ namespace vipd::daemon {
 
 struct notify_stats {
     std::uint64_t started = 0;
-    std::uint64_t failed = 0;  // non-zero exit, signal, timeout or spawn failure
+    std::uint64_t failed = 0;     // non-zero exit, signal, timeout or spawn failure
+    std::uint64_t coalesced = 0;  // transitions replaced by a later one before their hooks ran
 };
 
 class notify_hooks final : public transition_listener {
@@ -31,24 +34,27 @@ class notify_hooks final : public transition_listener {
     notify_hooks(const notify_hooks&) = delete;
     notify_hooks& operator=(const notify_hooks&) = delete;
 
-    /// A reload: later transitions run the new commands; commands already running finish.
+    /// A reload: transitions that start later run the new commands; commands already running
+    /// finish, and so does the rest of a transition that has started.
     void reconfigure(const config::daemon_config& config);
 
-    /// Starts the commands configured for `instance` entering `change.to`.
+    /// Queues the commands configured for `instance` entering `change.to`.
     void on_transition(const std::string& instance, const vrrp::state_changed& change) override;
 
-    const notify_stats& stats() const noexcept { return stats_; }
+    notify_stats stats() const noexcept;
 
   private:
-    void launch(const std::string& instance, const std::vector<std::string>& argv,
-                const config::notify_settings& settings, const vrrp::state_changed& change,
-                bool with_arguments);
+    void start(const std::vector<notify_job>& jobs);
+    void start(const notify_job& job);
+    void finished(const std::string& instance);
 
     asio::io_context& io_;
-    std::map<std::string, config::notify_settings> settings_;  // by instance name
     const logging::log_set& logs_;
-    std::list<std::unique_ptr<health::checkers::process_runner>> running_;
-    notify_stats stats_;
+    notify_scheduler scheduler_;
+    // By instance: the scheduler runs at most one hook of an instance at a time.
+    std::map<std::string, std::unique_ptr<health::checkers::process_runner>> runners_;
+    std::uint64_t started_ = 0;
+    std::uint64_t failed_ = 0;
 };
 
 }  // namespace vipd::daemon

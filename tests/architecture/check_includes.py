@@ -46,6 +46,7 @@ MODULE_OF_PREFIX = {
     "daemon/health_driver": "daemon/drivers",
     "daemon/role_listener": "daemon/drivers",
     "daemon/state_file": "daemon/drivers",
+    "daemon/notify_scheduler": "daemon/drivers",
     "daemon/options": "daemon/drivers",
 }
 

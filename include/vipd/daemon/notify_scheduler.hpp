@@ -1,0 +1,97 @@
+#pragma once
+/// When each notify hook runs, as data: transitions and finished hooks in, the hooks to start
+/// out. It starts no process and reads no clock; notify_hooks starts what it returns and tells
+/// it when each has finished.
+///
+/// Per instance, hooks run one at a time in transition order: a transition's state-specific
+/// command (notify_master, notify_backup, notify_fault), then the generic `notify`, then the
+/// next transition's. A transition whose first hook has started completes: its generic hook
+/// runs after its specific one even when later transitions arrived meanwhile, and even across a
+/// reload (with the commands it started with). A transition not yet started waits, and a later
+/// one replaces it (counted in `coalesced`): a flapping instance runs, when its hooks finish,
+/// the transition it is in by then, never a backlog, so the last hook that runs names the state
+/// it ended in. A waiting transition runs the commands of the configuration current when it
+/// starts: none for an instance that a reload left without notify commands.
+///
+/// At most `max_running` hooks run at once across all instances. An instance with a hook to
+/// start and no free slot queues for one; instances are served in the order they became ready,
+/// and one that finishes a hook queues again behind those already waiting, so a flapping
+/// instance cannot keep the others out.
+
+#include <cstddef>
+#include <cstdint>
+#include <deque>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "vipd/config/config.hpp"
+#include "vipd/core/time.hpp"
+#include "vipd/health/check.hpp"
+#include "vipd/vrrp/instance.hpp"
+
+namespace vipd::daemon {
+
+/// Hooks running at once across all instances: enough for a director's instances to be notified
+/// together after a failover, few enough that a storm of transitions cannot flood the host with
+/// processes.
+inline constexpr std::size_t k_max_running_hooks = 8;
+
+/// One command to start for `instance` entering `change.to`.
+struct notify_job {
+    std::string instance;
+    vrrp::state_changed change;
+    /// The configured command; the generic `notify` gets keepalived's arguments appended:
+    /// INSTANCE, the instance's name, the new state and the priority.
+    std::vector<std::string> argv;
+    health::run_as user;
+    microseconds timeout{0};
+    friend bool operator==(const notify_job&, const notify_job&) = default;
+};
+
+class notify_scheduler {
+  public:
+    explicit notify_scheduler(const config::daemon_config& config,
+                              std::size_t max_running = k_max_running_hooks);
+
+    /// A reload: transitions that start from now on run the new commands. Hooks running and
+    /// the rest of a started transition are left as they are.
+    void reconfigure(const config::daemon_config& config);
+
+    /// `instance` entered `change.to`; returns the hooks to start now. An instance without
+    /// notify commands is ignored. INIT (the instance stops) runs nothing but still replaces a
+    /// waiting transition: nothing stale runs after it.
+    [[nodiscard]] std::vector<notify_job> on_transition(const std::string& instance,
+                                                        const vrrp::state_changed& change);
+
+    /// The hook last started for `instance` has ended (any outcome: exit, kill, timeout, spawn
+    /// failure); returns the hooks to start now. Ignored when none of its hooks runs.
+    [[nodiscard]] std::vector<notify_job> on_hook_finished(const std::string& instance);
+
+    std::size_t running() const noexcept { return running_; }
+    /// Transitions dropped because a later one of the same instance replaced them while waiting.
+    std::uint64_t coalesced() const noexcept { return coalesced_; }
+
+  private:
+    struct lane {
+        std::deque<notify_job> steps;  // the started transition's hooks not yet started
+        std::optional<vrrp::state_changed> waiting;  // the latest transition not started
+        bool running = false;
+        bool queued = false;  // in ready_
+    };
+
+    std::vector<notify_job> plan(const std::string& instance,
+                                 const vrrp::state_changed& change) const;
+    void queue_if_ready(const std::string& instance, lane& l);
+    std::vector<notify_job> start_ready();
+
+    std::map<std::string, config::notify_settings> settings_;  // by instance name
+    std::size_t max_running_;
+    std::map<std::string, lane> lanes_;  // instances with a hook running or waiting
+    std::deque<std::string> ready_;      // instances waiting for a slot, first come first
+    std::size_t running_ = 0;
+    std::uint64_t coalesced_ = 0;
+};
+
+}  // namespace vipd::daemon

@@ -1,0 +1,122 @@
+#include "vipd/daemon/notify_scheduler.hpp"
+
+#include <algorithm>
+
+namespace vipd::daemon {
+
+notify_scheduler::notify_scheduler(const config::daemon_config& config, std::size_t max_running)
+    : max_running_(std::max<std::size_t>(max_running, 1)) {
+    reconfigure(config);
+}
+
+void notify_scheduler::reconfigure(const config::daemon_config& config) {
+    // Waiting transitions need no care here: their commands are looked up when they start.
+    settings_.clear();
+    for (const auto& instance : config.vrrp) {
+        if (!instance.notify.empty()) {
+            settings_.emplace(instance.name, instance.notify);
+        }
+    }
+}
+
+std::vector<notify_job> notify_scheduler::on_transition(const std::string& instance,
+                                                        const vrrp::state_changed& change) {
+    if (!settings_.contains(instance)) {
+        return {};
+    }
+    auto& l = lanes_[instance];
+    if (l.waiting) {
+        ++coalesced_;
+    }
+    l.waiting = change;
+    queue_if_ready(instance, l);
+    return start_ready();
+}
+
+std::vector<notify_job> notify_scheduler::on_hook_finished(const std::string& instance) {
+    const auto found = lanes_.find(instance);
+    if (found == lanes_.end() || !found->second.running) {
+        return {};
+    }
+    auto& l = found->second;
+    l.running = false;
+    --running_;
+    if (l.steps.empty() && !l.waiting) {
+        lanes_.erase(found);
+    } else {
+        queue_if_ready(instance, l);
+    }
+    return start_ready();
+}
+
+void notify_scheduler::queue_if_ready(const std::string& instance, lane& l) {
+    if (!l.running && !l.queued) {
+        l.queued = true;
+        ready_.push_back(instance);
+    }
+}
+
+std::vector<notify_job> notify_scheduler::start_ready() {
+    std::vector<notify_job> jobs;
+    while (running_ < max_running_ && !ready_.empty()) {
+        const auto found = lanes_.find(ready_.front());
+        ready_.pop_front();
+        auto& l = found->second;
+        l.queued = false;
+        if (l.steps.empty() && l.waiting) {
+            const auto commands = plan(found->first, *l.waiting);
+            l.steps.assign(commands.begin(), commands.end());
+            l.waiting.reset();
+        }
+        if (l.steps.empty()) {
+            lanes_.erase(found);  // a transition with no command for its state: nothing to run
+            continue;
+        }
+        jobs.push_back(std::move(l.steps.front()));
+        l.steps.pop_front();
+        l.running = true;
+        ++running_;
+    }
+    return jobs;
+}
+
+std::vector<notify_job> notify_scheduler::plan(const std::string& instance,
+                                               const vrrp::state_changed& change) const {
+    const auto found = settings_.find(instance);
+    if (found == settings_.end()) {
+        return {};
+    }
+    const auto& settings = found->second;
+    const std::vector<std::string>* specific = nullptr;
+    switch (change.to) {
+        case vrrp::state::master:
+            specific = &settings.master;
+            break;
+        case vrrp::state::backup:
+            specific = &settings.backup;
+            break;
+        case vrrp::state::fault:
+            specific = &settings.fault;
+            break;
+        case vrrp::state::initialize:
+            return {};  // the instance stops: keepalived notifies nothing for it either
+    }
+    std::vector<notify_job> jobs;
+    const auto job = [&](std::vector<std::string> argv) {
+        jobs.push_back(
+            notify_job{instance, change, std::move(argv), settings.user, settings.timeout});
+    };
+    // keepalived's order: the state-specific command first, then the generic one.
+    if (!specific->empty()) {
+        job(*specific);
+    }
+    if (!settings.any.empty()) {
+        auto argv = settings.any;
+        argv.insert(argv.end(), {"INSTANCE", instance, std::string(vrrp::to_string(change.to)),
+                                 std::to_string(change.priority)});
+        job(std::move(argv));
+    }
+    return jobs;
+}
+
+}  // namespace vipd::daemon
