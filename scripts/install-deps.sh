@@ -18,6 +18,8 @@ test_packages=(
   keepalived tshark ipvsadm
   # real servers for the health-check tests: DNS and UDP backends (HTTPS is openssl s_server)
   dnsmasq-base socat openssl
+  # CPU starvation for the loop-lag test (netns.loop_lag)
+  stress-ng
   # vm tier (integration/vm/): qemu boots a Debian kernel with a busybox initramfs.
   qemu-system-x86 busybox-static cpio kmod
   # packaging (integration/packaging/, vm.systemd_unit): dpkg-shlibdeps for cpack -G DEB,

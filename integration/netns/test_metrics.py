@@ -10,7 +10,9 @@ its own namespace and checks one real (the client's HTTP responder) by TCP. Chec
     scrapes, the real up, a check latency, IPVS unavailable on this kernel;
   - after a failover (dir1 demoted through a reload to priority 50): the state moves to BACKUP,
     transitions grows, adverts received grow, reloads_total{result="applied"} is 1;
-  - a second vipd asked for the same port logs the failure and keeps running VRRP.
+  - a second vipd asked for the same port logs the failure and keeps running VRRP;
+  - the loop lag histogram grows at its 10 probes a second; dir2, whose endpoint is on its link
+    address, warns that it is reachable from other hosts, dir1 (loopback) does not.
 """
 
 import os
@@ -39,13 +41,18 @@ def parse(body: str) -> dict:
             helps.add(name)
         elif line.startswith("# TYPE "):
             _, _, name, kind = line.split()
-            vt.check(name not in types and kind in ("counter", "gauge"), f"bad TYPE line: {line}")
+            vt.check(name not in types and kind in ("counter", "gauge", "histogram"),
+                     f"bad TYPE line: {line}")
             types[name] = kind
         else:
             m = SAMPLE.match(line)
             vt.check(m is not None, f"not an exposition sample line: {line!r}")
             name = m.group(1)
+            family = re.sub(r"_(bucket|sum|count)$", "", name)
+            if types.get(family) == "histogram":
+                name = family
             vt.check(name in types and name in helps, f"sample before its HELP/TYPE: {line}")
+            name = m.group(1)
             samples[(name, m.group(2) or "")] = float(m.group(3))
     return samples
 
@@ -68,7 +75,9 @@ def scenario(ctx: vt.Context) -> None:
     first = vipd_config("dir1", [web.with_priority(150)]).replace(
         header, header + f'metrics_listen = "{LISTEN}"\ncontrol_socket = ""\n') + service
     d1 = start_vipd(topo, "dir1", ctx.vipd, first)
-    d2 = start_vipd(topo, "dir2", ctx.vipd, vipd_config("dir2", [web]))
+    # dir2 serves metrics on its link address: reachable from other hosts, so it warns.
+    d2 = start_vipd(topo, "dir2", ctx.vipd, vipd_config(
+        "dir2", [web], [f'metrics_listen = "{topo.addr4("dir2")}:9650"']))
     vt.wait_holders(ctx, topo, WEB, {"dir1"}, web.master_down_interval(100) + 5.0)
     vt.wait_until(lambda: scrape(topo)[1].get(("vipd_real_up", '{service="web-80",real="'
                                                + topo.addr4("client") + ':80"}')) == 1, 5,
@@ -76,6 +85,8 @@ def scenario(ctx: vt.Context) -> None:
 
     body, first_scrape = scrape(topo)
     ctx.log(f"first scrape: {len(body)} bytes, {len(first_scrape)} samples")
+    vt.check("reachable from other hosts" in d2.log_text(), f"no warning:\n{d2.log_tail()}")
+    vt.check("reachable from other hosts" not in d1.log_text(), "loopback warned about")
 
     def value(samples, name, labels=""):
         vt.check((name, labels) in samples, f"no sample {name}{labels}")
@@ -92,6 +103,10 @@ def scenario(ctx: vt.Context) -> None:
     sent = [value(s, "vipd_vrrp_adverts_sent_total", '{instance="web"}')
             for s in (first_scrape, second)]
     vt.check(sent[1] >= sent[0] + 3, f"adverts sent did not grow at 5/s: {sent}")
+    probes = [value(s, "vipd_loop_lag_seconds_count") for s in (first_scrape, second)]
+    vt.check(probes[1] >= probes[0] + 5, f"the loop lag probe did not run at 10/s: {probes}")
+    vt.check(value(second, "vipd_loop_lag_seconds_bucket", '{le="+Inf"}') == probes[1],
+             "the +Inf bucket differs from _count")
 
     conf = os.path.join(topo.tmpdir, f"{d1.name}.toml")
     with open(conf, "w") as f:

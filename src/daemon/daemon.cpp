@@ -18,6 +18,7 @@
 #include <systemd/sd-daemon.h>
 
 #include "control_handler.hpp"
+#include "loop_lag_probe.hpp"
 #include "metrics_view.hpp"
 #include "periodic_timer.hpp"
 #include "vipd/config/loader.hpp"
@@ -187,6 +188,7 @@ std::unique_ptr<control::server> open_control(asio::io_context& io, runtime& dae
 
 /// The Prometheus endpoint, when configured; like the control socket, not fatal if it fails.
 std::unique_ptr<metrics::http_server> open_metrics(asio::io_context& io, const runtime& daemon,
+                                                   const loop_lag& lag,
                                                    const logging::log_set& logs) {
     const auto& listen = daemon.config().global.metrics_listen;
     if (!listen) {
@@ -195,13 +197,20 @@ std::unique_ptr<metrics::http_server> open_metrics(asio::io_context& io, const r
     const auto endpoint = metrics::tcp_endpoint(listen->address, listen->port);
     std::error_code error;
     auto server = std::make_unique<metrics::http_server>(
-        io, endpoint, [&daemon] { return metrics_text(daemon); }, error);
+        io, endpoint, [&daemon, &lag] { return metrics_text(daemon, lag); }, error);
     const auto where = fmt::format("{}:{}", endpoint.address().to_string(), endpoint.port());
     if (error) {
         logs.daemon().error("metrics endpoint {}: {}; no metrics", where, error.message());
         return nullptr;
     }
     logs.daemon().info("metrics endpoint http://{}/metrics", where);
+    if (!endpoint.address().is_loopback()) {
+        // The scrape names every VIP, real server and health detail, without authentication.
+        logs.daemon().warn(
+            "metrics endpoint {} is reachable from other hosts and has no authentication: bind "
+            "metrics_listen to 127.0.0.1 (or ::1) unless a firewall limits who can scrape it",
+            where);
+    }
     return server;
 }
 
@@ -321,8 +330,11 @@ namespace {
 /// Starts the runtime and runs the loop until a stop signal's handler ends it; 0 then.
 int serve(asio::io_context& io, runtime& daemon, const logging::log_set& logs) {
     daemon.start();
+    loop_lag_probe lag_probe(
+        io, [&daemon] { return lag_warning_threshold(daemon.config()); }, logs);
+    lag_probe.start();
     const auto control = open_control(io, daemon, logs);
-    const auto metrics = open_metrics(io, daemon, logs);
+    const auto metrics = open_metrics(io, daemon, lag_probe.lag(), logs);
     // Type=notify: ready once the first reconcile is done (leftovers removed, always-pushed
     // services and static VIPs in place, every instance started). No-op outside systemd.
     sd_notify(0, ready_status(daemon).c_str());

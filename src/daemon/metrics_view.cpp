@@ -95,9 +95,22 @@ void health_metrics(metrics::exposition& out, const health_driver& health) {
     out.sample({}, stats.transitions);
 }
 
+/// The loop's own lag (loop_lag.hpp): how late its timers ran, and how often past the point
+/// where adverts go out late.
+void loop_metrics(metrics::exposition& out, const loop_lag& lag) {
+    out.family("vipd_loop_lag_seconds",
+               "How late the event loop handled its probe timer (every 100 ms)",
+               metric_type::histogram);
+    out.histogram({}, {loop_lag::k_bucket_bounds, lag.counts(), lag.sum_seconds()});
+    out.family("vipd_loop_stalls_total",
+               "Probe timers handled later than half the shortest advert interval",
+               metric_type::counter);
+    out.sample({}, lag.stalls());
+}
+
 }  // namespace
 
-std::string metrics_text(const runtime& daemon) {
+std::string metrics_text(const runtime& daemon, const loop_lag& lag) {
     metrics::exposition out;
     instance_metrics(out, daemon.router());
     health_metrics(out, daemon.health());
@@ -135,6 +148,7 @@ std::string metrics_text(const runtime& daemon) {
     out.sample({},
                std::chrono::duration_cast<std::chrono::seconds>(daemon.started().time_since_epoch())
                    .count());
+    loop_metrics(out, lag);
     return out.text();
 }
 

@@ -1,16 +1,17 @@
 #pragma once
 /// The daemon's state as one Prometheus scrape ([global] metrics_listen): per instance state,
 /// priority, transitions and adverts; rejected packets by reason; per real health and check
-/// latency; IPVS reconcile operations and errors; notify hooks; reloads.
+/// latency; IPVS reconcile operations and errors; notify hooks; reloads; the loop's own lag.
 
 #include <string>
 
+#include "vipd/daemon/loop_lag.hpp"
 #include "vipd/daemon/runtime.hpp"
 
 namespace vipd::daemon {
 
 /// The exposition text (format 0.0.4) of `daemon` now. Reads no kernel state: a scrape costs
 /// no netlink round trip.
-std::string metrics_text(const runtime& daemon);
+std::string metrics_text(const runtime& daemon, const loop_lag& lag);
 
 }  // namespace vipd::daemon

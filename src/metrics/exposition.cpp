@@ -45,7 +45,15 @@ void append_label_value(std::string& out, std::string_view text) {
 }
 
 std::string_view type_name(metric_type type) noexcept {
-    return type == metric_type::counter ? "counter" : "gauge";
+    switch (type) {
+        case metric_type::counter:
+            return "counter";
+        case metric_type::gauge:
+            return "gauge";
+        case metric_type::histogram:
+            return "histogram";
+    }
+    return "untyped";
 }
 
 }  // namespace
@@ -120,7 +128,30 @@ bool exposition::sample_integer(std::span<const label> labels, const std::string
     return write_sample(labels, value);
 }
 
-bool exposition::write_sample(std::span<const label> labels, std::string_view value) {
+bool exposition::histogram(std::span<const label> labels, const histogram_data& data) {
+    if (current_ == k_none || families_[current_].type != metric_type::histogram ||
+        data.counts.size() != data.upper_bounds.size() + 1 ||
+        std::any_of(labels.begin(), labels.end(), [](const label& l) { return l.name == "le"; })) {
+        return false;
+    }
+    std::vector<label> with_bound(labels.begin(), labels.end());
+    with_bound.push_back({"le", {}});
+    std::uint64_t cumulative = 0;
+    for (std::size_t i = 0; i < data.counts.size(); ++i) {
+        cumulative += data.counts[i];
+        const std::string bound =
+            i < data.upper_bounds.size() ? format_value(data.upper_bounds[i]) : "+Inf";
+        with_bound.back().value = bound;
+        if (!write_sample(with_bound, std::to_string(cumulative), "_bucket")) {
+            return false;
+        }
+    }
+    return write_sample(labels, format_value(data.sum), "_sum") &&
+           write_sample(labels, std::to_string(cumulative), "_count");
+}
+
+bool exposition::write_sample(std::span<const label> labels, std::string_view value,
+                              std::string_view suffix) {
     if (current_ == k_none) {
         return false;
     }
@@ -137,6 +168,7 @@ bool exposition::write_sample(std::span<const label> labels, std::string_view va
     family_block& family = families_[current_];
     std::string& out = family.lines;
     out += family.name;
+    out += suffix;
     if (!labels.empty()) {
         out += '{';
         for (std::size_t i = 0; i < labels.size(); ++i) {

@@ -47,6 +47,8 @@ MODULE_OF_PREFIX = {
     "daemon/role_listener": "daemon/drivers",
     "daemon/state_file": "daemon/drivers",
     "daemon/notify_scheduler": "daemon/drivers",
+    "daemon/user_binding": "daemon/drivers",
+    "daemon/loop_lag.": "daemon/drivers",  # not loop_lag_probe, its timer in the shell
     "daemon/options": "daemon/drivers",
 }
 

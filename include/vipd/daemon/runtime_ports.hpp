@@ -1,7 +1,8 @@
 #pragma once
 /// The kernel as the runtime sees it: addresses, links, frames, advert sockets, IPVS, the
-/// health probes and the user database. The shell builds them from the Linux adapters (linux_ports.hpp); unit tests
-/// build them from recording fakes, so start-up and reload ordering run without root.
+/// health probes and the user database. The shell builds them from the Linux adapters
+/// (linux_ports.hpp); unit tests build them from recording fakes, so start-up and reload ordering
+/// run without root.
 
 #include "vipd/daemon/health_driver.hpp"
 #include "vipd/daemon/user_binding.hpp"

@@ -21,7 +21,15 @@
 
 namespace vipd::metrics {
 
-enum class metric_type : std::uint8_t { counter, gauge };
+enum class metric_type : std::uint8_t { counter, gauge, histogram };
+
+/// One histogram's data: `counts[i]` observations at most `upper_bounds[i]` (not cumulative),
+/// `counts.back()` those above the last bound; so counts has one more element than the bounds.
+struct histogram_data {
+    std::span<const double> upper_bounds;
+    std::span<const std::uint64_t> counts;
+    double sum = 0;
+};
 
 /// One `name="value"` pair of a sample.
 struct label {
@@ -65,6 +73,14 @@ class exposition {
         return sample(std::span<const label>(labels.begin(), labels.size()), value);
     }
 
+    /// A histogram of the current family (started as metric_type::histogram): its cumulative
+    /// `_bucket` series with `le` up to "+Inf", then `_sum` and `_count`. False (nothing
+    /// written) for another family type, a label named "le", or counts that do not fit the bounds.
+    bool histogram(std::span<const label> labels, const histogram_data& data);
+    bool histogram(std::initializer_list<label> labels, const histogram_data& data) {
+        return histogram(std::span<const label>(labels.begin(), labels.size()), data);
+    }
+
     /// The exposition: every family with its samples, each line ending in '\n'.
     std::string text() const;
 
@@ -76,7 +92,8 @@ class exposition {
     };
 
     bool sample_integer(std::span<const label> labels, const std::string& value);
-    bool write_sample(std::span<const label> labels, std::string_view value);
+    bool write_sample(std::span<const label> labels, std::string_view value,
+                      std::string_view suffix = {});
 
     static constexpr std::size_t k_none = static_cast<std::size_t>(-1);
 

@@ -71,14 +71,30 @@ class RuntimeTest : public ::testing::Test {
         write_config(text);
         auto loaded = config::load_file(config_file_, "dir1");
         ASSERT_TRUE(loaded.ok()) << loaded.errors.front().to_string();
-        runtime_ = std::make_unique<runtime>(
-            io_, std::move(*loaded.config), config_file_, "dir1", logs_,
-            runtime_ports{addresses_, links_, frames_, channels_, ipvs_, probes_.factory(), users_});
+        runtime_ =
+            std::make_unique<runtime>(io_, std::move(*loaded.config), config_file_, "dir1", logs_,
+                                      runtime_ports{addresses_, links_, frames_, channels_, ipvs_,
+                                                    probes_.factory(), users_});
     }
 
     void run_for(std::chrono::milliseconds how_long) {
         io_.restart();
         io_.run_for(how_long);
+    }
+
+    /// Starts the director of director_config, then reloads it with `from` replaced by `to`;
+    /// the journal holds what the reload did.
+    const reload_outcome& start_then_reload_with(const std::string& from, const std::string& to) {
+        build(director_config(state_file_));
+        runtime_->start();
+        run_for(100ms);
+        journal_.clear();
+        auto text = director_config(state_file_);
+        text.replace(text.find(from), from.size(), to);
+        write_config(text);
+        const auto& outcome = runtime_->reload();
+        run_for(100ms);
+        return outcome;
     }
 
     /// Index of the first journal line starting with `prefix` at or after `from`; fails the
@@ -248,15 +264,7 @@ TEST_F(RuntimeTest, AnUnchangedReloadTouchesNothing) {
 }
 
 TEST_F(RuntimeTest, AnInvalidReloadIsRefusedWithItsPlaceAndChangesNothing) {
-    build(director_config(state_file_));
-    runtime_->start();
-    run_for(100ms);
-    journal_.clear();
-    auto text = director_config(state_file_);
-    text.replace(text.find("vrid = 51"), 9, "vrid = 300");
-    write_config(text);
-    const auto& outcome = runtime_->reload();
-    run_for(100ms);
+    const auto& outcome = start_then_reload_with("vrid = 51", "vrid = 300");
     EXPECT_FALSE(outcome.ok);
     EXPECT_NE(outcome.message.find(config_file_ + ":13:"), std::string::npos) << outcome.message;
     EXPECT_NE(outcome.message.find("vrrp[0].vrid"), std::string::npos) << outcome.message;
@@ -266,16 +274,9 @@ TEST_F(RuntimeTest, AnInvalidReloadIsRefusedWithItsPlaceAndChangesNothing) {
 }
 
 TEST_F(RuntimeTest, AReloadNamingAnUnknownUserIsRefusedWithItsPlace) {
-    build(director_config(state_file_));
-    runtime_->start();
-    run_for(100ms);
-    journal_.clear();
-    auto text = director_config(state_file_);
-    text.replace(text.find("priority = 255\n"), 15,
-                 "priority = 255\nnotify = \"/usr/local/bin/notify\"\nnotify_user = \"ghost\"\n");
-    write_config(text);
-    const auto& outcome = runtime_->reload();
-    run_for(100ms);
+    const auto& outcome = start_then_reload_with(
+        "priority = 255\n",
+        "priority = 255\nnotify = \"/usr/local/bin/notify\"\nnotify_user = \"ghost\"\n");
     EXPECT_FALSE(outcome.ok);
     EXPECT_NE(outcome.message.find(config_file_ + ":10:"), std::string::npos) << outcome.message;
     EXPECT_NE(outcome.message.find("vrrp[0].notify_user: user \"ghost\" does not exist"),

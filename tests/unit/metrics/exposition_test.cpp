@@ -59,6 +59,40 @@ TEST(Exposition, GoldenTextWithCountersGaugesEscapesAndSpecialValues) {
               "vipd_values{v=\"empty\",w=\"\"} 0\n");
 }
 
+TEST(Exposition, HistogramBucketsAreCumulativeAndEndInInf) {
+    exposition out;
+    ASSERT_TRUE(out.family("vipd_loop_lag_seconds", "Lag.", metric_type::histogram));
+    const std::vector<double> bounds{0.001, 0.25};
+    const std::vector<std::uint64_t> counts{5, 2, 1};
+    ASSERT_TRUE(out.histogram({}, {bounds, counts, 1.5}));
+    ASSERT_TRUE(out.histogram({{"loop", "b"}}, {bounds, std::vector<std::uint64_t>{0, 0, 0}, 0}));
+    EXPECT_EQ(out.text(),
+              "# HELP vipd_loop_lag_seconds Lag.\n"
+              "# TYPE vipd_loop_lag_seconds histogram\n"
+              "vipd_loop_lag_seconds_bucket{le=\"0.001\"} 5\n"
+              "vipd_loop_lag_seconds_bucket{le=\"0.25\"} 7\n"
+              "vipd_loop_lag_seconds_bucket{le=\"+Inf\"} 8\n"
+              "vipd_loop_lag_seconds_sum 1.5\n"
+              "vipd_loop_lag_seconds_count 8\n"
+              "vipd_loop_lag_seconds_bucket{loop=\"b\",le=\"0.001\"} 0\n"
+              "vipd_loop_lag_seconds_bucket{loop=\"b\",le=\"0.25\"} 0\n"
+              "vipd_loop_lag_seconds_bucket{loop=\"b\",le=\"+Inf\"} 0\n"
+              "vipd_loop_lag_seconds_sum{loop=\"b\"} 0\n"
+              "vipd_loop_lag_seconds_count{loop=\"b\"} 0\n");
+}
+
+TEST(Exposition, AHistogramNeedsAHistogramFamilyMatchingCountsAndNoLeLabel) {
+    exposition out;
+    const std::vector<double> bounds{1.0};
+    const std::vector<std::uint64_t> counts{1, 1};
+    ASSERT_TRUE(out.family("vipd_gauge", "", metric_type::gauge));
+    EXPECT_FALSE(out.histogram({}, {bounds, counts, 2}));
+    ASSERT_TRUE(out.family("vipd_h", "", metric_type::histogram));
+    EXPECT_FALSE(out.histogram({}, {bounds, std::vector<std::uint64_t>{1}, 2}));
+    EXPECT_FALSE(out.histogram({{"le", "1"}}, {bounds, counts, 2}));
+    EXPECT_EQ(out.text(), "# TYPE vipd_gauge gauge\n# TYPE vipd_h histogram\n");
+}
+
 TEST(Exposition, EmptyBuilderHasEmptyText) {
     EXPECT_EQ(exposition{}.text(), "");
 }

@@ -126,8 +126,10 @@ TEST(ProcessRunner, TimeoutReachesACommandThatLeftItsProcessGroup) {
                          command({"/usr/bin/python3", "-c",
                                   "import os, time\n"
                                   "os.setpgid(0, os.getpgid(os.getppid()))\n"
-                                  "open('" + pid_file + "', 'w').write(str(os.getpid()))\n"
-                                  "time.sleep(30)\n"},
+                                  "open('" +
+                                      pid_file +
+                                      "', 'w').write(str(os.getpid()))\n"
+                                      "time.sleep(30)\n"},
                                  1s));
     ASSERT_TRUE(got) << "no outcome within 10 s";
     EXPECT_EQ(got->outcome.what, process_outcome::kind::timed_out);
