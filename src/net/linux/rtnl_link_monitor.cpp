@@ -133,13 +133,18 @@ std::optional<link_status> rtnl_link_monitor::status(const std::string& interfac
     if (detail::dump_addresses(requests_.get(), addresses)) {
         return std::nullopt;
     }
+    if (watched_.contains(interface)) {
+        // Fresher than what the notifications built so far, which go on from here.
+        std::erase_if(addresses, [&](const auto& a) { return a.index != link.index; });
+        known_[link.index] = known_link{link, addresses};
+    }
     return compute_status(link, addresses, excluded_);
 }
 
 void rtnl_link_monitor::watch(const std::string& interface, handler on_change) {
     auto [entry, inserted] = watched_.try_emplace(interface);
     if (inserted) {
-        entry->second.last = status(interface);
+        entry->second.last = status(interface);  // also what the notifications start from
     }
     entry->second.handlers.push_back(std::move(on_change));
 }
@@ -162,7 +167,8 @@ void rtnl_link_monitor::arm() {
 }
 
 bool rtnl_link_monitor::drain() {
-    bool relevant = false;
+    bool reread = false;
+    std::set<std::string> changed;
     for (;;) {
         sockaddr_nl sender{};
         socklen_t sender_size = sizeof(sender);
@@ -176,7 +182,7 @@ bool rtnl_link_monitor::drain() {
             if (errno == ENOBUFS) {
                 // The kernel dropped notifications: what changed is unknown, re-read it all.
                 ++overruns_;
-                relevant = true;
+                reread = true;
                 continue;
             }
             break;  // EAGAIN: drained
@@ -186,37 +192,78 @@ bool rtnl_link_monitor::drain() {
         }
         auto remaining = static_cast<int>(received);
         for (auto* header = reinterpret_cast<nlmsghdr*>(buffer_.data());
-             !relevant && NLMSG_OK(header, static_cast<unsigned>(remaining));
+             NLMSG_OK(header, static_cast<unsigned>(remaining));
              header = NLMSG_NEXT(header, remaining)) {
-            switch (header->nlmsg_type) {
-                case RTM_NEWLINK:
-                case RTM_DELLINK:
-                    // Cheap to re-read, and a new or renamed link may carry a watched name.
-                    relevant = true;
-                    break;
-                case RTM_NEWADDR:
-                case RTM_DELADDR: {
-                    if (header->nlmsg_len < NLMSG_LENGTH(sizeof(ifaddrmsg))) {
-                        break;
-                    }
-                    const auto* info = static_cast<const ifaddrmsg*>(NLMSG_DATA(header));
-                    const auto index = static_cast<int>(info->ifa_index);
-                    for (const auto& [name, entry] : watched_) {
-                        if (entry.last && entry.last->index == index) {
-                            relevant = true;
-                        }
-                    }
-                    break;
-                }
-                default:
-                    break;
-            }
+            reread = apply(header, changed) || reread;
         }
     }
-    return relevant;
+    if (!reread) {
+        report(changed);
+    }
+    return reread;
+}
+
+bool rtnl_link_monitor::apply(const nlmsghdr* header, std::set<std::string>& changed) {
+    switch (header->nlmsg_type) {
+        case RTM_NEWLINK: {
+            detail::link_record link;
+            if (!detail::parse_link(header, link)) {
+                return false;
+            }
+            const auto known = known_.find(link.index);
+            if (known != known_.end()) {
+                // Its state, or its name: a rename away stops what this index tells us.
+                changed.insert(known->second.link.name);
+                changed.insert(link.name);
+                if (watched_.contains(link.name)) {
+                    known->second.link = link;
+                } else {
+                    known_.erase(known);
+                }
+                return false;
+            }
+            // A watched name on a link not known yet (created, or renamed to it): the addresses
+            // it may already carry are unknown.
+            return watched_.contains(link.name);
+        }
+        case RTM_DELLINK: {
+            if (header->nlmsg_len < NLMSG_LENGTH(sizeof(ifinfomsg))) {
+                return false;
+            }
+            const auto* info = static_cast<const ifinfomsg*>(NLMSG_DATA(header));
+            if (const auto known = known_.find(info->ifi_index); known != known_.end()) {
+                changed.insert(known->second.link.name);
+                known_.erase(known);
+            }
+            return false;
+        }
+        case RTM_NEWADDR:
+        case RTM_DELADDR: {
+            detail::address_record address;
+            if (!detail::parse_address(header, address)) {
+                return false;
+            }
+            const auto known = known_.find(address.index);
+            if (known == known_.end()) {
+                return false;  // another interface's address: nothing to do
+            }
+            auto& addresses = known->second.addresses;
+            std::erase_if(addresses, [&](const detail::address_record& a) {
+                return a.address == address.address && a.prefix_length == address.prefix_length;
+            });
+            if (header->nlmsg_type == RTM_NEWADDR) {
+                addresses.push_back(address);
+            }
+            changed.insert(known->second.link.name);
+            return false;
+        }
+        default:
+            return false;
+    }
 }
 
 void rtnl_link_monitor::refresh() {
+    ++full_reads_;
     std::vector<detail::link_record> links;
     std::vector<detail::address_record> addresses;
     if (detail::dump_links(requests_.get(), links) ||
@@ -228,20 +275,42 @@ void rtnl_link_monitor::refresh() {
         return;
     }
     refresh_pending_ = false;
+    known_.clear();
+    for (const auto& link : links) {
+        if (watched_.contains(link.name)) {
+            known_[link.index].link = link;
+        }
+    }
+    for (const auto& address : addresses) {
+        if (const auto known = known_.find(address.index); known != known_.end()) {
+            known->second.addresses.push_back(address);
+        }
+    }
+    std::set<std::string> every;
+    for (const auto& [name, entry] : watched_) {
+        every.insert(name);
+    }
+    report(every);
+}
 
+void rtnl_link_monitor::report(const std::set<std::string>& names) {
     std::vector<std::pair<link_status, std::vector<handler>>> changes;
-    for (auto& [name, entry] : watched_) {
+    for (const auto& name : names) {
+        const auto entry = watched_.find(name);
+        if (entry == watched_.end()) {
+            continue;
+        }
         std::optional<link_status> now;
-        for (const auto& link : links) {
-            if (link.name == name) {
-                now = compute_status(link, addresses, excluded_);
+        for (const auto& [index, known] : known_) {
+            if (known.link.name == name) {
+                now = compute_status(known.link, known.addresses, excluded_);
                 break;
             }
         }
-        if (now == entry.last) {
+        if (now == entry->second.last) {
             continue;
         }
-        entry.last = now;
+        entry->second.last = now;
         // Disappearance is reported as a down link with no index.
         link_status reported;
         if (now) {
@@ -249,7 +318,7 @@ void rtnl_link_monitor::refresh() {
         } else {
             reported.name = name;
         }
-        changes.emplace_back(std::move(reported), entry.handlers);
+        changes.emplace_back(std::move(reported), entry->second.handlers);
     }
     // Handlers may call watch(), which changes watched_: call them from copies.
     std::weak_ptr<int> alive = alive_;

@@ -15,6 +15,7 @@
 #include "vipd/core/address.hpp"
 #include "vipd/net/ports.hpp"
 
+#include "vipd/net/linux/rtnl_records.hpp"
 #include "vipd/net/linux/rtnl_socket.hpp"
 
 struct nl_msg;
@@ -26,23 +27,6 @@ struct nl_msg_deleter {
     void operator()(nl_msg* msg) const noexcept;
 };
 using nl_msg_ptr = std::unique_ptr<nl_msg, nl_msg_deleter>;
-
-/// One interface as RTM_NEWLINK describes it.
-struct link_record {
-    int index = 0;
-    std::string name;
-    unsigned flags = 0;  // IFF_*
-    mac_address mac{};
-};
-
-/// One address as RTM_NEWADDR describes it.
-struct address_record {
-    int index = 0;
-    ip_address address;  // IFA_LOCAL for IPv4 (IFA_ADDRESS may be a peer), IFA_ADDRESS for IPv6
-    std::uint8_t prefix_length = 0;
-    std::uint32_t flags = 0;               // IFA_FLAGS when present (32 bits), else ifa_flags
-    std::optional<std::uint8_t> protocol;  // IFA_PROTO; absent on kernels before 6.0
-};
 
 /// Opens a NETLINK_ROUTE socket in the caller's current network namespace, connected and ready
 /// for synchronous requests (auto-ACK, sequence checks, MSG_PEEK so no dump is truncated).

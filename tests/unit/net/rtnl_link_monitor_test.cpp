@@ -224,6 +224,41 @@ TEST_F(RtnlLinkMonitorTest, DestroyedMonitorLeavesTheLoopSafe) {
 namespace vipd::net::linux {
 namespace {
 
+// A director beside churning containers: links and addresses that are not watched come and go
+// without a dump of the host's tables; a watched link's own changes are applied from their
+// notifications, also without one.
+TEST_F(RtnlLinkMonitorTest, OtherInterfacesChangingCostNoReRead) {
+    record("va");
+    settle(100ms);
+    const auto reads = monitor_->full_reads();
+    for (int i = 0; i < 20; ++i) {
+        const auto name = "vx" + std::to_string(i);
+        ASSERT_EQ(sh("ip link add " + name + " type veth peer name vy" + std::to_string(i) +
+                     " && ip link set " + name + " up && ip addr add 10.9." + std::to_string(i) +
+                     ".1/24 dev " + name + " && ip link set " + name + " down"),
+                  0);
+    }
+    settle(300ms);
+    EXPECT_EQ(monitor_->full_reads(), reads) << "an unrelated link or address re-read everything";
+    ASSERT_EQ(sh("ip addr add 10.3.0.1/24 dev va"), 0);
+    EXPECT_TRUE(wait_for([](const link_status& s) { return s.primary_v4 == addr("10.3.0.1"); }));
+    ASSERT_EQ(sh("ip addr del 10.3.0.1/24 dev va"), 0);
+    EXPECT_TRUE(wait_for([](const link_status& s) { return s.primary_v4 == std::nullopt; }));
+    EXPECT_EQ(monitor_->full_reads(), reads) << "the watched link's own address re-read everything";
+}
+
+TEST_F(RtnlLinkMonitorTest, AWatchedLinkRenamedAwayIsGoneAndItsNameComingBackIsReported) {
+    ASSERT_EQ(sh("ip addr add 10.3.0.1/24 dev va && ip link set va up && ip link set vb up"), 0);
+    record("va");
+    settle(100ms);
+    ASSERT_EQ(sh("ip link set va down && ip link set va name vc"), 0);
+    EXPECT_TRUE(wait_for([](const link_status& s) { return s.index == 0 && !s.up; }));
+    ASSERT_EQ(sh("ip link set vc name va && ip link set va up"), 0);
+    EXPECT_TRUE(wait_for([](const link_status& s) {
+        return s.up && s.primary_v4 == addr("10.3.0.1");
+    })) << "the name came back with its address";
+}
+
 TEST_F(RtnlLinkMonitorTest, OverrunIsRecoveredByReReadingEverything) {
     // No IPv6 on va: its DAD completing would send a notification of its own and hide a lost one.
     ASSERT_EQ(sh("sysctl -w net.ipv6.conf.va.disable_ipv6=1"), 0);

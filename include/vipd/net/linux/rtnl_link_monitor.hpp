@@ -11,15 +11,21 @@
 #include <vector>
 
 #include "vipd/io/asio.hpp"
+#include "vipd/net/linux/rtnl_records.hpp"
 #include "vipd/net/linux/rtnl_socket.hpp"
 #include "vipd/net/ports.hpp"
+
+struct nlmsghdr;
 
 namespace vipd::net::linux {
 
 /// Listens on RTNLGRP_LINK, RTNLGRP_IPV4_IFADDR and RTNLGRP_IPV6_IFADDR in the network namespace
-/// the constructing thread is in. Notifications are only a trigger: after each burst the watched
-/// interfaces are re-read with a link dump and an address dump, so a lost notification (socket
-/// overrun, ENOBUFS) costs nothing but that re-read.
+/// the constructing thread is in. Each notification about a watched interface (its link, or an
+/// address on it) updates what the monitor knows of it; those about other interfaces cost a
+/// parse and nothing else, so a host with thousands of links and addresses churning (containers,
+/// VIPs coming and going) never costs a dump of its tables on the event loop. Only a lost
+/// notification (socket overrun, ENOBUFS) or a watched name appearing on a link the monitor
+/// knows nothing of costs a re-read: a link dump and an address dump.
 ///
 /// The status it reports:
 /// - up: IFF_UP && IFF_RUNNING. The kernel sets IFF_RUNNING when the operstate is UP or UNKNOWN
@@ -57,6 +63,8 @@ class rtnl_link_monitor final : public link_monitor {
 
     /// Notification overruns recovered by a full re-read (for counters and tests).
     std::uint64_t overruns() const noexcept { return overruns_; }
+    /// Full re-reads (a link dump and an address dump) since construction, for tests.
+    std::uint64_t full_reads() const noexcept { return full_reads_; }
 
   private:
     struct watched_interface {
@@ -64,11 +72,23 @@ class rtnl_link_monitor final : public link_monitor {
         std::optional<link_status> last;
     };
 
+    /// A watched interface as the notifications leave it: its link and the addresses on it.
+    struct known_link {
+        detail::link_record link;
+        std::vector<detail::address_record> addresses;
+    };
+
     void arm();
-    /// Reads every queued notification; true if one concerns a watched interface or was lost.
+    /// Reads every queued notification and applies those about watched interfaces. True when
+    /// what is known no longer suffices: a notification was lost, or a watched name appeared on
+    /// a link whose addresses are unknown.
     bool drain();
+    /// Applies one notification; adds the names it changed to `changed`.
+    bool apply(const nlmsghdr* header, std::set<std::string>& changed);
     /// Re-reads all watched interfaces and calls the handlers of those that changed.
     void refresh();
+    /// Calls the handlers of `names` whose status differs from the last one reported.
+    void report(const std::set<std::string>& names);
     void retry_refresh_later();
 
     detail::nl_sock_ptr requests_;
@@ -77,6 +97,8 @@ class rtnl_link_monitor final : public link_monitor {
     std::map<std::string, watched_interface> watched_;
     std::vector<std::uint8_t> buffer_;
     std::uint64_t overruns_ = 0;
+    std::uint64_t full_reads_ = 0;
+    std::map<int, known_link> known_;  // by ifindex: the watched interfaces that exist
     bool refresh_pending_ = false;
     asio::steady_timer retry_timer_;
     std::set<ip_address> excluded_;
