@@ -21,7 +21,8 @@ ip_address::ip_address(const v6_bytes& bytes) noexcept
 std::optional<ip_address> ip_address::parse(std::string_view text) {
     // inet_pton needs a terminated string; addresses are short, so a stack buffer suffices.
     std::array<char, INET6_ADDRSTRLEN + 1> buffer{};
-    if (text.empty() || text.size() >= buffer.size()) {
+    // A NUL inside would end inet_pton's string early: "10.0.0.1\0junk" is no address.
+    if (text.empty() || text.size() >= buffer.size() || text.find('\0') != std::string_view::npos) {
         return std::nullopt;
     }
     std::copy(text.begin(), text.end(), buffer.begin());

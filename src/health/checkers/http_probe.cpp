@@ -1,19 +1,17 @@
 // The http and https probes on Beast: connect, (TLS handshake,) one request with
-// "Connection: close", read the status line, headers and at most the first k_body_cap bytes of
-// the body, judge them with response_matcher.
+// "Connection: close", then the response read into http_response_reader (status line, headers,
+// at most the first k_body_cap bytes of the body), judged by response_matcher.
 
 #include <openssl/ssl.h>
 #include <openssl/x509_vfy.h>
 
-#include <limits>
-#include <optional>
 #include <type_traits>
 
 #include "common.hpp"
 #include "tls_contexts.hpp"
 #include "vipd/health/checkers/http_match.hpp"
+#include "vipd/health/checkers/http_response.hpp"
 
-#include <boost/beast/core.hpp>
 #include <boost/beast/http.hpp>
 
 namespace vipd::health::checkers::detail {
@@ -24,14 +22,6 @@ namespace http = boost::beast::http;
 using asio::ip::tcp;
 using boost::system::error_code;
 
-// The body is read into a fixed buffer of this size and no further: a huge or endless response
-// costs no memory, and body expectations look at its beginning (like keepalived's and
-// ldirectord's checkers, which also look at what they read).
-constexpr std::size_t k_body_cap = 64 * 1024;
-/// Interim (1xx) responses skipped before the final one; a server that sends more is broken.
-constexpr int k_max_interim_responses = 8;
-// Status line and headers; Beast's own header limit (8 KiB) applies within it.
-constexpr std::size_t k_read_buffer = 16 * 1024;
 constexpr int k_http_version = 11;
 constexpr const char* k_user_agent = "vipd-health/1";
 
@@ -67,8 +57,7 @@ class http_attempt final : public attempt {
         : attempt(io, timing.timeout, std::move(done)),
           settings_(std::move(settings)),
           holder_(io, *settings_),
-          read_buffer_(k_read_buffer),
-          body_(nullptr) {}
+          reader_(settings_->check.method == "HEAD") {}
 
     void begin() override {
         arm_deadline();
@@ -155,94 +144,60 @@ class http_attempt final : public attempt {
                                   me->fail("send: " + describe(error));
                                   return;
                               }
-                              me->read_header();
+                              me->read_response();
                           });
     }
 
-    void read_header() {
-        phase_ = "waiting for the response";
-        // One parser per response: an interim (1xx) one ends with its header.
-        parser_.emplace();
-        // A reply to HEAD announces a body it does not carry.
-        parser_->skip(settings_->check.method == "HEAD");
-        // The body cap is ours (we stop reading); Beast's own limit would reject a large
-        // Content-Length before we saw a byte of it. Not boost::none: Beast 1.74 compares the
-        // length against the optional, and every length is greater than an empty one.
-        parser_->body_limit(std::numeric_limits<std::uint64_t>::max());
-        http::async_read_header(stream_, read_buffer_, *parser_,
-                                [me = self<http_attempt>()](error_code error, std::size_t) {
+    void read_response() {
+        phase_ = reader_.reading_body() ? "reading the body" : "waiting for the response";
+        const auto space = reader_.buffer();
+        stream_.async_read_some(asio::buffer(space.data(), space.size()),
+                                [me = self<http_attempt>()](error_code error, std::size_t size) {
                                     if (me->done()) {
                                         return;
                                     }
-                                    if (error) {
-                                        me->fail("response: " + describe(error));
-                                        return;
-                                    }
-                                    me->after_header();
+                                    me->after_read(error, size);
                                 });
     }
 
-    // RFC 9110 §15.2: a 1xx response is interim (100 Continue, 102 Processing, 103 Early
-    // Hints); the status that counts comes after it. 101 switches protocols, which we never
-    // ask for: it is final, and fails the check unless expected.
-    void after_header() {
-        const auto status = parser_->get().result_int();
-        if (status >= 100 && status < 200 && status != 101) {
-            if (++interim_responses_ > k_max_interim_responses) {
-                fail("response: more than " + std::to_string(k_max_interim_responses) +
-                     " interim (1xx) responses");
-                return;
-            }
-            read_header();
-            return;
+    void after_read(const error_code& error, std::size_t size) {
+        if (size != 0) {
+            reader_.received(size);
         }
-        phase_ = "reading the body";
-        read_body();
+        if (error && reader_.current() == http_response_reader::state::need_more) {
+            if (ends_response(error)) {
+                reader_.closed();
+            } else {
+                reader_.connection_failed(describe(error));
+            }
+        }
+        switch (reader_.current()) {
+            case http_response_reader::state::need_more:
+                read_response();
+                return;
+            case http_response_reader::state::failed:
+                fail(reader_.failure());
+                return;
+            case http_response_reader::state::complete:
+                judge();
+                return;
+        }
     }
 
-    void read_body() {
-        if (parser_->is_done() || body_used_ == k_body_cap) {
-            judge();
-            return;
+    /// The end of the stream, which ends a body delimited by the end of the connection.
+    bool ends_response(const error_code& error) const {
+        if constexpr (Tls) {
+            // A server that closes without close_notify ends such a body all the same.
+            if (error == asio::ssl::error::stream_truncated && reader_.reading_body()) {
+                return true;
+            }
         }
-        if (!body_) {
-            // Only now, and uninitialised: most attempts end at the header or a short body.
-            body_ = std::make_unique_for_overwrite<char[]>(k_body_cap);
-        }
-        auto& body = parser_->get().body();
-        body.data = body_.get() + body_used_;
-        body.size = k_body_cap - body_used_;
-        http::async_read_some(stream_, read_buffer_, *parser_,
-                              [me = self<http_attempt>()](error_code error, std::size_t) {
-                                  if (me->done()) {
-                                      return;
-                                  }
-                                  auto& read = me->parser_->get().body();
-                                  me->body_used_ = k_body_cap - read.size;
-                                  if (error == http::error::need_buffer) {
-                                      error = {};  // our buffer is full: the cap
-                                  }
-                                  if constexpr (Tls) {
-                                      // A server that closes without close_notify ends a
-                                      // body delimited by the end of the connection all the
-                                      // same.
-                                      if (error == asio::ssl::error::stream_truncated) {
-                                          error = {};
-                                          me->parser_->put_eof(error);
-                                      }
-                                  }
-                                  if (error) {
-                                      me->fail("body: " + describe(error));
-                                      return;
-                                  }
-                                  me->read_body();
-                              });
+        return error == asio::error::eof;
     }
 
     void judge() {
-        const bool truncated = !parser_->is_done();
-        const auto outcome = settings_->matcher->match(
-            parser_->get().result_int(), std::string_view(body_.get(), body_used_), truncated);
+        const auto outcome =
+            settings_->matcher->match(reader_.status(), reader_.body(), reader_.truncated());
         finish(outcome.success, outcome.detail);
     }
 
@@ -255,11 +210,7 @@ class http_attempt final : public attempt {
     std::conditional_t<Tls, tls_stream, plain_stream> holder_;
     decltype(holder_.stream)& stream_ = holder_.stream;
     http::request<http::empty_body> request_;
-    boost::beast::flat_buffer read_buffer_;
-    std::optional<http::response_parser<http::buffer_body>> parser_;
-    int interim_responses_ = 0;
-    std::unique_ptr<char[]> body_;  // k_body_cap bytes once the body is read, up to body_used_
-    std::size_t body_used_ = 0;
+    http_response_reader reader_;
 };
 
 }  // namespace

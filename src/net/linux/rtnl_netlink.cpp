@@ -252,8 +252,10 @@ bool parse_link(const nlmsghdr* header, link_record& out) {
     out = link_record{};
     out.index = info->ifi_index;
     out.flags = info->ifi_flags;
-    if (attributes[IFLA_IFNAME] != nullptr) {
-        out.name = nla_get_string(attributes[IFLA_IFNAME]);
+    if (const nlattr* name = attributes[IFLA_IFNAME]; name != nullptr && nla_len(name) > 0) {
+        // Not nla_get_string: nothing but the kernel's habit says the name ends in a NUL.
+        const auto* text = static_cast<const char*>(nla_data(name));
+        out.name.assign(text, ::strnlen(text, static_cast<std::size_t>(nla_len(name))));
     }
     if (attributes[IFLA_ADDRESS] != nullptr &&
         nla_len(attributes[IFLA_ADDRESS]) == static_cast<int>(out.mac.size())) {
@@ -296,10 +298,15 @@ bool parse_address(const nlmsghdr* header, address_record& out) {
     out.index = static_cast<int>(info->ifa_index);
     out.address = *address;
     out.prefix_length = info->ifa_prefixlen;
-    out.flags =
-        attributes[IFA_FLAGS] != nullptr ? nla_get_u32(attributes[IFA_FLAGS]) : info->ifa_flags;
-    if (attributes[IFA_PROTO] != nullptr) {
-        out.protocol = nla_get_u8(attributes[IFA_PROTO]);
+    // Attributes shorter than their type are ignored, never read past (nlmsg_parse checks
+    // lengths only against a policy).
+    const nlattr* flags = attributes[IFA_FLAGS];
+    out.flags = flags != nullptr && nla_len(flags) >= static_cast<int>(sizeof(std::uint32_t))
+                    ? nla_get_u32(flags)
+                    : info->ifa_flags;
+    if (const nlattr* protocol = attributes[IFA_PROTO];
+        protocol != nullptr && nla_len(protocol) >= 1) {
+        out.protocol = nla_get_u8(protocol);
     }
     return true;
 }

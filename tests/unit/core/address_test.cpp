@@ -28,6 +28,13 @@ TEST(IpAddress, RejectsMalformedText) {
     }
 }
 
+TEST(IpAddress, RejectsTextWithANulInside) {
+    using namespace std::string_view_literals;
+    EXPECT_FALSE(ip_address::parse("10.0.0.1\0junk"sv));
+    EXPECT_FALSE(ip_address::parse("fe80::1\0"sv));
+    EXPECT_FALSE(ip_prefix::parse("10.0.0.1\0/24"sv));
+}
+
 TEST(IpAddress, OrdersByFamilyThenUnsignedBytes) {
     auto a = *ip_address::parse("10.0.0.2");
     auto b = *ip_address::parse("10.0.0.10");

@@ -3,3 +3,8 @@ vipd_add_unit_test(vipd_net_rtnl_tests
   SOURCES rtnl_addresses_test.cpp rtnl_link_monitor_test.cpp
   DEPENDS vipd_net_linux
   LABELS netns)
+
+# The reply parsers (a private header of net/linux) on the fuzzer's reproducers; no root needed.
+vipd_add_unit_test(vipd_net_rtnl_parse_tests SOURCES rtnl_parse_test.cpp DEPENDS vipd_net_linux)
+target_include_directories(vipd_net_rtnl_parse_tests PRIVATE ${PROJECT_SOURCE_DIR}/src/net/linux)
+target_compile_definitions(vipd_net_rtnl_parse_tests PRIVATE VIPD_SOURCE_DIR="${PROJECT_SOURCE_DIR}")

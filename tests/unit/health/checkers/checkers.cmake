@@ -4,6 +4,7 @@ vipd_add_unit_test(vipd_health_checkers_test
   SOURCES
     ${CMAKE_CURRENT_LIST_DIR}/dns_codec_test.cpp
     ${CMAKE_CURRENT_LIST_DIR}/http_match_test.cpp
+    ${CMAKE_CURRENT_LIST_DIR}/http_response_test.cpp
     ${CMAKE_CURRENT_LIST_DIR}/process_runner_test.cpp
     ${CMAKE_CURRENT_LIST_DIR}/socket_probes_test.cpp
     ${CMAKE_CURRENT_LIST_DIR}/http_probe_test.cpp
