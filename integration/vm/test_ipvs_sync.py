@@ -14,10 +14,17 @@ Why sync matters here: without the synced entry the new master sees a mid-connec
 (no SYN) for an unknown connection; IPVS does not schedule it, the segment reaches the
 director's own stack, which holds the VIP and answers with a RST. VIPD_SYNC_OFF=1 (passed into
 the guest by run-in-vm.py) leaves [ipvs.sync] out, skips the -Lnc check and must FAIL on the
-echoes after the failover. Runs inside the VM; exit 0 pass, 1 fail, 77 skip.
+echoes after the failover.
+
+Then dir1 comes back after its crash: its kernel still runs the master and backup sync daemons
+the SIGKILLed vipd started. Its cable restored, vipd restarts with a priority below dir2's, so
+it stays BACKUP; it must stop the master daemon (a BACKUP sending sync messages as if it were
+master), keep the backup one, and log no error (starting a running daemon is EEXIST).
+Runs inside the VM; exit 0 pass, 1 fail, 77 skip.
 """
 
 import os
+import re
 import signal
 import sys
 import time
@@ -124,6 +131,40 @@ def synced_entries(topo: vt.Topology, role: str, client_port: str) -> list[str]:
     return [line for line in out.splitlines() if needle in " ".join(line.split())]
 
 
+def sync_daemons(topo: vt.Topology, role: str) -> list[str]:
+    """`ipvsadm -L --daemon` in role's namespace as "master eth0 1" per running daemon."""
+    out = topo.run(role, ["ipvsadm", "-L", "--daemon"], check=False)
+    pattern = r"(master|backup) sync daemon \(mcast=([^,]+), syncid=(\d+)"
+    return sorted(" ".join(m.groups()) for m in re.finditer(pattern, out))
+
+
+def error_lines(vipd) -> list[str]:
+    return [line for line in vipd.log_text().splitlines() if re.search(r" error \[", line)]
+
+
+def restart_as_backup(ctx: vt.Context, topo: vt.Topology, inst: vt.Instance) -> None:
+    """dir1 restarts after its crash with priority 50 while dir2 (100) is MASTER."""
+    left = sync_daemons(topo, "dir1")
+    vt.check(left == ["backup eth0 1", "master eth0 1"],
+             f"the crashed vipd should have left both sync daemons running in dir1: {left}")
+    topo.restore("dir1")
+    vipd = vt.start_vipd(topo, "dir1", ctx.vipd, config_text(topo, "dir1", inst.with_priority(50)))
+    vipd.wait_state("web", "BACKUP", 15)
+    vt.wait_until(lambda: sync_daemons(topo, "dir1") == ["backup eth0 1"], 10, interval=0.1,
+                  what="the restarted BACKUP dir1 running the backup sync daemon only",
+                  explain=lambda: f"running {sync_daemons(topo, 'dir1')}")
+    vt.wait_until(lambda: topo.who_has(VIP, DIRECTORS) == {"dir2"}, 5, interval=0.1,
+                  what="dir2 the only VIP holder",
+                  explain=lambda: f"holders {sorted(topo.who_has(VIP, DIRECTORS))}")
+    vt.check(vipd.state("web") == "BACKUP", f"dir1 left BACKUP: {vipd.transition_lines()}")
+    errors = error_lines(vipd)
+    vt.check(not errors, "the restarted vipd logged errors:\n" + "\n".join(errors))
+    said = [line for line in vipd.log_text().splitlines() if "sync daemon" in line]
+    ctx.log("restarted dir1 (BACKUP): stopped the master sync daemon its crashed vipd left, kept "
+            f"the backup one, no error; ipvsadm -L --daemon: {sync_daemons(topo, 'dir1')}; "
+            "vipd said:\n" + "\n".join(said))
+
+
 def scenario(ctx: vt.Context) -> None:
     if os.environ.get("VIPD_IN_VM") != "1":
         raise vt.Skip("needs IPVS: run me with integration/vm/run-in-vm.py")
@@ -202,6 +243,8 @@ def scenario(ctx: vt.Context) -> None:
             f"(echo {after[0][1]}), now at echo {after[-1][1]}; the real accepted one connection")
     ctx.log("dir2 ipvsadm -Lnc after the failover:\n"
             + topo.run("dir2", ["ipvsadm", "-Lnc"], check=False).rstrip())
+    if SYNC:
+        restart_as_backup(ctx, topo, inst)
 
 
 if __name__ == "__main__":

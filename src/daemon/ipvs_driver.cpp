@@ -1,6 +1,7 @@
 #include "vipd/daemon/ipvs_driver.hpp"
 
 #include <algorithm>
+#include <string>
 #include <utility>
 
 #include "vipd/ipvs/reconciler.hpp"
@@ -15,6 +16,13 @@ constexpr std::size_t k_itemized_operations = 16;
 /// master-down interval.
 constexpr std::size_t k_slice_services = 32;
 constexpr std::size_t k_slice_destinations = 256;
+
+/// "the backup connection sync daemon (interface eth1, sync id 7)", as every log line says it.
+std::string describe(ipvs::sync_role role, const ipvs::sync_daemon& daemon) {
+    return fmt::format("the {} connection sync daemon (interface {}, sync id {})",
+                       role == ipvs::sync_role::master ? "master" : "backup", daemon.interface,
+                       daemon.sync_id);
+}
 
 ipvs::table restrict_to(const ipvs::table& tbl, const std::set<ipvs::service_key>& keys) {
     ipvs::table part;
@@ -40,12 +48,6 @@ ipvs_driver::ipvs_driver(ipvs::ipvs_port& port, desired_function desired,
         return;  // no virtual servers configured: IPVS is not our business
     }
     probe();
-    if (!available_) {
-        return;
-    }
-    if (sync_) {
-        set_sync(ipvs::sync_role::backup, true);
-    }
 }
 
 void ipvs_driver::probe() {
@@ -59,44 +61,125 @@ void ipvs_driver::probe() {
     }
 }
 
-void ipvs_driver::set_sync(ipvs::sync_role role, bool running) {
-    bool& state = role == ipvs::sync_role::master ? master_sync_running_ : backup_sync_running_;
-    if (state == running) {
-        return;
+ipvs::sync_daemons_by_role ipvs_driver::wanted_sync() const {
+    ipvs::sync_daemons_by_role wanted;
+    if (!sync_) {
+        return wanted;
     }
-    const char* name = role == ipvs::sync_role::master ? "master" : "backup";
-    auto error =
-        running ? port_.start_sync(role, sync_->interface, sync_->sync_id) : port_.stop_sync(role);
-    if (error) {
-        ++stats_.errors;
-        logs_.ipvs().error("cannot {} the {} connection sync daemon on {}: {}",
-                           running ? "start" : "stop", name, sync_->interface, error.message());
-        return;
+    const ipvs::sync_daemon configured{sync_->interface, sync_->sync_id};
+    wanted[ipvs::sync_role::backup] = configured;
+    const bool gating_master = std::any_of(
+        masters_.begin(), masters_.end(),
+        [this](const std::string& name) { return sync_->gating_instances.count(name) > 0; });
+    if (gating_master) {
+        wanted[ipvs::sync_role::master] = configured;
     }
-    state = running;
-    logs_.ipvs().info("{} the {} connection sync daemon (interface {}, sync id {})",
-                      running ? "started" : "stopped", name, sync_->interface, sync_->sync_id);
+    return wanted;
 }
 
-void ipvs_driver::update_master_sync() {
+void ipvs_driver::update_master_sync(trigger why) {
     if (!sync_ || !available_) {
         return;
     }
-    const bool any = std::any_of(masters_.begin(), masters_.end(), [this](const std::string& name) {
-        return sync_->gating_instances.count(name) > 0;
-    });
-    set_sync(ipvs::sync_role::master, any);
+    // Most role changes are of instances that gate no sync: they ask the kernel nothing.
+    if (auto wanted = wanted_sync(); wanted != sync_wanted_) {
+        converge_sync(wanted, why);
+    }
+}
+
+void ipvs_driver::converge_sync(const ipvs::sync_daemons_by_role& wanted, trigger why) {
+    ipvs::sync_daemons_by_role running;
+    if (auto error = port_.list_sync(running)) {
+        ++stats_.errors;
+        sync_wanted_.reset();  // unknown: the next role change tries again
+        logs_.ipvs().error("{}: cannot read the connection sync daemons: {}", to_string(why),
+                           error.message());
+        return;
+    }
+    sync_wanted_ = wanted;
+    sync_failed_before_ = std::exchange(sync_failing_, {});
+    // The master first: at shutdown it is the one that still sends.
+    for (const auto role : {ipvs::sync_role::master, ipvs::sync_role::backup}) {
+        const auto want = wanted.find(role);
+        const ipvs::sync_daemon* wanted_one = want == wanted.end() ? nullptr : &want->second;
+        if (const auto have = running.find(role); have != running.end()) {
+            if (wanted_one != nullptr && have->second == *wanted_one) {
+                if (why == trigger::startup) {
+                    logs_.ipvs().info("{} runs already: kept", describe(role, have->second));
+                }
+                continue;
+            }
+            if (!stop_sync(role, have->second, wanted_one, why)) {
+                continue;  // the kernel runs one daemon per role: no room for the wanted one
+            }
+        }
+        if (wanted_one != nullptr) {
+            start_sync(role, *wanted_one);
+        }
+    }
+}
+
+bool ipvs_driver::stop_sync(ipvs::sync_role role, const ipvs::sync_daemon& running,
+                            const ipvs::sync_daemon* wanted, trigger why) {
+    const auto what = describe(role, running);
+    // ESRCH: it stopped since the read, which is all that was asked.
+    if (auto error = port_.stop_sync(role); error && error != std::errc::no_such_process) {
+        sync_failed(fmt::format("cannot stop {}: {}", what, error.message()));
+        return false;
+    }
+    std::string reason;
+    if (wanted != nullptr) {
+        reason = fmt::format(": configured with interface {}, sync id {}", wanted->interface,
+                             wanted->sync_id);
+    } else if (sync_ && role == ipvs::sync_role::master && why != trigger::shutdown) {
+        reason = ": no gating instance is MASTER";
+    }
+    // Found at start it was left by an earlier run, at a resync someone started it: news. A
+    // role change, reload or shutdown stopping it is expected.
+    const bool news = why == trigger::startup || why == trigger::resync;
+    logs_.ipvs().log(news ? spdlog::level::warn : spdlog::level::info, "stopped {}{}", what,
+                     reason);
+    return true;
+}
+
+void ipvs_driver::start_sync(ipvs::sync_role role, const ipvs::sync_daemon& wanted) {
+    const auto what = describe(role, wanted);
+    const auto error = port_.start_sync(role, wanted.interface, wanted.sync_id);
+    if (error == std::errc::file_exists) {
+        // Started by someone else since the read: right if it runs as configured (the next
+        // resync replaces it otherwise).
+        ipvs::sync_daemons_by_role now;
+        const auto found = port_.list_sync(now) ? now.end() : now.find(role);
+        if (found != now.end() && found->second == wanted) {
+            logs_.ipvs().info("{} runs already: kept", what);
+            return;
+        }
+    }
+    if (error) {
+        sync_failed(fmt::format("cannot start {}: {}", what, error.message()));
+        return;
+    }
+    logs_.ipvs().info("started {}", what);
+}
+
+void ipvs_driver::sync_failed(std::string text) {
+    ++stats_.errors;
+    // Every resync retries (a missing interface fails the same way each time): say it once.
+    const bool known = sync_failed_before_.count(text) > 0;
+    logs_.ipvs().log(known ? spdlog::level::debug : spdlog::level::err, "{}{}", text,
+                     known ? "" : " (retried every resync; logged again only if it changes)");
+    sync_failing_.insert(std::move(text));
 }
 
 bool ipvs_driver::entering_master(const std::string& instance) {
     masters_.insert(instance);
-    update_master_sync();
+    update_master_sync(trigger::became_master);
     return queue_changes(trigger::became_master);
 }
 
 void ipvs_driver::left_master(const std::string& instance) {
     masters_.erase(instance);
-    update_master_sync();
+    update_master_sync(trigger::left_master);
     queue_changes(trigger::left_master);
 }
 
@@ -167,6 +250,9 @@ void ipvs_driver::adopt_record(const std::set<ipvs::service_key>& recorded) {
 }
 
 void ipvs_driver::start() {
+    if (sync_ && available_) {
+        converge_sync(wanted_sync(), trigger::startup);
+    }
     converge(desired_(masters_), trigger::startup, nullptr);
 }
 
@@ -192,9 +278,15 @@ void ipvs_driver::converge_changes(trigger why) {
 }
 
 void ipvs_driver::begin_resync() {
+    if (!available_) {
+        return;
+    }
+    if (sync_) {
+        converge_sync(wanted_sync(), trigger::resync);  // one request, whatever the table's size
+    }
     // A big table under a slow kernel can take longer than the interval: restarting would
     // never reach its end, so the resync under way goes on.
-    if (!available_ || resync_pending()) {
+    if (resync_pending()) {
         return;
     }
     resync_repairs_ = 0;
@@ -248,21 +340,16 @@ void ipvs_driver::reconfigure(std::set<ipvs::service_key> managed, std::optional
     if (!probed_ && (!managed_.empty() || sync)) {
         probe();
     }
+    const bool had_sync = sync_.has_value();
+    sync_ = std::move(sync);
     if (!available_) {
-        sync_ = std::move(sync);
         return;
     }
-    const bool sync_moved =
-        sync_ && (!sync || sync->interface != sync_->interface || sync->sync_id != sync_->sync_id);
-    if (sync_moved) {
-        set_sync(ipvs::sync_role::master, false);
-        set_sync(ipvs::sync_role::backup, false);
+    // Without [ipvs.sync] now, the daemons the old configuration ran stop; from then on vipd
+    // leaves sync daemons alone.
+    if (sync_ || had_sync) {
+        converge_sync(wanted_sync(), trigger::reload);
     }
-    sync_ = std::move(sync);
-    if (sync_) {
-        set_sync(ipvs::sync_role::backup, true);
-    }
-    update_master_sync();
     // Only the new configuration's services are managed here: the dropped ones stay until
     // retire_removed, after their VIPs went.
     converge_changes(trigger::reload);
@@ -287,8 +374,7 @@ void ipvs_driver::withdraw() {
     }
     converge(ipvs::table{}, trigger::shutdown, nullptr);
     if (sync_ && available_) {
-        set_sync(ipvs::sync_role::master, false);
-        set_sync(ipvs::sync_role::backup, false);
+        converge_sync({}, trigger::shutdown);
     }
 }
 

@@ -12,7 +12,8 @@
 /// - NEW/SET_SERVICE with a scheduler whose module does not exist: ENOENT; an IPv6 netmask
 ///   outside 1..128: EINVAL (an IPv4 prefix above 32 cannot be expressed as a mask: EINVAL).
 /// - DEL_SERVICE removes the service's destinations with it.
-/// - Starting a sync daemon role that runs: EEXIST; stopping one that does not: ESRCH.
+/// - Starting a sync daemon role that runs: EEXIST (whatever its settings); stopping one that
+///   does not: ESRCH. One daemon per role, listed with the settings it was started with.
 /// Not mirrored: the kernel reports settings in its own terms (masks, HASHED flag); this fake
 /// stores and dumps model values, i.e. what the adapter returns after translating.
 
@@ -32,25 +33,27 @@ namespace vipd::fakes {
 
 class fake_ipvs_port : public ipvs::ipvs_port {
   public:
-    struct sync_daemon {
-        std::string interface;
-        std::uint8_t sync_id = 0;
-        friend bool operator==(const sync_daemon&, const sync_daemon&) = default;
-    };
+    using sync_daemon = ipvs::sync_daemon;
 
     // ---- state, readable and writable by tests ----
     ipvs::table kernel;    ///< the "kernel" table, all services (not only vipd's)
-    bool has_ipvs = true;  ///< false: no IPVS family; dump/apply fail with ENOENT
+    bool has_ipvs = true;  ///< false: no IPVS family; every call fails with ENOENT
     std::set<std::string> schedulers{"rr", "wrr", "lc", "wlc", "lblc", "lblcr", "dh",
                                      "sh", "sed", "nq", "fo",  "ovf",  "mh",    "twos"};
-    std::map<ipvs::sync_role, sync_daemon> sync_daemons;
+    ipvs::sync_daemons_by_role sync_daemons;  ///< the daemons the "kernel" runs
 
     /// When set and it returns an error for an operation, that operation fails with it and is
     /// not applied (a transient kernel failure, ENOMEM, EPERM...).
     std::function<std::error_code(const ipvs::operation&)> inject;
+    /// The connection sync daemon calls, for `inject_sync`.
+    enum class sync_call { list, start, stop };
+    /// When set, runs before each sync daemon call: an error it returns is that call's result
+    /// (nothing done); it may also change `sync_daemons` first, as an ipvsadm racing vipd would.
+    std::function<std::error_code(sync_call)> inject_sync;
 
     // ---- records ----
     int dump_calls = 0;         ///< whole-table dumps
+    int counted_slices = 0;     ///< dumps of some keys with their counters
     int list_calls = 0;         ///< service lists
     std::size_t keys_read = 0;  ///< services read by key (dump(keys, out))
     int apply_calls = 0;
@@ -109,6 +112,19 @@ class fake_ipvs_port : public ipvs::ipvs_port {
         return {};
     }
 
+    std::error_code dump(std::span<const ipvs::service_key> keys, ipvs::table& out,
+                         ipvs::counter_table& counters) override {
+        counters.clear();
+        ++counted_slices;
+        if (auto error = dump(keys, out)) {
+            return error;
+        }
+        for (const auto& [key, service] : out) {
+            counters[key] = {};
+        }
+        return {};
+    }
+
     std::vector<ipvs::operation_result> apply(std::span<const ipvs::operation> ops) override {
         ++apply_calls;
         std::vector<ipvs::operation_result> results;
@@ -133,8 +149,20 @@ class fake_ipvs_port : public ipvs::ipvs_port {
         return results;
     }
 
+    std::error_code list_sync(ipvs::sync_daemons_by_role& out) override {
+        out.clear();
+        if (auto error = injected(sync_call::list)) {
+            return error;
+        }
+        out = sync_daemons;
+        return {};
+    }
+
     std::error_code start_sync(ipvs::sync_role role, const std::string& interface,
                                std::uint8_t sync_id) override {
+        if (auto error = injected(sync_call::start)) {
+            return error;
+        }
         if (sync_daemons.contains(role)) {
             return errno_code(EEXIST);
         }
@@ -143,6 +171,9 @@ class fake_ipvs_port : public ipvs::ipvs_port {
     }
 
     std::error_code stop_sync(ipvs::sync_role role) override {
+        if (auto error = injected(sync_call::stop)) {
+            return error;
+        }
         if (sync_daemons.erase(role) == 0) {
             return errno_code(ESRCH);
         }
@@ -171,6 +202,13 @@ class fake_ipvs_port : public ipvs::ipvs_port {
   private:
     static std::error_code errno_code(int value) {
         return std::error_code(value, std::generic_category());
+    }
+
+    std::error_code injected(sync_call call) const {
+        if (!has_ipvs) {
+            return errno_code(ENOENT);
+        }
+        return inject_sync ? inject_sync(call) : std::error_code{};
     }
 
     std::error_code check_service(const ipvs::service_key& key,

@@ -28,7 +28,10 @@ struct ipvs_driver_stats {
 
 /// `[ipvs.sync]`: the kernel's backup sync daemon runs on every director, its master sync daemon
 /// while this director is MASTER of at least one gating instance (both at once in
-/// active-active), so established connections survive a failover.
+/// active-active), so established connections survive a failover. The daemons are converged
+/// like the table: what the kernel runs is read back and a daemon that should not run, or runs
+/// with another interface or sync id (left by a crashed run, an ipvsadm), is stopped. Without
+/// `[ipvs.sync]` vipd neither starts nor stops any sync daemon.
 struct sync_plan {
     std::string interface;
     std::uint8_t sync_id = 0;
@@ -61,11 +64,12 @@ class ipvs_driver final : public role_listener {
     /// kernel without IPVS has none of them.
     void adopt_record(const std::set<ipvs::service_key>& recorded);
     /// First convergence at start: pushes the services no instance gates and removes managed
-    /// ones left by an earlier run, and the adopted leftovers.
+    /// ones left by an earlier run, and the adopted leftovers; converges the sync daemons (a
+    /// master daemon a crashed MASTER left goes, the backup daemon it left is kept).
     void start();
-    /// Starts a periodic resync: lists the kernel's services (one request) and queues every
-    /// desired service and every managed or unremoved one the kernel has. Does nothing while a
-    /// resync is still under way.
+    /// Starts a periodic resync: converges the sync daemons, lists the kernel's services (one
+    /// request) and queues every desired service and every managed or unremoved one the kernel
+    /// has. Does nothing to the services while a resync is still under way.
     void begin_resync();
     /// Reads and repairs the next slice of the queued services (a few dozen services, a few
     /// hundred destinations); true while more remain. The caller runs it once per loop turn.
@@ -82,7 +86,8 @@ class ipvs_driver final : public role_listener {
     /// After the instances changed: removes the services the reload dropped (VIPs are out).
     void retire_removed();
 
-    /// Removes every managed service and stops the sync daemons (graceful shutdown).
+    /// Removes every managed service and, with `[ipvs.sync]`, stops the sync daemons
+    /// (graceful shutdown).
     void withdraw();
 
     bool active() const noexcept { return available_; }
@@ -117,8 +122,20 @@ class ipvs_driver final : public role_listener {
     void forget_removed(const ipvs::table& observed, const std::set<ipvs::service_key>* scope);
     /// Asks the kernel for IPVS once; says so, once, when it has none.
     void probe();
-    void update_master_sync();
-    void set_sync(ipvs::sync_role role, bool running);
+    /// The sync daemons `sync_` and the MASTER instances call for (none without `sync_`).
+    ipvs::sync_daemons_by_role wanted_sync() const;
+    /// A role change: converges the sync daemons when the wanted ones changed.
+    void update_master_sync(trigger why);
+    /// Reads the daemons the kernel runs and stops and starts them until they are `wanted`.
+    void converge_sync(const ipvs::sync_daemons_by_role& wanted, trigger why);
+    /// Stops the daemon of `role`, which runs as `running` and is wanted as `wanted` (null: not
+    /// at all); false when it could not be stopped.
+    bool stop_sync(ipvs::sync_role role, const ipvs::sync_daemon& running,
+                   const ipvs::sync_daemon* wanted, trigger why);
+    /// Starts the daemon of `role`; EEXIST is no failure when the kernel runs it as `wanted`.
+    void start_sync(ipvs::sync_role role, const ipvs::sync_daemon& wanted);
+    /// Counts and logs a failed start or stop, once while the same failure repeats.
+    void sync_failed(std::string text);
 
     ipvs::ipvs_port& port_;
     desired_function desired_;
@@ -136,8 +153,10 @@ class ipvs_driver final : public role_listener {
     trigger role_trigger_ = trigger::became_master;
     std::size_t resync_repairs_ = 0;  // operations the resync under way applied
     std::optional<sync_plan> sync_;
-    bool master_sync_running_ = false;
-    bool backup_sync_running_ = false;
+    /// What the last sync convergence that could read the kernel wanted.
+    std::optional<ipvs::sync_daemons_by_role> sync_wanted_;
+    std::set<std::string> sync_failed_before_;  // the failures of the convergence before
+    std::set<std::string> sync_failing_;        // and of the one under way
     bool available_ = false;
     ipvs_driver_stats stats_;
 };

@@ -1,5 +1,6 @@
 // Reading the kernel's IPVS table: the whole of it (start-up, vipctl ipvs), the service list
-// alone, or a few services at a time (a resync slice, a health or role change).
+// alone, or a few services at a time (a resync slice, a health or role change); and the
+// connection sync daemons it runs.
 
 #include <cerrno>
 #include <optional>
@@ -45,13 +46,14 @@ class table_reader {
     }
 
     /// One service by key; nullopt when the kernel has no such service.
-    std::error_code service(const service_key& key, std::optional<service_attrs>& out) {
+    std::error_code service(const service_key& key, std::optional<service_attrs>& out,
+                            traffic_counters* traffic = nullptr) {
         out.reset();
         wire::request_writer& writer = start(IPVS_CMD_GET_SERVICE, NLM_F_ACK);
         wire::put_service(writer, encode_service_key(key), false);
         const auto ec = run(writer, [&](const nlmsghdr& reply) {
             service_attrs attrs;
-            if (!wire::parse_service(reply, attrs)) {
+            if (!wire::parse_service(reply, attrs, traffic)) {
                 return false;
             }
             out = std::move(attrs);
@@ -85,6 +87,19 @@ class table_reader {
         return present ? ec : std::error_code{};
     }
 
+    /// The connection sync daemons the kernel runs, one reply each (GET_DAEMON is dump-only).
+    std::error_code daemons(std::vector<wire::daemon_attrs>& out) {
+        wire::request_writer& writer = start(IPVS_CMD_GET_DAEMON, NLM_F_DUMP);
+        return run(writer, [&](const nlmsghdr& reply) {
+            wire::daemon_attrs attrs;
+            if (!wire::parse_daemon(reply, attrs)) {
+                return false;
+            }
+            out.push_back(std::move(attrs));
+            return true;
+        });
+    }
+
   private:
     static bool gone(const std::error_code& ec) {
         return ec == std::errc::no_such_process || ec == std::errc::no_such_file_or_directory;
@@ -113,6 +128,17 @@ class table_reader {
     std::vector<std::byte> request_;
     wire::request_writer writer_{request_};  // builds one request at a time into request_
 };
+
+std::optional<sync_role> role_of_state(std::uint32_t state) {
+    switch (state) {
+        case IP_VS_STATE_MASTER:
+            return sync_role::master;
+        case IP_VS_STATE_BACKUP:
+            return sync_role::backup;
+        default:
+            return std::nullopt;
+    }
+}
 
 }  // namespace
 
@@ -184,14 +210,29 @@ std::error_code genl_client::list(std::set<service_key>& out) {
 }
 
 std::error_code genl_client::dump(std::span<const service_key> keys, table& out) {
+    return dump_keys(keys, out, nullptr);
+}
+
+std::error_code genl_client::dump(std::span<const service_key> keys, table& out,
+                                  counter_table& counters) {
+    return dump_keys(keys, out, &counters);
+}
+
+std::error_code genl_client::dump_keys(std::span<const service_key> keys, table& out,
+                                       counter_table* counters) {
     out.clear();
+    if (counters != nullptr) {
+        counters->clear();
+    }
     if (const auto ec = ensure_open()) {
         return ec;
     }
     table_reader reader(sock_.get(), family_, next_seq_);
     for (const auto& wanted : keys) {
         std::optional<service_attrs> attrs;
-        if (const auto ec = reader.service(wanted, attrs)) {
+        traffic_counters traffic;
+        if (const auto ec =
+                reader.service(wanted, attrs, counters != nullptr ? &traffic : nullptr)) {
             return ec;
         }
         const auto decoded = attrs ? decode_service(*attrs) : std::nullopt;
@@ -200,13 +241,40 @@ std::error_code genl_client::dump(std::span<const service_key> keys, table& out)
         }
         service& entry = out[decoded->first];
         entry.settings = decoded->second;
+        service_counters* counted = nullptr;
+        if (counters != nullptr) {
+            counted = &(*counters)[decoded->first];
+            counted->traffic = traffic;
+        }
         bool present = true;
         if (const auto ec =
-                reader.destinations(*attrs, family_of(decoded->first), entry, nullptr, present)) {
+                reader.destinations(*attrs, family_of(decoded->first), entry, counted, present)) {
             return ec;
         }
         if (!present) {
             out.erase(decoded->first);
+            if (counters != nullptr) {
+                counters->erase(decoded->first);
+            }
+        }
+    }
+    return {};
+}
+
+std::error_code genl_client::list_sync(sync_daemons_by_role& out) {
+    out.clear();
+    if (const auto ec = ensure_open()) {
+        return ec;
+    }
+    table_reader reader(sock_.get(), family_, next_seq_);
+    std::vector<wire::daemon_attrs> daemons;
+    if (const auto ec = reader.daemons(daemons)) {
+        return ec;
+    }
+    for (const auto& attrs : daemons) {
+        // The kernel keeps the sync id in a byte; the attribute is wider.
+        if (const auto role = role_of_state(attrs.state)) {
+            out[*role] = sync_daemon{attrs.interface, static_cast<std::uint8_t>(attrs.sync_id)};
         }
     }
     return {};

@@ -23,10 +23,15 @@ struct policies {
     std::array<nla_policy, IPVS_CMD_ATTR_MAX + 1> command{};
     std::array<nla_policy, IPVS_SVC_ATTR_MAX + 1> service{};
     std::array<nla_policy, IPVS_DEST_ATTR_MAX + 1> destination{};
+    std::array<nla_policy, IPVS_DAEMON_ATTR_MAX + 1> daemon{};
 
     policies() {
         command[IPVS_CMD_ATTR_SERVICE].type = NLA_NESTED;
         command[IPVS_CMD_ATTR_DEST].type = NLA_NESTED;
+        command[IPVS_CMD_ATTR_DAEMON].type = NLA_NESTED;
+        daemon[IPVS_DAEMON_ATTR_STATE].type = NLA_U32;
+        daemon[IPVS_DAEMON_ATTR_MCAST_IFN].type = NLA_STRING;
+        daemon[IPVS_DAEMON_ATTR_SYNC_ID].type = NLA_U32;
         service[IPVS_SVC_ATTR_AF].type = NLA_U16;
         service[IPVS_SVC_ATTR_PROTOCOL].type = NLA_U16;
         service[IPVS_SVC_ATTR_ADDR].minlen = 4;
@@ -251,6 +256,24 @@ bool parse_destination(const nlmsghdr& header, destination_attrs& out,
     }
     return true;
 }
+
+bool parse_daemon(const nlmsghdr& header, daemon_attrs& out) {
+    std::array<nlattr*, IPVS_DAEMON_ATTR_MAX + 1> tb{};
+    if (!nested_attributes(header, IPVS_CMD_ATTR_DAEMON, policy_tables().daemon, tb)) {
+        return false;
+    }
+    if (tb[IPVS_DAEMON_ATTR_STATE] == nullptr || tb[IPVS_DAEMON_ATTR_MCAST_IFN] == nullptr ||
+        tb[IPVS_DAEMON_ATTR_SYNC_ID] == nullptr) {
+        return false;
+    }
+    out = {};
+    out.state = nla_get_u32(tb[IPVS_DAEMON_ATTR_STATE]);
+    const char* name = nla_get_string(tb[IPVS_DAEMON_ATTR_MCAST_IFN]);
+    out.interface.assign(name, strnlen(name, IP_VS_IFNAME_MAXLEN));
+    out.sync_id = nla_get_u32(tb[IPVS_DAEMON_ATTR_SYNC_ID]);
+    return true;
+}
+
 // ---- the socket's I/O, below libnl: batches need several messages per sendmsg ----
 
 std::error_code send_bytes(int fd, std::span<const std::byte> bytes) {

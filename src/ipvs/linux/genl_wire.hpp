@@ -2,7 +2,7 @@
 /// The generic netlink wire of the IPVS client, below libnl: requests written straight into a
 /// byte buffer (many per sendmsg), replies parsed into the translation layer's attribute values,
 /// and the socket's send/receive loop. Private to ipvs/linux (genl_client.cpp applies and runs
-/// the sync daemons, genl_dump.cpp reads the table).
+/// the sync daemons, genl_dump.cpp reads the table and the sync daemons).
 
 #include <linux/netlink.h>
 
@@ -141,6 +141,18 @@ bool parse_service(const nlmsghdr& header, service_attrs& out,
 /// A NEW_DEST dump entry; `counters` receives STATS64 and the connection counts.
 bool parse_destination(const nlmsghdr& header, destination_attrs& out,
                        destination_counters* counters = nullptr);
+
+/// The attribute values nested in IPVS_CMD_ATTR_DAEMON.
+struct daemon_attrs {
+    std::uint32_t state = 0;  // IP_VS_STATE_MASTER or IP_VS_STATE_BACKUP
+    std::string interface;    // IPVS_DAEMON_ATTR_MCAST_IFN
+    std::uint32_t sync_id = 0;
+    friend bool operator==(const daemon_attrs&, const daemon_attrs&) = default;
+};
+/// A NEW_DAEMON reply (a GET_DAEMON dump entry, one per running daemon); false when it does not
+/// parse or lacks the state, the interface or the sync id. The attributes kernels since 4.3 add
+/// (message size, multicast group, port and TTL) are not read.
+bool parse_daemon(const nlmsghdr& header, daemon_attrs& out);
 
 std::error_code send_bytes(int fd, std::span<const std::byte> bytes);
 /// Reads one datagram and hands every netlink message in it to `on_message`.

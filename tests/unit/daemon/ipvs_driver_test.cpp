@@ -250,24 +250,181 @@ TEST_F(IpvsDriverTest, WithoutIpvsItStaysQuietAndTouchesNothing) {
     EXPECT_EQ(port_.apply_calls, 0);
 }
 
-TEST_F(IpvsDriverTest, SyncDaemonsBackupAlwaysMasterWhileMasterOfAGatingInstance) {
-    auto desired = [](const std::set<std::string>&) { return ipvs::table{}; };
-    ipvs_driver driver(port_, desired, {web_}, logs_, sync_plan{"eth1", 7, {"web"}});
+/// `[ipvs.sync]` on eth1 with sync id 7, "web" gating; the ipvs log kept for reading.
+class SyncDaemonTest : public IpvsDriverTest {
+  protected:
     using role = ipvs::sync_role;
+    using daemon = fakes::fake_ipvs_port::sync_daemon;
+
+    SyncDaemonTest() {
+        logs_.ipvs().sinks().push_back(std::make_shared<spdlog::sinks::ostream_sink_st>(log_text_));
+        logs_.ipvs().set_level(spdlog::level::info);
+    }
+
+    std::unique_ptr<ipvs_driver> make_synced(std::optional<sync_plan> plan = configured_) {
+        auto desired = [](const std::set<std::string>&) { return ipvs::table{}; };
+        return std::make_unique<ipvs_driver>(port_, desired, std::set<ipvs::service_key>{web_},
+                                             logs_, std::move(plan));
+    }
+    std::string errors_logged() const {
+        std::string lines;
+        std::istringstream text(log_text_.str());
+        for (std::string line; std::getline(text, line);) {
+            if (line.find("[error]") != std::string::npos) {
+                lines += line + "\n";
+            }
+        }
+        return lines;
+    }
+
+    static inline const sync_plan configured_{"eth1", 7, {"web"}};
+    const daemon wanted_{"eth1", 7};
+};
+
+TEST_F(SyncDaemonTest, BackupAlwaysMasterWhileMasterOfAGatingInstance) {
+    auto driver = make_synced();
+    driver->start();
     ASSERT_EQ(port_.sync_daemons.count(role::backup), 1u);
-    EXPECT_EQ(port_.sync_daemons.at(role::backup).interface, "eth1");
-    EXPECT_EQ(port_.sync_daemons.at(role::backup).sync_id, 7);
+    EXPECT_EQ(port_.sync_daemons.at(role::backup), wanted_);
     EXPECT_EQ(port_.sync_daemons.count(role::master), 0u);
-    driver.entering_master("other");  // gates no service: no master sync
+    driver->entering_master("other");  // gates no service: no master sync
     EXPECT_EQ(port_.sync_daemons.count(role::master), 0u);
-    driver.entering_master("web");
+    driver->entering_master("web");
     EXPECT_EQ(port_.sync_daemons.count(role::master), 1u);
-    driver.left_master("web");
+    driver->left_master("web");
     EXPECT_EQ(port_.sync_daemons.count(role::master), 0u);
     EXPECT_EQ(port_.sync_daemons.count(role::backup), 1u);  // both at once is fine: active-active
-    driver.entering_master("web");
-    driver.withdraw();
+    driver->entering_master("web");
+    driver->withdraw();
     EXPECT_TRUE(port_.sync_daemons.empty());
+    EXPECT_EQ(errors_logged(), "");
+}
+
+TEST_F(SyncDaemonTest, ARestartAsBackupStopsTheMasterDaemonACrashLeftAndKeepsTheBackup) {
+    // The previous vipd was MASTER when it was SIGKILLed: both daemons outlived it.
+    port_.sync_daemons = {{role::master, wanted_}, {role::backup, wanted_}};
+    auto driver = make_synced();
+    driver->start();
+    EXPECT_EQ(port_.sync_daemons.count(role::master), 0u)
+        << "a BACKUP director must not go on sending sync messages";
+    ASSERT_EQ(port_.sync_daemons.count(role::backup), 1u);
+    EXPECT_EQ(port_.sync_daemons.at(role::backup), wanted_);
+    EXPECT_EQ(driver->stats().errors, 0u);
+    EXPECT_EQ(errors_logged(), "");
+    driver->entering_master("web");  // and the master daemon comes back with mastership
+    EXPECT_EQ(port_.sync_daemons.count(role::master), 1u);
+    EXPECT_EQ(driver->stats().errors, 0u);
+}
+
+TEST_F(SyncDaemonTest, ADaemonRunningWithOtherSettingsIsRestartedWithTheConfiguredOnes) {
+    // The configuration changed across the crash: another sync id.
+    port_.sync_daemons = {{role::backup, daemon{"eth1", 3}}};
+    auto driver = make_synced();
+    driver->start();
+    EXPECT_EQ(port_.sync_daemons, (std::map<role, daemon>{{role::backup, wanted_}}));
+    // Another interface, found when the master daemon is wanted.
+    port_.sync_daemons[role::master] = daemon{"eth0", 7};
+    driver->entering_master("web");
+    EXPECT_EQ(port_.sync_daemons,
+              (std::map<role, daemon>{{role::master, wanted_}, {role::backup, wanted_}}));
+    EXPECT_EQ(driver->stats().errors, 0u);
+    EXPECT_EQ(errors_logged(), "");
+}
+
+TEST_F(SyncDaemonTest, EachResyncRepairsTheDaemons) {
+    auto driver = make_synced();
+    driver->start();
+    driver->entering_master("web");
+    port_.sync_daemons[role::master] = daemon{"eth1", 9};  // someone's ipvsadm --start-daemon
+    port_.sync_daemons.erase(role::backup);                // and --stop-daemon
+    resync(*driver);
+    EXPECT_EQ(port_.sync_daemons,
+              (std::map<role, daemon>{{role::master, wanted_}, {role::backup, wanted_}}));
+    driver->left_master("web");
+    port_.sync_daemons[role::master] = wanted_;
+    resync(*driver);
+    EXPECT_EQ(port_.sync_daemons.count(role::master), 0u) << "not MASTER: no master daemon";
+}
+
+TEST_F(SyncDaemonTest, StartingADaemonThatAlreadyRunsAsConfiguredIsNoError) {
+    // Someone starts the backup daemon, as configured, just before vipd does: EEXIST.
+    port_.inject_sync = [this](fakes::fake_ipvs_port::sync_call call) {
+        if (call == fakes::fake_ipvs_port::sync_call::start) {
+            port_.sync_daemons.emplace(role::backup, wanted_);
+        }
+        return std::error_code{};
+    };
+    auto driver = make_synced();
+    driver->start();
+    EXPECT_EQ(port_.sync_daemons.at(role::backup), wanted_);
+    EXPECT_EQ(driver->stats().errors, 0u);
+    EXPECT_EQ(errors_logged(), "");
+}
+
+TEST_F(SyncDaemonTest, AFailureAtAnyStepIsLoggedAndTheNextResyncTriesAgain) {
+    using call = fakes::fake_ipvs_port::sync_call;
+    auto fail = [this](call failing) {
+        port_.inject_sync = [failing](call c) {
+            return c == failing ? std::make_error_code(std::errc::not_enough_memory)
+                                : std::error_code{};
+        };
+    };
+    port_.sync_daemons = {{role::backup, daemon{"eth1", 3}}};
+    fail(call::list);
+    auto driver = make_synced();
+    driver->start();
+    EXPECT_NE(errors_logged().find("startup: cannot read the connection sync daemons"),
+              std::string::npos)
+        << errors_logged();
+    fail(call::stop);
+    resync(*driver);
+    EXPECT_EQ(port_.sync_daemons.at(role::backup), (daemon{"eth1", 3}))
+        << "one daemon per role: no start while the wrong one runs";
+    EXPECT_NE(errors_logged().find("cannot stop the backup connection sync daemon (interface "
+                                   "eth1, sync id 3)"),
+              std::string::npos);
+    fail(call::start);
+    resync(*driver);
+    resync(*driver);
+    EXPECT_TRUE(port_.sync_daemons.empty());
+    const auto errors = errors_logged();
+    const std::string start_failed =
+        "cannot start the backup connection sync daemon (interface eth1, sync id 7)";
+    const auto first = errors.find(start_failed);
+    EXPECT_NE(first, std::string::npos) << errors;
+    EXPECT_EQ(errors.find(start_failed, first + 1), std::string::npos) << "logged once";
+    EXPECT_EQ(driver->stats().errors, 4u) << "but counted each time";
+    port_.inject_sync = nullptr;
+    resync(*driver);
+    EXPECT_EQ(port_.sync_daemons, (std::map<role, daemon>{{role::backup, wanted_}}));
+}
+
+TEST_F(SyncDaemonTest, AReloadMovesTheDaemonsOrStopsThemWhenSyncIsDropped) {
+    auto driver = make_synced();
+    driver->start();
+    driver->entering_master("web");
+    driver->reconfigure({web_}, sync_plan{"eth2", 8, {"web"}});
+    EXPECT_EQ(port_.sync_daemons, (std::map<role, daemon>{{role::master, daemon{"eth2", 8}},
+                                                          {role::backup, daemon{"eth2", 8}}}));
+    driver->reconfigure({web_}, std::nullopt);
+    EXPECT_TRUE(port_.sync_daemons.empty());
+    port_.sync_daemons[role::backup] = daemon{"eth0", 1};  // not vipd's business any more
+    resync(*driver);
+    driver->withdraw();
+    EXPECT_EQ(port_.sync_daemons.size(), 1u);
+    EXPECT_EQ(errors_logged(), "");
+}
+
+TEST_F(SyncDaemonTest, WithoutIpvsSyncTheDaemonsAreLeftAlone) {
+    port_.sync_daemons = {{role::master, daemon{"eth0", 1}}, {role::backup, daemon{"eth0", 1}}};
+    const auto before = port_.sync_daemons;
+    auto driver = make_synced(std::nullopt);
+    driver->start();
+    resync(*driver);
+    driver->entering_master("web");
+    driver->left_master("web");
+    driver->withdraw();
+    EXPECT_EQ(port_.sync_daemons, before);
 }
 
 TEST_F(IpvsDriverTest, AReloadAddsNewServicesFirstAndRetiresDroppedOnesAfter) {

@@ -145,5 +145,19 @@ TEST(FakeIpvsPort, RunsEachSyncRoleOnce) {
               (fakes::fake_ipvs_port::sync_daemon{"eth1", 1}));
 }
 
+TEST(FakeIpvsPort, ListsTheSyncDaemonsWithTheirSettings) {
+    fakes::fake_ipvs_port port;
+    sync_daemons_by_role running{{sync_role::master, {"stale", 9}}};
+    EXPECT_FALSE(port.list_sync(running));
+    EXPECT_TRUE(running.empty());
+    EXPECT_FALSE(port.start_sync(sync_role::master, "eth1", 7));
+    EXPECT_EQ(port.start_sync(sync_role::master, "eth2", 8), errno_code(EEXIST))
+        << "whatever the settings";
+    EXPECT_FALSE(port.list_sync(running));
+    EXPECT_EQ(running, (sync_daemons_by_role{{sync_role::master, {"eth1", 7}}}));
+    port.has_ipvs = false;
+    EXPECT_EQ(port.list_sync(running), errno_code(ENOENT));
+}
+
 }  // namespace
 }  // namespace vipd::ipvs

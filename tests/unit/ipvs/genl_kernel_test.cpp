@@ -553,19 +553,29 @@ TEST_F(GenlKernel, SyncDaemons) {
     ASSERT_EQ(std::system("ip link add vh-genl0 type veth peer name vh-genl1 && "
                           "ip link set vh-genl0 up && ip link set vh-genl1 up"),
               0);
+    sync_daemons_by_role running;
+    ASSERT_FALSE(client_->list_sync(running));
+    EXPECT_TRUE(running.empty());
     ASSERT_FALSE(client_->start_sync(sync_role::master, "vh-genl0", 7));
-    ASSERT_FALSE(client_->start_sync(sync_role::backup, "vh-genl0", 7));
+    ASSERT_FALSE(client_->start_sync(sync_role::backup, "vh-genl1", 200));
+    ASSERT_FALSE(client_->list_sync(running));
+    EXPECT_EQ(running, (sync_daemons_by_role{{sync_role::master, {"vh-genl0", 7}},
+                                             {sync_role::backup, {"vh-genl1", 200}}}));
     const std::string daemons = run("ipvsadm -L --daemon");
     EXPECT_NE(daemons.find("master sync daemon (mcast=vh-genl0, syncid=7"), std::string::npos)
         << daemons;
-    EXPECT_NE(daemons.find("backup sync daemon (mcast=vh-genl0, syncid=7"), std::string::npos)
+    EXPECT_NE(daemons.find("backup sync daemon (mcast=vh-genl1, syncid=200"), std::string::npos)
         << daemons;
     // Starting a running one again is refused by the kernel.
     EXPECT_TRUE(client_->start_sync(sync_role::master, "vh-genl0", 7));
     EXPECT_FALSE(client_->stop_sync(sync_role::master));
+    ASSERT_FALSE(client_->list_sync(running));
+    EXPECT_EQ(running, (sync_daemons_by_role{{sync_role::backup, {"vh-genl1", 200}}}));
     EXPECT_FALSE(client_->stop_sync(sync_role::backup));
     const std::string after = run("ipvsadm -L --daemon");
     EXPECT_EQ(after.find("sync daemon"), std::string::npos) << after;
+    ASSERT_FALSE(client_->list_sync(running));
+    EXPECT_TRUE(running.empty());
 }
 
 }  // namespace

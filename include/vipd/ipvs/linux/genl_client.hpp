@@ -71,12 +71,17 @@ class genl_client final : public ipvs_port {
     std::error_code list(std::set<service_key>& out) override;
     /// Per key, a GET_SERVICE request (ESRCH: the kernel lacks it) and one GET_DEST dump.
     std::error_code dump(std::span<const service_key> keys, table& out) override;
+    /// The same, with the traffic counters of those services and their reals.
+    std::error_code dump(std::span<const service_key> keys, table& out,
+                         counter_table& counters) override;
     /// Sends the operations in batches of at most batch_limit() messages per sendmsg. The
     /// kernel answers a failure by sequence number, and only the batch's last request asks for
     /// an acknowledgement (NLM_F_ACK), which closes the batch. One result per operation, in
     /// order; a refused operation does not stop the others (the kernel processes every message
     /// of a batch).
     std::vector<operation_result> apply(std::span<const operation> ops) override;
+    /// The GET_DAEMON dump: one reply per running daemon with its role, interface and sync id.
+    std::error_code list_sync(sync_daemons_by_role& out) override;
     std::error_code start_sync(sync_role role, const std::string& interface,
                                std::uint8_t sync_id) override;
     std::error_code stop_sync(sync_role role) override;
@@ -89,6 +94,8 @@ class genl_client final : public ipvs_port {
 
   private:
     std::error_code dump_into(table& out, counter_table* counters);
+    std::error_code dump_keys(std::span<const service_key> keys, table& out,
+                              counter_table* counters);
     std::error_code open();
     std::error_code ensure_open();
     std::uint32_t next_seq() noexcept { return next_seq_++; }
