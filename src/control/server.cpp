@@ -86,14 +86,7 @@ class session : public std::enable_shared_from_this<session> {
         : state_(std::move(st)), socket_(std::move(socket)), timer_(socket_.get_executor()) {}
 
     void start() {
-        timer_.expires_after(k_client_timeout);
-        timer_.async_wait([self = shared_from_this()](const asio_error& ec) {
-            if (!ec) {
-                self->state_->log.debug("client timed out after {}s, dropped",
-                                        k_client_timeout.count());
-                self->close();
-            }
-        });
+        arm_timeout(k_client_timeout, "no request within");
         if (!peer_allowed()) {
             answer(response{false, "permission denied", {}, {}, {}});
             return;
@@ -152,37 +145,60 @@ class session : public std::enable_shared_from_this<session> {
             close();
             return;
         }
-        answer(dispatch(std::string_view(buffer_).substr(0, n)));
+        dispatch(std::string_view(buffer_).substr(0, n));
     }
 
-    response dispatch(std::string_view line) {
+    void dispatch(std::string_view line) {
         auto decoded = decode_request(line);
         if (auto* error = std::get_if<std::string>(&decoded)) {
             state_->log.debug("control client sent a bad request: {}", *error);
-            return response{false, *error, {}, {}, {}};
+            answer(response{false, *error, {}, {}, {}});
+            return;
         }
-        const request& r = std::get<request>(decoded);
+        const request r = std::get<request>(std::move(decoded));
         // Actions that change the router are an audit trail; queries are not worth a line.
         const auto level = r.cmd == command::status || r.cmd == command::ipvs ? spdlog::level::debug
                                                                               : spdlog::level::info;
         state_->log.log(level, "{}{}{} requested by uid {}", to_string(r.cmd),
                         r.instance.empty() ? "" : " ", r.instance, uid_);
-        try {
-            response answer = state_->handle(r);
-            if (!answer.ok) {
-                state_->log.log(level, "{} failed: {}", to_string(r.cmd), answer.error);
+        if (!state_->handle) {
+            return;  // the server is going away
+        }
+        arm_timeout(k_answer_timeout, "no answer within");
+        auto reply_once = [self = shared_from_this(), level, cmd = r.cmd](const response& a) {
+            if (self->answered_ || self->state_->closed) {
+                return;
             }
-            return answer;
+            if (!a.ok) {
+                self->state_->log.log(level, "{} failed: {}", to_string(cmd), a.error);
+            }
+            self->answer(a);
+        };
+        try {
+            state_->handle(r, reply_once);
         } catch (const std::exception& e) {
             state_->log.error("{} failed with an exception: {}", to_string(r.cmd), e.what());
-            return response{false, std::string("internal error: ") + e.what(), {}, {}, {}};
+            reply_once(response{false, std::string("internal error: ") + e.what(), {}, {}, {}});
         } catch (...) {
             state_->log.error("{} failed with an unknown exception", to_string(r.cmd));
-            return response{false, "internal error", {}, {}, {}};
+            reply_once(response{false, "internal error", {}, {}, {}});
         }
     }
 
+    /// Drops the client after `limit`, saying why at debug level.
+    void arm_timeout(std::chrono::seconds limit, const char* what) {
+        timer_.expires_after(limit);
+        timer_.async_wait([self = shared_from_this(), limit, what](const asio_error& ec) {
+            if (!ec) {
+                self->state_->log.debug("control client dropped: {} {}s", what, limit.count());
+                self->close();
+            }
+        });
+    }
+
     void answer(const response& r) {
+        answered_ = true;
+        arm_timeout(k_client_timeout, "answer not read within");
         reply_ = encode(r);
         reply_ += '\n';
         asio::async_write(socket_, asio::buffer(reply_),
@@ -201,6 +217,7 @@ class session : public std::enable_shared_from_this<session> {
     std::string buffer_;
     std::string reply_;
     uid_t uid_ = 0;
+    bool answered_ = false;
 };
 
 void accept_next(const std::shared_ptr<detail::server_state>& st);

@@ -111,13 +111,9 @@ control::status_view status_view_of(const runtime& daemon) {
     return view;
 }
 
-std::vector<control::service_view> service_views_of(runtime& daemon) {
-    ipvs::table kernel;
-    ipvs::counter_table counters;
-    if (daemon.ipvs().active() && daemon.ipvs_port().dump(kernel, counters)) {
-        kernel.clear();  // a failed read shows every service as not in the kernel
-        counters.clear();
-    }
+std::vector<control::service_view> service_views_of(const runtime& daemon,
+                                                    const ipvs::table& kernel,
+                                                    const ipvs::counter_table& counters) {
     std::map<std::pair<ipvs::service_key, ipvs::destination_key>, const real_status*> health;
     const auto reals = daemon.health().reals();
     for (const auto& real : reals) {
@@ -170,8 +166,78 @@ std::vector<control::service_view> service_views_of(runtime& daemon) {
     return out;
 }
 
-control::response answer(runtime& daemon, const control::request& request,
-                         const reload_function& reload) {
+namespace {
+
+/// How many configured reals one slice of `vipctl ipvs` reads from the kernel (with their
+/// counters) before the loop gets back to adverts and packets.
+constexpr std::size_t k_view_slice_reals = 512;
+
+/// `vipctl ipvs`, read from the kernel a slice of services per loop turn: the whole table with
+/// counters at once would hold the loop (and the adverts) for as long as the kernel takes to
+/// dump it, which for tens of thousands of reals is longer than a master-down interval.
+class service_view_job : public std::enable_shared_from_this<service_view_job> {
+  public:
+    service_view_job(asio::io_context& io, runtime& daemon, control::server::reply reply)
+        : daemon_(daemon), reply_(std::move(reply)), yield_(io) {}
+
+    void start() {
+        for (const auto& server : daemon_.config().virtual_servers) {
+            keys_.push_back(server.key);
+            reals_.push_back(server.reals.size() + (server.fallback ? 1 : 0));
+        }
+        step();
+    }
+
+  private:
+    void step() {
+        if (!daemon_.ipvs().active() || next_ == keys_.size()) {
+            finish();
+            return;
+        }
+        std::size_t end = next_;
+        for (std::size_t reals = 0;
+             end < keys_.size() && (end == next_ || reals < k_view_slice_reals); ++end) {
+            reals += reals_[end];
+        }
+        ipvs::table part;
+        ipvs::counter_table part_counters;
+        const std::span<const ipvs::service_key> slice(keys_.data() + next_, end - next_);
+        if (daemon_.ipvs_port().dump(slice, part, part_counters)) {
+            kernel_.clear();  // a failed read shows every service as not in the kernel
+            counters_.clear();
+            finish();
+            return;
+        }
+        kernel_.merge(part);
+        counters_.merge(part_counters);
+        next_ = end;
+        // Behind whatever the loop has ready, as the IPVS resync does.
+        yield_.expires_after(std::chrono::seconds(0));
+        yield_.async_wait([self = shared_from_this()](const boost::system::error_code& error) {
+            if (!error) {
+                self->step();
+            }
+        });
+    }
+
+    void finish() {
+        control::response r;
+        r.services = service_views_of(daemon_, kernel_, counters_);
+        reply_(r);
+    }
+
+    runtime& daemon_;
+    control::server::reply reply_;
+    asio::steady_timer yield_;
+    std::vector<ipvs::service_key> keys_;
+    std::vector<std::size_t> reals_;  // configured reals of each key, for the slice size
+    std::size_t next_ = 0;
+    ipvs::table kernel_;
+    ipvs::counter_table counters_;
+};
+
+control::response answer_at_once(runtime& daemon, const control::request& request,
+                                 const reload_function& reload) {
     auto& router = daemon.router();
     switch (request.cmd) {
         case control::command::status: {
@@ -179,11 +245,8 @@ control::response answer(runtime& daemon, const control::request& request,
             r.status = status_view_of(daemon);
             return r;
         }
-        case control::command::ipvs: {
-            control::response r;
-            r.services = service_views_of(daemon);
-            return r;
-        }
+        case control::command::ipvs:
+            break;  // answered by service_view_job
         case control::command::reload: {
             const auto& outcome = reload();
             return outcome.ok ? done(outcome.message) : refusal(outcome.message);
@@ -209,6 +272,17 @@ control::response answer(runtime& daemon, const control::request& request,
             return done("announced the VIPs of " + request.instance);
     }
     return refusal("unknown command");
+}
+
+}  // namespace
+
+void answer(asio::io_context& io, runtime& daemon, const control::request& request,
+            const reload_function& reload, const control::server::reply& reply) {
+    if (request.cmd == control::command::ipvs) {
+        std::make_shared<service_view_job>(io, daemon, reply)->start();
+        return;
+    }
+    reply(answer_at_once(daemon, request, reload));
 }
 
 }  // namespace vipd::daemon

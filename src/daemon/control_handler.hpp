@@ -6,23 +6,28 @@
 #include <vector>
 
 #include "vipd/control/protocol.hpp"
+#include "vipd/control/server.hpp"
 #include "vipd/daemon/runtime.hpp"
+#include "vipd/io/asio.hpp"
 
 namespace vipd::daemon {
 
 /// How the shell reloads (with its systemd notifications around `runtime::reload`).
 using reload_function = std::function<const reload_outcome&()>;
 
-/// The answer to one control request. Errors (an unknown instance, a refused reload) are
-/// answers with `ok == false`, never exceptions.
-control::response answer(runtime& daemon, const control::request& request,
-                         const reload_function& reload);
+/// Answers one control request through `reply`: at once, or for `vipctl ipvs` once the
+/// kernel's table has been read a slice per loop turn on `io`. Errors (an unknown instance, a
+/// refused reload) are answers with `ok == false`, never exceptions.
+void answer(asio::io_context& io, runtime& daemon, const control::request& request,
+            const reload_function& reload, const control::server::reply& reply);
 
 /// What `vipctl status` shows.
 control::status_view status_view_of(const runtime& daemon);
 
-/// What `vipctl ipvs` shows: every configured virtual server with its reals' health and what
-/// the kernel table holds now (one dump).
-std::vector<control::service_view> service_views_of(runtime& daemon);
+/// What `vipctl ipvs` shows: every configured virtual server with its reals' health, and what
+/// `kernel` (with `counters`) holds of it.
+std::vector<control::service_view> service_views_of(const runtime& daemon,
+                                                    const ipvs::table& kernel,
+                                                    const ipvs::counter_table& counters);
 
 }  // namespace vipd::daemon

@@ -171,10 +171,10 @@ std::unique_ptr<control::server> open_control(asio::io_context& io, runtime& dae
     }
     auto server = std::make_unique<control::server>(
         io, *path,
-        [&daemon](const control::request& request) {
-            return answer(daemon, request, [&daemon]() -> const reload_outcome& {
-                return reload_and_notify(daemon);
-            });
+        [&io, &daemon](const control::request& request, const control::server::reply& reply) {
+            answer(
+                io, daemon, request,
+                [&daemon]() -> const reload_outcome& { return reload_and_notify(daemon); }, reply);
         },
         logs);
     if (auto error = server->open()) {

@@ -1,6 +1,6 @@
 #pragma once
 /// The control socket on the daemon's event loop: a Unix stream socket, one request per
-/// connection, answered synchronously by a handler the daemon supplies.
+/// connection, answered by a handler the daemon supplies, at once or a slice at a time.
 
 #include "vipd/io/asio.hpp"
 
@@ -18,8 +18,11 @@ namespace vipd::control {
 
 /// The longest request line accepted, newline excluded; longer ones get an error answer.
 inline constexpr std::size_t k_max_request_bytes = 4096;
-/// A client that has not sent its line (and read the answer) by then is dropped.
+/// A client that has not sent its line by then, or not read the answer by then once it is
+/// written, is dropped.
 inline constexpr std::chrono::seconds k_client_timeout{5};
+/// A handler that has not answered by then has its client dropped.
+inline constexpr std::chrono::seconds k_answer_timeout{60};
 
 namespace detail {
 struct server_state;
@@ -27,10 +30,16 @@ struct server_state;
 
 class server {
   public:
-    /// Answers one decoded request; runs on the io_context's thread, between other events, so
-    /// it may read and change daemon state directly. An exception it throws becomes an error
-    /// answer ("internal error: ...") and is logged; the server keeps running.
-    using handler = std::function<response(const request&)>;
+    /// Sends the answer to one request. Call it once, on the io_context's thread; later calls,
+    /// and calls after the client or the server has gone, do nothing.
+    using reply = std::function<void(const response&)>;
+    /// Answers one decoded request through `reply`, before returning or later from another
+    /// handler on the loop: an answer that takes many kernel reads (vipctl ipvs on a big table)
+    /// is built a slice per loop turn, so adverts go on meanwhile. Runs on the io_context's
+    /// thread, between other events, so it may read and change daemon state directly. An
+    /// exception it throws becomes an error answer ("internal error: ...") and is logged; the
+    /// server keeps running.
+    using handler = std::function<void(const request&, reply)>;
 
     /// Does nothing until open(). `logs` must outlive the server.
     server(asio::io_context& io, std::string path, handler handle, const logging::log_set& logs);

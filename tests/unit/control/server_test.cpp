@@ -3,8 +3,10 @@
 #include <sys/stat.h>
 #include <sys/wait.h>
 
+#include <atomic>
 #include <fstream>
 #include <stdexcept>
+#include <thread>
 
 #include "samples.hpp"
 #include "socket_fixture.hpp"
@@ -179,11 +181,11 @@ TEST_F(ControlServer, AHandlerExceptionBecomesAnErrorAnswerAndTheServerGoesOn) {
     int calls = 0;
     server srv(
         io_, path_,
-        [&calls](const request&) -> response {
+        [&calls](const request&, const server::reply& reply) {
             if (++calls == 1) {
                 throw std::runtime_error("boom");
             }
-            return response{true, {}, "fine", {}, {}};
+            reply(response{true, {}, "fine", {}, {}});
         },
         logs_);
     ASSERT_FALSE(srv.open());
@@ -191,6 +193,52 @@ TEST_F(ControlServer, AHandlerExceptionBecomesAnErrorAnswerAndTheServerGoesOn) {
     EXPECT_FALSE(first.ok);
     EXPECT_EQ(first.error, "internal error: boom");
     EXPECT_EQ(answer_of(call_status()).message, "fine");
+}
+
+// vipctl ipvs over a big table answers a slice per loop turn: the reply comes from a later
+// handler, and only the first reply counts.
+TEST_F(ControlServer, AHandlerMayAnswerLaterFromTheLoop) {
+    asio::steady_timer later(io_);
+    server srv(
+        io_, path_,
+        [&later](const request&, const server::reply& reply) {
+            later.expires_after(std::chrono::milliseconds(50));
+            later.async_wait([reply](const boost::system::error_code&) {
+                reply(response{true, {}, "later", {}, {}});
+                reply(response{true, {}, "twice", {}, {}});
+            });
+        },
+        logs_);
+    ASSERT_FALSE(srv.open());
+    EXPECT_EQ(answer_of(call_status()).message, "later");
+}
+
+TEST_F(ControlServer, AReplyAfterTheServerIsGoneDoesNothing) {
+    server::reply kept;
+    std::atomic<bool> asked{false};
+    auto srv = std::make_unique<server>(
+        io_, path_,
+        [&kept, &asked](const request&, const server::reply& reply) {
+            kept = reply;
+            asked = true;
+        },
+        logs_);
+    ASSERT_FALSE(srv->open());
+    const auto answer = with_client([this, &asked] {
+        const int fd = connect_raw(path_);
+        const std::string line = "{\"command\":\"status\"}\n";
+        [[maybe_unused]] const auto sent = ::send(fd, line.data(), line.size(), MSG_NOSIGNAL);
+        while (!asked) {
+            std::this_thread::sleep_for(std::chrono::milliseconds(5));
+        }
+        return fd;
+    });
+    srv.reset();  // a reload moving the socket, with the answer still being built
+    kept(response{true, {}, "too late", {}, {}});
+    io_.run_for(std::chrono::milliseconds(50));
+    char byte = 0;
+    EXPECT_EQ(::recv(answer, &byte, 1, MSG_DONTWAIT), 0) << "closed without an answer";
+    ::close(answer);
 }
 
 TEST_F(ControlServer, DropsAClientThatSendsNothingAfterTheTimeout) {

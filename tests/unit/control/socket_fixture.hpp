@@ -53,10 +53,12 @@ class socket_test : public ::testing::Test {
 
     /// A handler that records requests and answers with `answer`.
     server::handler recording(response answer) {
-        return [this, answer](const request& r) {
-            const std::lock_guard lock(seen_mutex_);
-            seen_.push_back(r);
-            return answer;
+        return [this, answer](const request& r, const server::reply& reply) {
+            {
+                const std::lock_guard lock(seen_mutex_);
+                seen_.push_back(r);
+            }
+            reply(answer);
         };
     }
     std::vector<request> seen() {
