@@ -7,7 +7,9 @@ its own namespace and checks one real (the client's HTTP responder) by TCP. Chec
     exposition format (HELP and TYPE once per family, before its samples; every sample line
     `name{labels} value` with a known family and a number);
   - the values: web MASTER (one-hot state), priority 150, adverts sent growing between two
-    scrapes, the real up, a check latency, IPVS unavailable on this kernel;
+    scrapes, the real up, a check latency, IPVS unavailable on this kernel, no socket drops
+    and no link monitor overruns on this quiet pair (the series exist; sockets_test and
+    rtnl_link_monitor_test prove the counting);
   - after a failover (dir1 demoted through a reload to priority 50): the state moves to BACKUP,
     transitions grows, adverts received grow, reloads_total{result="applied"} is 1;
   - a second vipd asked for the same port logs the failure and keeps running VRRP;
@@ -95,6 +97,10 @@ def scenario(ctx: vt.Context) -> None:
     vt.check(value(first_scrape, "vipd_vrrp_state", '{instance="web",state="BACKUP"}') == 0, "")
     vt.check(value(first_scrape, "vipd_vrrp_priority", '{instance="web"}') == 150, "priority")
     vt.check(value(first_scrape, "vipd_ipvs_available") == 0, "this kernel has no IPVS")
+    vt.check(value(first_scrape, "vipd_vrrp_socket_drops_total", '{instance="web"}') == 0,
+             "socket drops on a quiet pair")
+    vt.check(value(first_scrape, "vipd_link_monitor_overruns_total") == 0,
+             "link monitor overruns on a quiet host")
     latency = value(first_scrape, "vipd_real_check_latency_seconds",
                     '{service="web-80",real="' + topo.addr4("client") + ':80"}')
     vt.check(0 <= latency < 1, f"check latency {latency}")

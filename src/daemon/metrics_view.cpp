@@ -55,12 +55,23 @@ void instance_metrics(metrics::exposition& out, const vrrp_router& router) {
     for (const auto& s : states) {
         out.sample({{"instance", s.name}}, s.adverts_received);
     }
+    out.family("vipd_vrrp_socket_drops_total",
+               "Packets the kernel dropped on the instance's VRRP socket (receive queue full)",
+               metric_type::counter);
+    for (const auto& s : states) {
+        out.sample({{"instance", s.name}}, s.socket_drops);
+    }
     out.family("vipd_vrrp_rejected_packets_total", "VRRP packets dropped, by reason",
                metric_type::counter);
     for (std::size_t i = 0; i < vrrp::k_drop_reason_count; ++i) {
         const auto reason = static_cast<vrrp::drop_reason>(i);
         out.sample({{"reason", vrrp::to_string(reason)}}, router.drops()[reason]);
     }
+    out.family("vipd_link_monitor_overruns_total",
+               "Link and address notifications the kernel dropped (queue overrun), each "
+               "recovered by re-reading every watched interface",
+               metric_type::counter);
+    out.sample({}, router.link_overruns());
 }
 
 void health_metrics(metrics::exposition& out, const health_driver& health) {

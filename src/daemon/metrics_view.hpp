@@ -1,7 +1,8 @@
 #pragma once
 /// The daemon's state as one Prometheus scrape ([global] metrics_listen): per instance state,
-/// priority, transitions and adverts; rejected packets by reason; per real health and check
-/// latency; IPVS reconcile operations and errors; notify hooks; reloads; the loop's own lag.
+/// priority, transitions, adverts and socket drops; rejected packets by reason; link monitor
+/// overruns; per real health and check latency; IPVS reconcile operations and errors; notify
+/// hooks; reloads; the loop's own lag.
 
 #include <string>
 

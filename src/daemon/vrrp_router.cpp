@@ -50,6 +50,22 @@ struct vrrp_router::instance_slot {
     /// The priority trackers start from: the configured one, unless vipctl demoted the instance.
     std::uint8_t base_priority() const { return priority_override.value_or(cfg.priority); }
 
+    /// Kernel drops on the sockets this instance listened on, while it did: a shared socket's
+    /// earlier drops are not its own, and a re-opened socket counts from 0 again.
+    std::uint64_t socket_drops() const {
+        return drops_on_left_channels +
+               (ch != nullptr ? ch->socket->receive_drops() - channel_drops_at_join : 0);
+    }
+    void join(channel& joined) {
+        ch = &joined;
+        channel_drops_at_join = joined.socket->receive_drops();
+    }
+    /// Before the channel may close: its drops so far stay counted.
+    void leave_channel() {
+        drops_on_left_channels = socket_drops();
+        ch = nullptr;
+    }
+
     config::vrrp_instance cfg;
     vrrp::instance fsm;
     std::vector<tracker> trackers;
@@ -58,7 +74,9 @@ struct vrrp_router::instance_slot {
     unsigned channel_failures = 0;  // failed socket opens since the last success
     std::uint64_t adverts_sent = 0;
     std::uint64_t adverts_received = 0;
-    channel* ch = nullptr;
+    channel* ch = nullptr;  // set by join(), cleared by leave_channel()
+    std::uint64_t channel_drops_at_join = 0;
+    std::uint64_t drops_on_left_channels = 0;
     std::optional<net::link_status> link;
     /// The last advert encoded, reused while priority and source stay the same: a Master sends
     /// the same bytes every interval.
@@ -200,15 +218,16 @@ void vrrp_router::detach(instance_slot& slot) {
     if (slot.ch == nullptr) {
         return;
     }
-    auto& by_vrid = slot.ch->by_vrid;
+    channel& ch = *slot.ch;
+    slot.leave_channel();
+    auto& by_vrid = ch.by_vrid;
     if (auto found = by_vrid.find(slot.cfg.vrid);
         found != by_vrid.end() && found->second == &slot) {
         by_vrid.erase(found);
     }
     if (by_vrid.empty()) {
-        channels_.erase({slot.ch->interface, slot.ch->family});
+        channels_.erase({ch.interface, ch.family});
     }
-    slot.ch = nullptr;
 }
 
 reload_summary vrrp_router::reconfigure(const config::daemon_config& next) {
@@ -451,7 +470,7 @@ void vrrp_router::open_channel_if_needed(instance_slot& slot) {
             [this, raw](const net::received_packet& packet) { on_packet(*raw, packet); });
         found = channels_.emplace(key, std::move(ch)).first;
     }
-    slot.ch = found->second.get();
+    slot.join(*found->second);
     slot.ch->by_vrid[slot.cfg.vrid] = &slot;
     slot.ch->source = advert_source(slot.cfg.family(), *slot.link);
 }
@@ -487,7 +506,7 @@ void vrrp_router::close_stale_channels(const net::link_status& status) {
                           ch.interface, ch.index, status.index);
         for (auto& slot : slots_) {
             if (slot->ch == &ch) {
-                slot->ch = nullptr;
+                slot->leave_channel();
             }
         }
         it = channels_.erase(it);
@@ -566,7 +585,7 @@ std::vector<instance_status> vrrp_router::status() const {
         out.push_back({slot->cfg.name, slot->fsm.current_state(), slot->fsm.priority(),
                        slot->fsm.current_master(), slot->fsm.state_since(), slot->fsm.transitions(),
                        slot->cfg.priority, slot->priority_override, slot->adverts_sent,
-                       slot->adverts_received});
+                       slot->adverts_received, slot->socket_drops()});
     }
     return out;
 }

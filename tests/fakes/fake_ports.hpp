@@ -2,6 +2,7 @@
 /// Recording fakes of the kernel ports (include/vipd/net/ports.hpp) and the channel factory, so
 /// daemon logic runs without root. They keep state like the kernel would and record every call.
 
+#include <cstdint>
 #include <map>
 #include <memory>
 #include <set>
@@ -118,6 +119,7 @@ class fake_link_monitor : public net::link_monitor {
         handlers[interface].push_back(std::move(on_change));
     }
     void exclude_sources(std::set<ip_address> vips) override { excluded = std::move(vips); }
+    std::uint64_t overruns() const override { return overrun_count; }
     /// Changes a link as the kernel would and notifies every watcher of it.
     void set(const net::link_status& link) {
         links[link.name] = link;
@@ -131,6 +133,7 @@ class fake_link_monitor : public net::link_monitor {
     std::map<std::string, net::link_status> links;
     std::map<std::string, std::vector<handler>> handlers;
     std::set<ip_address> excluded;
+    std::uint64_t overrun_count = 0;  ///< what overruns() reports
 };
 
 class fake_frame_port : public net::frame_port {
@@ -167,11 +170,13 @@ class fake_advert_channel : public net::advert_channel {
     void on_receive(receive_handler handler) override { receive = std::move(handler); }
     /// Delivers a packet as if the kernel had received it.
     void deliver(const net::received_packet& packet) const { receive(packet); }
+    std::uint64_t receive_drops() const override { return kernel_drops; }
 
     std::vector<batch> batches;
     receive_handler receive;
     journal* changes = nullptr;
-    std::error_code fail_with;  ///< when set, every send fails with it and sends nothing
+    std::error_code fail_with;       ///< when set, every send fails with it and sends nothing
+    std::uint64_t kernel_drops = 0;  ///< what receive_drops() reports
 };
 
 class fake_channel_factory : public net::channel_factory {

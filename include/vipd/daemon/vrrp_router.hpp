@@ -65,6 +65,9 @@ struct instance_status {
     std::optional<std::uint8_t> priority_override;  // set by `demote` (vipctl)
     std::uint64_t adverts_sent = 0;                 // handed to the socket (resignations included)
     std::uint64_t adverts_received = 0;  // decoded and addressed to this VRID, accepted or not
+    /// Packets the kernel dropped on the instance's socket (full receive queue) while it
+    /// listened there; instances sharing a socket each count its drops.
+    std::uint64_t socket_drops = 0;
 };
 
 /// What a reload did to the instances, by name.
@@ -151,6 +154,8 @@ class vrrp_router {
     std::vector<const config::vrrp_instance*> instances() const;
     /// Rejected packets per reason, over all channels and instances.
     const vrrp::drop_counters& drops() const noexcept { return drops_; }
+    /// Link notifications the kernel dropped on the way to the router's link monitor.
+    std::uint64_t link_overruns() const { return ports_.links.overruns(); }
 
   private:
     struct channel;

@@ -77,6 +77,10 @@ class link_monitor {
     /// instances that do not own them. Kernels before 5.18 drop the tag that otherwise tells a
     /// VIP from the interface's own address. Takes effect from the next status read.
     virtual void exclude_sources(std::set<ip_address> vips) = 0;
+    /// How often the kernel dropped notifications (its queue overran) since the monitor opened:
+    /// each cost a full re-read, and a count that keeps growing means a host changing links or
+    /// addresses faster than vipd reads.
+    virtual std::uint64_t overruns() const = 0;
 };
 
 /// A received VRRP message with the IP header facts the codec needs.
@@ -99,6 +103,10 @@ class advert_channel {
                                  const ip_address& source) = 0;
     /// Called for every received message (own packets are not looped back).
     virtual void on_receive(receive_handler handler) = 0;
+    /// Packets the kernel dropped before they could be read (a full receive queue: a flood, a
+    /// stalled loop) since the channel opened. Learnt from the packets that do get through, so
+    /// drops show once the next packet is read.
+    virtual std::uint64_t receive_drops() const = 0;
 };
 
 /// Opens the shared advert channel of an interface and family: raw sockets in the daemon,

@@ -11,6 +11,7 @@
 #include <array>
 #include <cerrno>
 #include <cstring>
+#include <optional>
 #include <utility>
 
 namespace vipd::net::linux {
@@ -32,6 +33,9 @@ constexpr int k_max_reads_per_wakeup = 64;
 // sendmmsg takes at most UIO_MAXIOV messages per call.
 constexpr std::size_t k_max_batch = 1024;
 constexpr std::size_t k_control_size = 128;
+// Half the range of the kernel's 32-bit drop count: a smaller step is forward, a larger one
+// backward (RFC 1982 serial number arithmetic).
+constexpr std::uint32_t k_half_count_range = 1U << 31;
 
 std::error_code last_error() {
     return {errno, std::system_category()};
@@ -77,6 +81,20 @@ struct alignas(cmsghdr) control_buffer {
     std::array<std::uint8_t, k_control_size> bytes{};
 };
 
+// The socket's drop count when this packet was queued (SO_RXQ_OVFL). The kernel attaches it
+// only once something was dropped.
+std::optional<std::uint32_t> kernel_drop_count(msghdr& header) {
+    for (cmsghdr* c = CMSG_FIRSTHDR(&header); c != nullptr; c = CMSG_NXTHDR(&header, c)) {
+        if (c->cmsg_level == SOL_SOCKET && c->cmsg_type == SO_RXQ_OVFL &&
+            c->cmsg_len >= CMSG_LEN(sizeof(std::uint32_t))) {
+            std::uint32_t count = 0;
+            std::memcpy(&count, CMSG_DATA(c), sizeof count);
+            return count;
+        }
+    }
+    return std::nullopt;
+}
+
 }  // namespace
 
 vrrp_socket::vrrp_socket(asio::io_context& io, std::string interface, address_family family)
@@ -118,6 +136,8 @@ void vrrp_socket::configure() {
 
     const int on = 1;
     const int off = 0;
+    // A full receive queue drops packets silently; this makes each packet say how many so far.
+    set_option(fd, SOL_SOCKET, SO_RXQ_OVFL, on, name, family, "setsockopt(SO_RXQ_OVFL)");
     if (family == address_family::ipv4) {
         ip_mreqn membership{};
         std::memcpy(&membership.imr_multiaddr, k_group_v4.data(), k_group_v4.size());
@@ -280,6 +300,10 @@ void vrrp_socket::drain() {
             }
             break;
         }
+        // Before any check: a packet dropped below still carries a valid count.
+        if (const auto count = kernel_drop_count(header)) {
+            count_kernel_drops(*count);
+        }
         if ((header.msg_flags & MSG_TRUNC) != 0) {
             ++stats_.dropped_truncated;
             continue;
@@ -299,6 +323,17 @@ void vrrp_socket::drain() {
         }
     }
     start_wait();
+}
+
+void vrrp_socket::count_kernel_drops(std::uint32_t kernel_count) {
+    // The kernel's count wraps at 2^32, and packets queued on different CPUs may carry it a
+    // little out of order: only a step forward counts, so the total never goes back.
+    const auto step = static_cast<std::uint32_t>(kernel_count - kernel_drops_seen_);
+    if (step == 0 || step >= k_half_count_range) {
+        return;
+    }
+    stats_.dropped_by_kernel += step;
+    kernel_drops_seen_ = kernel_count;
 }
 
 bool vrrp_socket::parse(std::size_t length, const void* name, const void* control,

@@ -247,6 +247,40 @@ TEST_F(RouterTest, RecreatedInterfaceGetsAFreshSocket) {
     EXPECT_FALSE(channel().batches.empty());
 }
 
+TEST_F(RouterTest, KernelDropsOnASharedSocketShowInEveryInstanceOnIt) {
+    links_.links["eth0"] = eth0_up();
+    build({make_instance("a", 1, 100, {"10.0.0.101/24"}),
+           make_instance("b", 2, 100, {"10.0.0.102/24"})});
+    router_->start();
+    EXPECT_EQ(router_->status().at(0).socket_drops, 0u);
+    channel().kernel_drops = 7;
+    EXPECT_EQ(router_->status().at(0).socket_drops, 7u);
+    EXPECT_EQ(router_->status().at(1).socket_drops, 7u);
+}
+
+TEST_F(RouterTest, SocketDropsSurviveAReopenedSocket) {
+    links_.links["eth0"] = eth0_up();
+    build({make_instance("web", 51, 100, {"10.0.0.100/24"})});
+    router_->start();
+    channel().kernel_drops = 5;
+    auto recreated = eth0_up();
+    recreated.index = 7;
+    links_.set(recreated);  // a new socket, whose kernel count starts from 0 again
+    ASSERT_EQ(channels_.opens, 2);
+    EXPECT_EQ(router_->status().at(0).socket_drops, 5u);
+    channel().kernel_drops = 2;
+    EXPECT_EQ(router_->status().at(0).socket_drops, 7u) << "the counter never goes back";
+}
+
+TEST_F(RouterTest, LinkMonitorOverrunsAreReported) {
+    links_.links["eth0"] = eth0_up();
+    build({make_instance("web", 51, 100, {"10.0.0.100/24"})});
+    router_->start();
+    EXPECT_EQ(router_->link_overruns(), 0u);
+    links_.overrun_count = 3;
+    EXPECT_EQ(router_->link_overruns(), 3u);
+}
+
 net::link_status link_named(const char* name, int index, bool up) {
     net::link_status link;
     link.name = name;
@@ -539,6 +573,19 @@ TEST_F(RouterReloadTest, ARemovedInstanceResignsAndANewOneStartsAsBackup) {
     run_until(now_ + 4s);
     EXPECT_EQ(router_->status().at(1).state, vrrp::state::master);
     EXPECT_TRUE(addresses_.has("eth0", "10.0.0.105/24"));
+}
+
+TEST_F(RouterReloadTest, AnInstanceJoiningASocketCountsOnlyItsLaterDrops) {
+    start_two_masters();
+    channel().kernel_drops = 4;
+    reload({make_instance("a", 1, 255, {"10.0.0.101/24", "10.0.0.102/24"}),
+            make_instance("b", 2, 255, {"10.0.0.103/24"}),
+            make_instance("c", 3, 100, {"10.0.0.105/24"})});
+    ASSERT_EQ(channels_.opens, 1) << "c shares a and b's socket";
+    EXPECT_EQ(router_->status().at(2).socket_drops, 0u);
+    channel().kernel_drops = 6;
+    EXPECT_EQ(router_->status().at(0).socket_drops, 6u);
+    EXPECT_EQ(router_->status().at(2).socket_drops, 2u);
 }
 
 TEST_F(RouterReloadTest, ANewVridReplacesTheInstance) {

@@ -20,6 +20,7 @@
 #include <optional>
 #include <cstdlib>
 #include <cstring>
+#include <fstream>
 #include <string>
 #include <system_error>
 #include <thread>
@@ -60,6 +61,20 @@ bool is_running(const char* name) {
                          (request.ifr_flags & IFF_RUNNING) != 0;
     ::close(fd);
     return running;
+}
+
+// The kernel's own drop count (the "drops" column of /proc/net/raw or raw6), summed over the
+// raw sockets of the calling thread's namespace.
+std::uint64_t kernel_raw_drops(address_family family) {
+    std::ifstream table(family == address_family::ipv4 ? "/proc/thread-self/net/raw"
+                                                       : "/proc/thread-self/net/raw6");
+    std::string line;
+    std::getline(table, line);  // the header
+    std::uint64_t drops = 0;
+    while (std::getline(table, line)) {
+        drops += std::stoull(line.substr(line.find_last_of(' ') + 1));
+    }
+    return drops;
 }
 
 struct received {
@@ -204,6 +219,40 @@ class SocketsTest : public ::testing::Test {
         EXPECT_EQ(receiver.stats().received, 2u);
     }
 
+    // Floods a receiver that nobody reads until its queue overflows, reads what was queued, then
+    // one more packet: that one carries the drop count (SO_RXQ_OVFL), which must be the kernel's.
+    void overflow(address_family family, const char* source) {
+        vrrp_socket sender(io_, "veth0", family);
+        std::unique_ptr<vrrp_socket> receiver;
+        in_right([&] { receiver = std::make_unique<vrrp_socket>(io_, "veth1", family); });
+        ASSERT_TRUE(receiver);
+        std::size_t received = 0;
+        receiver->on_receive([&received](const received_packet&) { ++received; });
+
+        // The loop does not run while this sends, so the queue only fills: send until the
+        // kernel says it dropped some, whatever the host's default receive buffer.
+        const std::vector<bytes> batch(200, bytes{0x31, 0x07, 0x64, 0x01, 0x00, 0x64, 0x12, 0x34});
+        std::uint64_t kernel_drops = 0;
+        for (int round = 0; round < 200 && kernel_drops == 0; ++round) {
+            ASSERT_FALSE(sender.send(batch, addr(source)));
+            in_right([&] { kernel_drops = kernel_raw_drops(family); });
+        }
+        ASSERT_GT(kernel_drops, 0u) << "the flood never filled the receive queue";
+
+        ASSERT_TRUE(run_until(io_, [&] { return received > 0; }));
+        run_until(
+            io_, [] { return false; }, 100ms);  // the rest of the queue
+        EXPECT_EQ(receiver->receive_drops(), 0u) << "packets queued before any drop carry none";
+
+        const std::size_t queued = received;
+        ASSERT_FALSE(sender.send(std::span(batch).first(1), addr(source)));
+        ASSERT_TRUE(run_until(io_, [&] { return received > queued; }));
+        in_right([&] { kernel_drops = kernel_raw_drops(family); });
+        EXPECT_GT(receiver->receive_drops(), 0u);
+        EXPECT_EQ(receiver->receive_drops(), kernel_drops);
+        EXPECT_EQ(receiver->stats().dropped_by_kernel, kernel_drops);
+    }
+
     asio::io_context io_;
     int left_ = -1;
     int right_ = -1;
@@ -216,6 +265,14 @@ TEST_F(SocketsTest, Ipv4TwoAdvertsInOneSendArriveWithTtl255) {
 
 TEST_F(SocketsTest, Ipv6TwoAdvertsInOneSendArriveWithHopLimit255) {
     exchange(address_family::ipv6, "fe80::1", "ff02::12");
+}
+
+TEST_F(SocketsTest, Ipv4QueueOverflowIsCountedFromTheNextPacket) {
+    overflow(address_family::ipv4, "10.0.0.1");
+}
+
+TEST_F(SocketsTest, Ipv6QueueOverflowIsCountedFromTheNextPacket) {
+    overflow(address_family::ipv6, "fe80::1");
 }
 
 TEST_F(SocketsTest, SendRejectsWrongFamilyAndForeignSource) {

@@ -61,8 +61,8 @@ class rtnl_link_monitor final : public link_monitor {
     void watch(const std::string& interface, handler on_change) override;
     void exclude_sources(std::set<ip_address> vips) override { excluded_ = std::move(vips); }
 
-    /// Notification overruns recovered by a full re-read (for counters and tests).
-    std::uint64_t overruns() const noexcept { return overruns_; }
+    /// Notification overruns (ENOBUFS), each recovered by a full re-read.
+    std::uint64_t overruns() const noexcept override { return overruns_; }
     /// Full re-reads (a link dump and an address dump) since construction, for tests.
     std::uint64_t full_reads() const noexcept { return full_reads_; }
 

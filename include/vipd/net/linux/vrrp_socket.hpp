@@ -22,6 +22,7 @@ struct vrrp_socket_stats {
     std::uint64_t dropped_truncated = 0;  // larger than the receive buffer
     std::uint64_t dropped_malformed = 0;  // no usable IP header or ancillary data
     std::uint64_t receive_errors = 0;     // recvmsg failed with something other than EAGAIN
+    std::uint64_t dropped_by_kernel = 0;  // never queued: the receive queue was full
 };
 
 /// advert_channel over a Linux raw socket.
@@ -32,7 +33,8 @@ struct vrrp_socket_stats {
 /// as keepalived and FRR). IPv4 packets arrive with their header, which is stripped by its IHL
 /// and gives TTL and destination; IPv6 packets arrive without it, so the hop limit and the
 /// destination come from IPV6_RECVHOPLIMIT / IPV6_RECVPKTINFO. The kernel neither computes nor
-/// checks the VRRP checksum (no IPV6_CHECKSUM): the codec owns it.
+/// checks the VRRP checksum (no IPV6_CHECKSUM): the codec owns it. SO_RXQ_OVFL makes every
+/// packet carry the socket's drop count so far, from which receive_drops() is kept.
 ///
 /// Errors: opening throws std::system_error (startup path) whose message names the interface
 /// and the failed step; `open()` is the non-throwing form. send() returns errno values in
@@ -64,6 +66,9 @@ class vrrp_socket final : public advert_channel {
     /// message span is valid only during the call.
     void on_receive(receive_handler handler) override;
 
+    /// stats().dropped_by_kernel, as the last packet read reported it.
+    std::uint64_t receive_drops() const override { return stats_.dropped_by_kernel; }
+
     const std::string& interface() const noexcept { return interface_; }
     int interface_index() const noexcept { return ifindex_; }
     address_family family() const noexcept { return family_; }
@@ -75,6 +80,8 @@ class vrrp_socket final : public advert_channel {
     void drain();
     bool parse(std::size_t length, const void* name, const void* control,
                std::size_t control_length, received_packet& packet);
+    /// Takes the kernel's cumulative drop count carried by a packet (SO_RXQ_OVFL).
+    void count_kernel_drops(std::uint32_t kernel_count);
 
     std::string interface_;
     address_family family_;
@@ -84,6 +91,7 @@ class vrrp_socket final : public advert_channel {
     bool waiting_ = false;
     std::vector<std::uint8_t> buffer_;
     vrrp_socket_stats stats_;
+    std::uint32_t kernel_drops_seen_ = 0;  // the kernel's own 32-bit count, last reported
     // Completion handlers may already be queued when the socket is destroyed; they check this
     // flag before touching `this`.
     std::shared_ptr<bool> alive_ = std::make_shared<bool>(true);
