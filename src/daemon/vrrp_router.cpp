@@ -177,6 +177,16 @@ void vrrp_router::start(const std::set<vips::address>& recorded) {
 }
 
 void vrrp_router::resync_vips() {
+    // An interface that could not be read (absent, or the read failed) is read again: after a
+    // failed read at start the instance would otherwise wait in FAULT for a link notification
+    // that a stable link never sends.
+    for (auto& slot : slots_) {
+        if (!slot->link) {
+            if (const auto status = ports_.links.status(slot->cfg.interface)) {
+                on_link(*status);
+            }
+        }
+    }
     commit(vip_cause::resync);
 }
 

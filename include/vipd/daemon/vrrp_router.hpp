@@ -101,7 +101,8 @@ class vrrp_router {
 
     /// The periodic pass ([global] vip_resync_interval): re-reads the host's addresses and
     /// repairs drift (a Master's VIP deleted by hand comes back and is announced; a VIP up on
-    /// a director that is not MASTER for it goes).
+    /// a director that is not MASTER for it goes), and reads again the interfaces whose status
+    /// could not be read.
     void resync_vips();
 
     /// The role listener finished the services it said were still going in (entering_master
