@@ -12,17 +12,10 @@ Checked over 10 s of resyncs: the backup never logs a transition to MASTER and n
 VIP; the master's vipd is alive. A real deleted by hand on the master (ipvsadm -d) is back
 within a few resync intervals, so the sliced resync does reach the end of the table.
 
-Then `vipctl ipvs --json` against the master, three times in a row, the VIP watched meanwhile:
-the view reads the same 20,000 destinations with their counters, which used to be one dump on
-the loop; it now comes a slice per loop turn, and the backup must not take over. The answer
-lists all 2,000 services in the kernel with 10 reals each.
-
 Runs inside the VM (needs ip_vs); exit 0 pass, 1 fail, 77 skip.
 """
 
-import json
 import os
-import subprocess
 import sys
 import time
 
@@ -98,32 +91,6 @@ def scenario(ctx: vt.Context) -> None:
              f"the deleted real on {victim_service} was not restored within {WATCH:.0f}s")
     ctx.log(f"{WATCH:.0f}s of 1 s resyncs over {total} destinations: dir2 stayed BACKUP, the VIP "
             f"stayed on dir1; a real deleted by hand was back after {repaired_after:.2f}s")
-
-    # vipctl ipvs reads the whole table with counters; the loop must keep the adverts going.
-    vipctl = os.path.join(os.path.dirname(ctx.vipd), "..", "vipctl", "vipctl")
-    socket_path = os.path.join(topo.tmpdir, f"{dir1.name}.sock")
-    settled = len(dir2.transitions())
-    for attempt in range(3):
-        asked = time.monotonic()
-        view = subprocess.Popen(["ip", "netns", "exec", topo.ns["dir1"], vipctl, "--socket",
-                                 socket_path, "ipvs", "--json"], stdout=subprocess.PIPE,
-                                stderr=subprocess.PIPE, text=True)
-        while view.poll() is None:
-            holders = topo.who_has(VIP)
-            vt.check(holders == {"dir1"}, f"the VIP moved during vipctl ipvs: held by "
-                     f"{sorted(holders)}; dir2 log:\n{dir2.log_tail()}")
-            time.sleep(0.05)
-        out, err = view.communicate()
-        vt.check(view.returncode == 0, f"vipctl ipvs: exit {view.returncode}: {err}")
-        services = json.loads(out)
-        in_kernel = [s for s in services if s["in_kernel"]]
-        vt.check(len(services) == SERVICES and len(in_kernel) == SERVICES,
-                 f"vipctl ipvs: {len(in_kernel)} of {len(services)} services in the kernel")
-        vt.check(all(len(s["reals"]) == REALS for s in services), "a service lacks reals")
-        ctx.log(f"vipctl ipvs #{attempt + 1}: {len(services)} services in "
-                f"{time.monotonic() - asked:.2f}s, the VIP stayed on dir1")
-    late = [line for _, to, line in dir2.transitions()[settled:] if to == "MASTER"]
-    vt.check(not late, "dir2 took over during vipctl ipvs: " + "; ".join(late))
 
 
 if __name__ == "__main__":
