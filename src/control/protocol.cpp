@@ -409,6 +409,18 @@ std::string encode(const response& r) {
     return dump(j, -1);
 }
 
+std::string encode_service(const service_view& v) {
+    return dump(to_json(v), -1);
+}
+
+std::string encode_services_answer(std::string_view items) {
+    // What encode() writes for {ok, services}: its keys sorted, "ok" first.
+    std::string out = R"({"ok":true,"services":[)";
+    out += items;
+    out += "]}";
+    return out;
+}
+
 decoded<request> decode_request(std::string_view text) {
     return decode_with<request>(text, [](const json& j) {
         object_reader in(j, "request");

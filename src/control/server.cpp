@@ -165,12 +165,16 @@ class session : public std::enable_shared_from_this<session> {
             return;  // the server is going away
         }
         arm_timeout(k_answer_timeout, "no answer within");
-        auto reply_once = [self = shared_from_this(), level, cmd = r.cmd](const response& a) {
+        auto reply_once = [self = shared_from_this(), level, cmd = r.cmd](response a) {
             if (self->answered_ || self->state_->closed) {
                 return;
             }
             if (!a.ok) {
                 self->state_->log.log(level, "{} failed: {}", to_string(cmd), a.error);
+            }
+            if (a.services && a.services->size() > k_services_encoded_per_turn) {
+                self->answer_in_slices(std::move(*a.services));
+                return;
             }
             self->answer(a);
         };
@@ -196,10 +200,42 @@ class session : public std::enable_shared_from_this<session> {
         });
     }
 
-    void answer(const response& r) {
+    void answer(const response& r) { send(encode(r)); }
+
+    /// A big services answer, encoded a slice of services per loop turn: tens of thousands of
+    /// reals are megabytes of JSON, too long to write in one turn beside the adverts.
+    void answer_in_slices(std::vector<service_view> services) {
+        answered_ = true;
+        auto pending = std::make_shared<std::vector<service_view>>(std::move(services));
+        encode_slice(std::move(pending), 0, std::make_shared<std::string>());
+    }
+
+    void encode_slice(std::shared_ptr<std::vector<service_view>> services, std::size_t next,
+                      std::shared_ptr<std::string> items) {
+        if (state_->closed || !socket_.is_open()) {
+            return;
+        }
+        const std::size_t end = std::min(services->size(), next + k_services_encoded_per_turn);
+        for (std::size_t i = next; i < end; ++i) {
+            if (!items->empty()) {
+                *items += ',';
+            }
+            *items += encode_service((*services)[i]);
+        }
+        if (end == services->size()) {
+            send(encode_services_answer(*items));
+            return;
+        }
+        asio::post(socket_.get_executor(),
+                   [self = shared_from_this(), services, end, items]() mutable {
+                       self->encode_slice(std::move(services), end, std::move(items));
+                   });
+    }
+
+    void send(std::string text) {
         answered_ = true;
         arm_timeout(k_client_timeout, "answer not read within");
-        reply_ = encode(r);
+        reply_ = std::move(text);
         reply_ += '\n';
         asio::async_write(socket_, asio::buffer(reply_),
                           [self = shared_from_this()](const asio_error& ec, std::size_t) {

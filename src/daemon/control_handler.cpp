@@ -111,105 +111,121 @@ control::status_view status_view_of(const runtime& daemon) {
     return view;
 }
 
-std::vector<control::service_view> service_views_of(const runtime& daemon,
-                                                    const ipvs::table& kernel,
-                                                    const ipvs::counter_table& counters) {
-    std::map<std::pair<ipvs::service_key, ipvs::destination_key>, const real_status*> health;
-    const auto reals = daemon.health().reals();
+health_index index_health(const std::vector<real_status>& reals) {
+    health_index out;
     for (const auto& real : reals) {
-        health[{real.service_key, real.real}] = &real;
-    }
-    std::vector<control::service_view> out;
-    for (const auto& server : daemon.config().virtual_servers) {
-        control::service_view view;
-        view.key = ipvs::to_string(server.key);
-        view.name = server.name.value_or(view.key);
-        view.scheduler = server.settings.scheduler;
-        view.gate = daemon.config().ipvs.mode == config::ipvs_mode::always
-                        ? std::string()
-                        : server.vrrp.value_or(std::string());
-        const ipvs::service* in_kernel = nullptr;
-        if (auto found = kernel.find(server.key); found != kernel.end()) {
-            in_kernel = &found->second;
-        }
-        view.in_kernel = in_kernel != nullptr;
-        const ipvs::service_counters* counted = nullptr;
-        if (auto found = counters.find(server.key); found != counters.end()) {
-            counted = &found->second;
-            view.connections = counted->traffic.connections;
-            view.packets_in = counted->traffic.packets_in;
-            view.packets_out = counted->traffic.packets_out;
-            view.bytes_in = counted->traffic.bytes_in;
-            view.bytes_out = counted->traffic.bytes_out;
-        }
-        for (const auto& real : server.reals) {
-            auto real_view = real_view_of(real, in_kernel, counted);
-            if (auto found = health.find({server.key, real.key}); found != health.end()) {
-                const auto& status = *found->second;
-                real_view.health = std::string(health::to_string(status.state));
-                if (status.last) {
-                    real_view.detail = status.last->success ? "check passed" : status.last->detail;
-                    real_view.latency_ms =
-                        static_cast<double>(status.last->latency.count()) / 1000.0;
-                }
-            }
-            view.reals.push_back(std::move(real_view));
-        }
-        if (server.fallback) {
-            auto fallback = real_view_of(*server.fallback, in_kernel, counted);
-            fallback.fallback = true;
-            fallback.health = fallback.kernel_weight ? "in use" : "standby";
-            view.reals.push_back(std::move(fallback));
-        }
-        out.push_back(std::move(view));
+        out[{real.service_key, real.real}] = &real;
     }
     return out;
+}
+
+control::service_view service_view_of(const config::daemon_config& config,
+                                      const config::virtual_server& server,
+                                      const ipvs::table& kernel,
+                                      const ipvs::counter_table& counters,
+                                      const health_index& health) {
+    control::service_view view;
+    view.key = ipvs::to_string(server.key);
+    view.name = server.name.value_or(view.key);
+    view.scheduler = server.settings.scheduler;
+    view.gate = config.ipvs.mode == config::ipvs_mode::always ? std::string()
+                                                              : server.vrrp.value_or(std::string());
+    const ipvs::service* in_kernel = nullptr;
+    if (auto found = kernel.find(server.key); found != kernel.end()) {
+        in_kernel = &found->second;
+    }
+    view.in_kernel = in_kernel != nullptr;
+    const ipvs::service_counters* counted = nullptr;
+    if (auto found = counters.find(server.key); found != counters.end()) {
+        counted = &found->second;
+        view.connections = counted->traffic.connections;
+        view.packets_in = counted->traffic.packets_in;
+        view.packets_out = counted->traffic.packets_out;
+        view.bytes_in = counted->traffic.bytes_in;
+        view.bytes_out = counted->traffic.bytes_out;
+    }
+    for (const auto& real : server.reals) {
+        auto real_view = real_view_of(real, in_kernel, counted);
+        if (auto found = health.find({server.key, real.key}); found != health.end()) {
+            const auto& status = *found->second;
+            real_view.health = std::string(health::to_string(status.state));
+            if (status.last) {
+                real_view.detail = status.last->success ? "check passed" : status.last->detail;
+                real_view.latency_ms = static_cast<double>(status.last->latency.count()) / 1000.0;
+            }
+        }
+        view.reals.push_back(std::move(real_view));
+    }
+    if (server.fallback) {
+        auto fallback = real_view_of(*server.fallback, in_kernel, counted);
+        fallback.fallback = true;
+        fallback.health = fallback.kernel_weight ? "in use" : "standby";
+        view.reals.push_back(std::move(fallback));
+    }
+    return view;
 }
 
 namespace {
 
 /// How many configured reals one slice of `vipctl ipvs` reads from the kernel (with their
-/// counters) before the loop gets back to adverts and packets.
-constexpr std::size_t k_view_slice_reals = 512;
+/// counters) and turns into views before the loop gets back to adverts and packets: as many
+/// destinations as a resync slice.
+constexpr std::size_t k_view_slice_reals = 256;
 
-/// `vipctl ipvs`, read from the kernel a slice of services per loop turn: the whole table with
-/// counters at once would hold the loop (and the adverts) for as long as the kernel takes to
-/// dump it, which for tens of thousands of reals is longer than a master-down interval.
+/// `vipctl ipvs` a slice of services per loop turn, read from the kernel with their counters
+/// and turned into views: for tens of thousands of reals, either in one go would hold the loop
+/// (and the adverts) longer than a master-down interval. (The server encodes the answer a slice
+/// at a time too.)
 class service_view_job : public std::enable_shared_from_this<service_view_job> {
   public:
     service_view_job(asio::io_context& io, runtime& daemon, control::server::reply reply)
-        : daemon_(daemon), reply_(std::move(reply)), yield_(io) {}
+        : daemon_(daemon),
+          config_(&daemon.config()),
+          reply_(std::move(reply)),
+          yield_(io),
+          reals_(daemon.health().reals()),
+          health_(index_health(reals_)) {}
 
     void start() {
-        for (const auto& server : daemon_.config().virtual_servers) {
-            keys_.push_back(server.key);
-            reals_.push_back(server.reals.size() + (server.fallback ? 1 : 0));
-        }
+        views_.reserve(config_->virtual_servers.size());
         step();
     }
 
   private:
     void step() {
-        if (!daemon_.ipvs().active() || next_ == keys_.size()) {
-            finish();
+        if (&daemon_.config() != config_) {
+            // The servers the view was being built from went with the old configuration.
+            reply_(control::response{
+                false, "the configuration was reloaded meanwhile; ask again", {}, {}, {}});
+            return;
+        }
+        const auto& servers = config_->virtual_servers;
+        if (next_ == servers.size()) {
+            control::response r;
+            r.services = std::move(views_);
+            reply_(std::move(r));
             return;
         }
         std::size_t end = next_;
         for (std::size_t reals = 0;
-             end < keys_.size() && (end == next_ || reals < k_view_slice_reals); ++end) {
-            reals += reals_[end];
+             end < servers.size() && (end == next_ || reals < k_view_slice_reals); ++end) {
+            reals += servers[end].reals.size() + (servers[end].fallback ? 1 : 0);
         }
-        ipvs::table part;
-        ipvs::counter_table part_counters;
-        const std::span<const ipvs::service_key> slice(keys_.data() + next_, end - next_);
-        if (daemon_.ipvs_port().dump(slice, part, part_counters)) {
-            kernel_.clear();  // a failed read shows every service as not in the kernel
-            counters_.clear();
-            finish();
-            return;
+        std::vector<ipvs::service_key> keys;
+        for (std::size_t i = next_; i < end; ++i) {
+            keys.push_back(servers[i].key);
         }
-        kernel_.merge(part);
-        counters_.merge(part_counters);
+        ipvs::table kernel;
+        ipvs::counter_table counters;
+        if (daemon_.ipvs().active() && !failed_ &&
+            daemon_.ipvs_port().dump(keys, kernel, counters)) {
+            failed_ = true;  // a failed read shows every service as not in the kernel
+            kernel.clear();
+            counters.clear();
+        }
+        for (std::size_t i = next_; i < end; ++i) {
+            views_.push_back(service_view_of(*config_, servers[i], kernel, counters, health_));
+        }
         next_ = end;
         // Behind whatever the loop has ready, as the IPVS resync does.
         yield_.expires_after(std::chrono::seconds(0));
@@ -220,20 +236,15 @@ class service_view_job : public std::enable_shared_from_this<service_view_job> {
         });
     }
 
-    void finish() {
-        control::response r;
-        r.services = service_views_of(daemon_, kernel_, counters_);
-        reply_(r);
-    }
-
     runtime& daemon_;
+    const config::daemon_config* config_;  // the configuration the view is built from
     control::server::reply reply_;
     asio::steady_timer yield_;
-    std::vector<ipvs::service_key> keys_;
-    std::vector<std::size_t> reals_;  // configured reals of each key, for the slice size
+    std::vector<real_status> reals_;
+    health_index health_;  // points into reals_
+    std::vector<control::service_view> views_;
     std::size_t next_ = 0;
-    ipvs::table kernel_;
-    ipvs::counter_table counters_;
+    bool failed_ = false;
 };
 
 control::response answer_at_once(runtime& daemon, const control::request& request,

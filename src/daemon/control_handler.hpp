@@ -3,6 +3,8 @@
 /// maintenance overrides and GARP. Runs on the event loop, between other events.
 
 #include <functional>
+#include <map>
+#include <utility>
 #include <vector>
 
 #include "vipd/control/protocol.hpp"
@@ -24,10 +26,17 @@ void answer(asio::io_context& io, runtime& daemon, const control::request& reque
 /// What `vipctl status` shows.
 control::status_view status_view_of(const runtime& daemon);
 
-/// What `vipctl ipvs` shows: every configured virtual server with its reals' health, and what
+/// The reals' health by service and real, pointing into the vector it was built from.
+using health_index =
+    std::map<std::pair<ipvs::service_key, ipvs::destination_key>, const real_status*>;
+health_index index_health(const std::vector<real_status>& reals);
+
+/// What `vipctl ipvs` shows of one configured virtual server: its reals' health, and what
 /// `kernel` (with `counters`) holds of it.
-std::vector<control::service_view> service_views_of(const runtime& daemon,
-                                                    const ipvs::table& kernel,
-                                                    const ipvs::counter_table& counters);
+control::service_view service_view_of(const config::daemon_config& config,
+                                      const config::virtual_server& server,
+                                      const ipvs::table& kernel,
+                                      const ipvs::counter_table& counters,
+                                      const health_index& health);
 
 }  // namespace vipd::daemon

@@ -130,6 +130,12 @@ std::string encode(const request& r);
 /// server) is replaced by U+FFFD rather than failing.
 std::string encode(const response& r);
 
+/// A services answer (`vipctl ipvs`) encoded a piece at a time, for tables too big to encode in
+/// one loop turn: encode_service for each, joined with commas into `items`, then
+/// encode_services_answer, which gives the same text as encode() of the whole response.
+std::string encode_service(const service_view& v);
+std::string encode_services_answer(std::string_view items);
+
 /// Parses a request line (a trailing '\n' or "\r\n" is allowed). Requires "command" (a known
 /// name) and, for demote/promote/garp, a non-empty "instance". Never throws.
 decoded<request> decode_request(std::string_view text);

@@ -23,6 +23,8 @@ inline constexpr std::size_t k_max_request_bytes = 4096;
 inline constexpr std::chrono::seconds k_client_timeout{5};
 /// A handler that has not answered by then has its client dropped.
 inline constexpr std::chrono::seconds k_answer_timeout{60};
+/// A services answer longer than this is encoded this many services per loop turn.
+inline constexpr std::size_t k_services_encoded_per_turn = 32;
 
 namespace detail {
 struct server_state;
@@ -32,7 +34,7 @@ class server {
   public:
     /// Sends the answer to one request. Call it once, on the io_context's thread; later calls,
     /// and calls after the client or the server has gone, do nothing.
-    using reply = std::function<void(const response&)>;
+    using reply = std::function<void(response)>;
     /// Answers one decoded request through `reply`, before returning or later from another
     /// handler on the loop: an answer that takes many kernel reads (vipctl ipvs on a big table)
     /// is built a slice per loop turn, so adverts go on meanwhile. Runs on the io_context's

@@ -104,6 +104,21 @@ TEST(Request, DecodeErrorsNameTheProblem) {
     }
 }
 
+// vipd encodes a big `vipctl ipvs` answer a slice of services per loop turn; the pieces must
+// add up to exactly what encode() writes for the whole answer.
+TEST(Response, AServicesAnswerEncodedInPiecesIsTheWholeEncoding) {
+    response whole;
+    whole.services = sample_services();
+    std::string items;
+    for (const auto& service : *whole.services) {
+        items += (items.empty() ? "" : ",") + encode_service(service);
+    }
+    EXPECT_EQ(encode_services_answer(items), encode(whole));
+    response none;
+    none.services.emplace();
+    EXPECT_EQ(encode_services_answer(""), encode(none));
+}
+
 TEST(Response, ErrorAndMessageEncodeOnlyWhenSet) {
     // nlohmann orders object keys by name: the golden text is stable.
     EXPECT_EQ(encode(response{}), R"({"ok":true})");
