@@ -215,11 +215,14 @@ class Topology:
         return p.stdout.strip() if p.returncode == 0 else None
 
     # ----- helpers for scenarios --------------------------------------------------------------
-    def start_http_responder(self, role: str, name: str | None = None, port: int = 80):
-        """A tiny HTTP server in role's namespace on all addresses, answering its own name."""
+    def start_http_responder(self, role: str, name: str | None = None, port: int | list[int] = 80):
+        """A tiny HTTP server in role's namespace on all addresses (on one port or a list of
+        them, in one process), answering its own name."""
         script = os.path.join(os.path.dirname(__file__), "http_responder.py")
         log = os.path.join(self.tmpdir, f"http-{role}.log")
-        p = self.popen(role, [sys.executable, script, "--name", name or role, "--port", str(port)],
+        ports = [port] if isinstance(port, int) else port
+        p = self.popen(role, [sys.executable, script, "--name", name or role,
+                              *(arg for n in ports for arg in ("--port", str(n)))],
                        log, f"http-{role}")
         wait_until(lambda: "listening" in p.log_text() or not p.alive(), 30,
                    what=f"HTTP responder in {role}")
