@@ -6,9 +6,16 @@ link is cut; the client sends nothing more, so only dir2's gratuitous ARP can ch
 it must show dir2's MAC within master down (0.72 s) + 2 s, long before the kernel would re-probe
 on its own (delay_first_probe_time 5 s). The client then reaches dir2's HTTP responder on the
 VIP; after the restore the entry moves back to dir1.
+
+Then dir1 is stopped (SIGSTOP) for longer than its master-down interval: dir2 takes over and
+the client's entry follows it. After SIGCONT dir1 makes no transition; it answers dir2's
+lower-priority adverts with a new GARP burst, and the entry must be dir1's again within 2 s.
+(After a partition the same answer follows when dir1 hears dir2 before dir2 hears dir1; the
+other order leaves no trace dir1 could see, and the client re-learns the VIP in 5-8 s.)
 """
 
 import os
+import signal
 import sys
 import time
 
@@ -43,6 +50,30 @@ def scenario(ctx: vt.Context) -> None:
                   interval=0.02, what="the client's entry moving back to dir1's MAC",
                   explain=lambda: f"{topo.neigh_mac(VIP)}; holders {sorted(topo.who_has(VIP))}")
     vt.check(topo.http_get("client", VIP) == "dir1", "the VIP's HTTP is not answered by dir1 again")
+
+    # dir1 stopped (SIGSTOP) past its master-down interval: dir2 takes over and the client
+    # follows it. When dir1 runs again it is still MASTER and makes no transition; dir2's
+    # adverts queued in its socket meanwhile are a rival's, and its answer (a new GARP burst)
+    # must move the client back long before the entry would expire (30 s and more).
+    time.sleep(1.2)
+    d1.signal(signal.SIGSTOP)
+    try:
+        vt.wait_until(lambda: topo.neigh_mac(VIP) == mac2, bound, interval=0.02,
+                      what="the client's entry moving to dir2 while dir1 is stopped",
+                      explain=lambda: f"{topo.neigh_mac(VIP)}; holders {sorted(topo.who_has(VIP))}")
+        time.sleep(1.2)
+    finally:
+        d1.signal(signal.SIGCONT)
+    healed = vt.wait_until(lambda: topo.neigh_mac(VIP) == mac1, 2.0, interval=0.02,
+                           what="the client's entry back on dir1's MAC after SIGCONT",
+                           explain=lambda: f"{topo.neigh_mac(VIP)}; holders "
+                                           f"{sorted(topo.who_has(VIP))}; dir1 log:\n"
+                                           f"{d1.log_tail()}")
+    ctx.log(f"after SIGCONT the client's entry is dir1's MAC again in {healed:.2f}s")
+    vt.check("also advertises itself as Master" in d1.log_text(),
+             "dir1 did not log the rival master it answered")
+    vt.check(topo.http_get("client", VIP) == "dir1", "the VIP's HTTP is not answered by dir1 "
+             "after SIGCONT")
 
 
 if __name__ == "__main__":

@@ -630,6 +630,8 @@ void vrrp_router::execute(instance_slot& slot, const vrrp::actions& actions,
                     ++slot.adverts_sent;
                 } else if constexpr (std::is_same_v<type, vrrp::send_garp>) {
                     effects_.garp.push_back(slot.cfg.name);
+                } else if constexpr (std::is_same_v<type, vrrp::rival_master>) {
+                    log_rival(slot, a);
                 } else if constexpr (std::is_same_v<type, vrrp::advert_dropped>) {
                     count_drop(a.reason, slot.cfg.name, sender != nullptr ? *sender : ip_address{});
                 }
@@ -862,6 +864,21 @@ void vrrp_router::send_garp(instance_slot& slot, const std::vector<config::vip>&
                         slot.cfg.interface, error.message());
         }
     }
+}
+
+void vrrp_router::log_rival(const instance_slot& slot, const vrrp::rival_master& rival) {
+    const auto verdict = rival_log_limit_.admit(clock_());
+    if (!verdict.allowed) {
+        return;
+    }
+    logs_.vrrp().info(
+        "{}: {} also advertises itself as Master, with priority {} (ours {}): "
+        "answering with an advert so it yields, and announcing the VIPs again so "
+        "the hosts' neighbour entries come back to us{}",
+        slot.cfg.name, rival.peer.to_string(), rival.priority, slot.fsm.priority(),
+        verdict.suppressed_before > 0
+            ? fmt::format(" ({} more not logged)", verdict.suppressed_before)
+            : std::string());
 }
 
 void vrrp_router::log_transition(const std::string& instance, const vrrp::state_changed& change) {

@@ -7,6 +7,12 @@
 
 namespace vipd::vrrp {
 
+namespace {
+// A rival Master that cannot hear us sends an advert every interval; a burst per second of them
+// is enough to keep the hosts' neighbour entries on us.
+constexpr microseconds k_rival_announce_spacing = std::chrono::seconds(1);
+}  // namespace
+
 std::string_view to_string(state s) noexcept {
     switch (s) {
         case state::initialize:
@@ -447,10 +453,36 @@ void instance::master_on_advert(time_point now, const advert& ad, const ip_addre
     const bool better =
         ad.priority > priority_ || (ad.priority == priority_ && (!primary_ || *primary_ < source));
     if (!better) {
-        return;  // discard
+        answer_rival(now, ad, source, out);
+        return;
     }
     learn_interval(ad);
     become_backup(now, transition_reason::higher_priority_advert, out, &source, ad.priority);
+}
+
+void instance::answer_rival(time_point now, const advert& ad, const ip_address& source,
+                            actions& out) {
+    // RFC 5798 §6.4.3 only discards this advert, and the rival yields at our next one. But the
+    // hosts on the link learnt the VIPs at the rival while it was cut off (or we were stopped),
+    // and nothing else moves their neighbour entries back before they expire (30 s and more):
+    // like keepalived (garp_lower_prio_repeat), answer with an advert now and announce the
+    // VIPs again. Once per advert interval, and a burst at most once a second, so a rival that
+    // cannot hear us (a one-way link) is not answered in a storm.
+    if (rival_answered_ && now - *rival_answered_ < config_.advert_interval) {
+        return;
+    }
+    rival_answered_ = now;
+    out.push_back(rival_master{source, ad.priority});
+    out.push_back(send_advert{priority_});
+    adver_timer_ = now + config_.advert_interval;
+    if (rival_announced_ && now - *rival_announced_ < k_rival_announce_spacing) {
+        return;
+    }
+    rival_announced_ = now;
+    arm_garp(now);
+    if (garp_timer_ && *garp_timer_ <= now) {
+        fire_garp(now, out);
+    }
 }
 
 }  // namespace vipd::vrrp

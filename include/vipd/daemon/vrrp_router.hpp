@@ -232,6 +232,7 @@ class vrrp_router {
     void send_garp(instance_slot& slot);
     void send_garp(instance_slot& slot, const std::vector<config::vip>& vips);
     void log_transition(const std::string& instance, const vrrp::state_changed& change);
+    void log_rival(const instance_slot& slot, const vrrp::rival_master& rival);
 
     router_ports ports_;
     const logging::log_set& logs_;
@@ -254,6 +255,8 @@ class vrrp_router {
     rate_limiter drop_log_limit_{10, std::chrono::seconds(10)};
     /// A budget of its own: a flood of bad packets must not silence our own adverts failing.
     rate_limiter send_log_limit_{10, std::chrono::seconds(10)};
+    /// And one for rival masters: a one-way link makes one every advert interval.
+    rate_limiter rival_log_limit_{10, std::chrono::seconds(10)};
 };
 
 }  // namespace vipd::daemon

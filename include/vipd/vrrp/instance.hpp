@@ -87,14 +87,22 @@ struct send_advert {
 struct send_garp {
     friend bool operator==(send_garp, send_garp) = default;
 };
+/// Another router advertises itself as Master with less right to it than us (a lower priority,
+/// or the same priority from a lower address): a partition has healed or a stopped Master has
+/// resumed. The instance answers with an advert and a gratuitous ARP burst; the driver logs it.
+struct rival_master {
+    ip_address peer;
+    std::uint8_t priority;
+    friend bool operator==(const rival_master&, const rival_master&) = default;
+};
 /// A received advert the instance discarded (it is counted by the driver).
 struct advert_dropped {
     drop_reason reason;
     friend bool operator==(advert_dropped, advert_dropped) = default;
 };
 
-using action =
-    std::variant<state_changed, add_vips, remove_vips, send_advert, send_garp, advert_dropped>;
+using action = std::variant<state_changed, add_vips, remove_vips, send_advert, send_garp,
+                            rival_master, advert_dropped>;
 using actions = std::vector<action>;
 
 class instance {
@@ -171,6 +179,7 @@ class instance {
     std::optional<drop_reason> receive_check(const advert& ad, const ip_address& source) const;
     void backup_on_advert(time_point now, const advert& ad, const ip_address& source, actions& out);
     void master_on_advert(time_point now, const advert& ad, const ip_address& source, actions& out);
+    void answer_rival(time_point now, const advert& ad, const ip_address& source, actions& out);
     void learn_interval(const advert& ad) noexcept;
 
     instance_config config_;
@@ -183,6 +192,8 @@ class instance {
     std::uint64_t transitions_ = 0;
     std::optional<time_point> adver_timer_;
     std::optional<time_point> resign_answered_;  // the last priority-0 advert answered
+    std::optional<time_point> rival_answered_;   // the last lower-priority master answered
+    std::optional<time_point> rival_announced_;  // the last GARP burst started for one
     std::optional<time_point> master_down_timer_;
     // When and how the master down timer was last armed, so a priority change can recompute it.
     time_point master_down_armed_at_{};

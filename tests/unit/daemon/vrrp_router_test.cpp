@@ -51,6 +51,11 @@ class RouterTest : public ::testing::Test {
         logs_.pkt().set_level(spdlog::level::warn);
         return pkt_warnings_;
     }
+    const std::ostringstream& capture_vrrp_log() {
+        logs_.vrrp().sinks().push_back(std::make_shared<spdlog::sinks::ostream_sink_st>(vrrp_log_));
+        logs_.vrrp().set_level(spdlog::level::info);
+        return vrrp_log_;
+    }
     fakes::fake_advert_channel& channel() {
         return *channels_.opened.at({"eth0", address_family::ipv4});
     }
@@ -88,6 +93,7 @@ class RouterTest : public ::testing::Test {
     fakes::fake_link_monitor links_;
     fakes::fake_channel_factory channels_;
     std::ostringstream pkt_warnings_;  // declared before logs_: its sink writes here
+    std::ostringstream vrrp_log_;
     logging::log_set logs_{logging::target::stderr_stream, spdlog::level::off};
     std::unique_ptr<vrrp_router> router_;
     int deadline_changes_ = 0;
@@ -173,6 +179,28 @@ TEST_F(RouterTest, AnInstanceLevelDropNamesTheSender) {
         "10.0.0.2");
     EXPECT_EQ(router_->drops()[vrrp::drop_reason::version_mismatch], 1u);
     EXPECT_NE(text.str().find("dropped advert from 10.0.0.2: version_mismatch"), std::string::npos)
+        << text.str();
+}
+
+TEST_F(RouterTest, AMasterAnswersARivalMasterAndAnnouncesItsVipsAgain) {
+    // After a partition heals, the lower-priority side still advertises itself as Master and
+    // the hosts learnt the VIP at it: an advert and a new GARP burst bring them back.
+    const auto& text = capture_vrrp_log();
+    links_.links["eth0"] = eth0_up();
+    build({make_instance("web", 51, 150, {"10.0.0.100/24"})});
+    router_->start();
+    run_until(now_ + 10s);
+    ASSERT_EQ(router_->status().at(0).state, vrrp::state::master);
+    const auto adverts = router_->status().at(0).adverts_sent;
+    frames_.sent.clear();
+    deliver(advert_bytes(51, 100, "10.0.0.2", "10.0.0.100"), "10.0.0.2");
+    run_until(now_ + 100ms);
+    EXPECT_EQ(router_->status().at(0).state, vrrp::state::master);
+    EXPECT_EQ(router_->status().at(0).adverts_sent, adverts + 1) << "answered at once";
+    EXPECT_EQ(frames_.sent.size(), 5u) << "the default burst: 5 rounds, one VIP";
+    EXPECT_NE(text.str().find("web: 10.0.0.2 also advertises itself as Master, with priority "
+                              "100 (ours 150)"),
+              std::string::npos)
         << text.str();
 }
 

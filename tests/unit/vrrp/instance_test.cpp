@@ -44,6 +44,9 @@ void PrintTo(send_advert a, std::ostream* os) {
 void PrintTo(send_garp, std::ostream* os) {
     *os << "send_garp";
 }
+void PrintTo(const rival_master& r, std::ostream* os) {
+    *os << "rival_master{" << r.peer.to_string() << ", " << int{r.priority} << "}";
+}
 void PrintTo(advert_dropped d, std::ostream* os) {
     *os << "advert_dropped{#" << static_cast<int>(d.reason) << "}";
 }
@@ -620,15 +623,54 @@ TEST(VrrpMaster, AnswersOneResignAdvertPerIntervalAndDropsTheFlood) {
               (actions{send_advert{150}}));
 }
 
-TEST(VrrpMaster, IgnoresLowerPriorityAndLowerAddressTies) {
+TEST(VrrpMaster, AnswersARivalMasterAndAnnouncesTheVipsAgain) {
+    // A partition healed: a lower-priority router still thinks it is Master, and the hosts
+    // learnt the VIP at it. Stay Master, advertise at once, run the whole GARP burst again.
     time_point became{};
-    auto inst = master_at(became);  // 150 at 192.0.2.5
-    EXPECT_EQ(inst.on_advert(became + 1ms, advert_from(make_config(100), 100), addr("192.0.2.9")),
-              actions{});
-    EXPECT_EQ(inst.on_advert(became + 2ms, advert_from(make_config(150), 150), addr("192.0.2.4")),
-              actions{});
+    auto inst = master_at(became);  // 150 at 192.0.2.5, advert interval 1 s, 5 GARP rounds
+    drive(inst, became + 2s);       // the first burst is over
+    const auto healed = became + 2s + 300ms;
+    EXPECT_EQ(inst.on_advert(healed, advert_from(make_config(100), 100), addr("192.0.2.9")),
+              (actions{rival_master{addr("192.0.2.9"), 100}, send_advert{150}, send_garp{}}));
     EXPECT_EQ(inst.current_state(), state::master);
     EXPECT_EQ(inst.transitions(), 2u);
+    const auto log = drive(inst, healed + 1s);
+    EXPECT_EQ(times_of<send_garp>(log),
+              (std::vector<std::int64_t>{us(healed + 10ms), us(healed + 20ms), us(healed + 30ms),
+                                         us(healed + 40ms)}));
+    EXPECT_EQ(times_of<send_advert>(log), (std::vector<std::int64_t>{us(healed + 1s)}))
+        << "the Adver_Timer restarts from the answer";
+}
+
+TEST(VrrpMaster, AnEqualPriorityFromALowerAddressIsARivalToo) {
+    time_point became{};
+    auto inst = master_at(became);
+    EXPECT_EQ(inst.on_advert(became + 2s, advert_from(make_config(150), 150), addr("192.0.2.4")),
+              (actions{rival_master{addr("192.0.2.4"), 150}, send_advert{150}, send_garp{}}));
+    EXPECT_EQ(inst.current_state(), state::master);
+}
+
+TEST(VrrpMaster, AnswersARivalOncePerIntervalAndAnnouncesAtMostOnceASecond) {
+    // A rival that cannot hear us (a one-way link) advertises every interval: each interval
+    // gets one answer, but the hosts get one GARP burst a second, not ten.
+    auto config = make_config(150);
+    config.advert_interval = centiseconds{10};
+    config.garp.repeat = 1;
+    time_point became{};
+    auto inst = master_at(became, config);
+    const auto rival = advert_from(make_config(100), 100);
+    const auto first = became + 2s;
+    EXPECT_EQ(inst.on_advert(first, rival, addr("192.0.2.9")),
+              (actions{rival_master{addr("192.0.2.9"), 100}, send_advert{150}, send_garp{}}));
+    EXPECT_EQ(inst.on_advert(first + 50ms, rival, addr("192.0.2.9")), actions{})
+        << "a second advert within the interval is only discarded";
+    for (int i = 1; i < 10; ++i) {
+        EXPECT_EQ(inst.on_advert(first + i * 100ms, rival, addr("192.0.2.9")),
+                  (actions{rival_master{addr("192.0.2.9"), 100}, send_advert{150}}))
+            << i;
+    }
+    EXPECT_EQ(inst.on_advert(first + 1s, rival, addr("192.0.2.9")),
+              (actions{rival_master{addr("192.0.2.9"), 100}, send_advert{150}, send_garp{}}));
 }
 
 TEST(VrrpMaster, YieldsToAHigherAddressTieAndLearnsItsInterval) {
