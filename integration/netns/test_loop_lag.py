@@ -4,7 +4,8 @@
 dir1 (web 150, metrics on 127.0.0.1:9652 in its namespace) and dir2 (web 100), VRRPv3 at
 100 ms adverts, so half an interval (50 ms) is where vipd calls a late timer a stall.
   - dir2 is stopped (SIGSTOP) for 0.2 s, under its master-down interval (0.36 s): once it runs
-    again it logs "event loop stalled", and it stays BACKUP.
+    again it logs "event loop stalled", says it was waiting (a stopped process uses no CPU),
+    and it stays BACKUP.
   - `stress-ng --cpu 4` loads the host's CPUs for VIPDTEST_STRESS_SECONDS (60 by default; the
     issue's soak is 300): no failover at all, the VIP stays on dir1 alone, checked every 0.2 s.
   - dir1's /metrics has the lag histogram (vipd_loop_lag_seconds: cumulative buckets up to
@@ -68,7 +69,10 @@ def scenario(ctx: vt.Context) -> None:
     d2.signal(signal.SIGCONT)
     vt.wait_until(lambda: "event loop stalled" in d2.log_text(), 3,
                   what="dir2's stall warning", explain=d2.log_tail)
-    ctx.log("dir2: " + next(l for l in d2.log_text().splitlines() if "event loop stalled" in l))
+    stalled = next(l for l in d2.log_text().splitlines() if "event loop stalled" in l)
+    ctx.log("dir2: " + stalled)
+    vt.check("it was waiting" in stalled, "a stopped vipd used no CPU, yet its warning does not "
+             "say it was waiting: " + stalled)
 
     before = scrape(topo)
     stress = subprocess.Popen(["stress-ng", "--cpu", "4", "--timeout", f"{int(STRESS_SECONDS)}s",

@@ -15,7 +15,33 @@ microseconds lag_warning_threshold(const config::daemon_config& config) {
     return shortest / 2;
 }
 
-std::optional<std::string> loop_lag::record(microseconds lag, time_point now) {
+namespace {
+
+double in_seconds(microseconds d) {
+    return std::chrono::duration<double>(d).count();
+}
+
+/// Busy for at least half the stall: vipd's own work held the loop. Less: it waited, for the
+/// CPU (another process, a noisy neighbour) or for a blocking request.
+std::string cause_of(microseconds lag, const std::optional<loop_cpu>& cpu) {
+    if (!cpu) {
+        return "look for CPU starvation or a slow kernel request";
+    }
+    const auto measured = fmt::format("vipd used {:.3f} s of CPU in the last {:.3f} s",
+                                      in_seconds(cpu->used), in_seconds(cpu->elapsed));
+    if (cpu->used * 2 >= lag) {
+        return measured +
+               ": its own work held the loop (please report this with the log around it)";
+    }
+    return measured +
+           ": it was waiting (starved of CPU by other processes, stopped, or blocked "
+           "in a kernel request)";
+}
+
+}  // namespace
+
+std::optional<std::string> loop_lag::record(microseconds lag, time_point now,
+                                            std::optional<loop_cpu> cpu) {
     lag = std::max(lag, microseconds{0});
     const double seconds = std::chrono::duration<double>(lag).count();
     const auto bucket = std::lower_bound(k_bucket_bounds.begin(), k_bucket_bounds.end(), seconds) -
@@ -33,8 +59,8 @@ std::optional<std::string> loop_lag::record(microseconds lag, time_point now) {
     }
     auto line = fmt::format(
         "event loop stalled: a timer ran {:.3f} s late (adverts go out late past {:.3f} s, half "
-        "the shortest advert interval); look for CPU starvation or a slow kernel request",
-        seconds, std::chrono::duration<double>(warn_above_).count());
+        "the shortest advert interval); {}",
+        seconds, in_seconds(warn_above_), cause_of(lag, cpu));
     if (verdict.suppressed_before > 0) {
         line += fmt::format(" ({} more stall(s) not logged)", verdict.suppressed_before);
     }

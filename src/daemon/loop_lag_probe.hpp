@@ -3,6 +3,8 @@
 /// was handled and writes loop_lag's stall warnings to the journal. Due times are absolute, so
 /// a late expiry does not shift the ones after it.
 
+#include <time.h>
+
 #include <functional>
 #include <utility>
 
@@ -21,6 +23,7 @@ class loop_lag_probe {
 
     void start() {
         due_ = steady_clock::now() + k_loop_probe_period;
+        last_ = {steady_clock::now(), thread_cpu_time()};
         arm();
     }
 
@@ -34,9 +37,13 @@ class loop_lag_probe {
                 return;  // cancelled: the probe is being destroyed
             }
             const auto now = steady_clock::now();
+            const auto cpu = thread_cpu_time();
+            const loop_cpu spent{cpu - last_.cpu,
+                                 std::chrono::duration_cast<microseconds>(now - last_.wall)};
+            last_ = {now, cpu};
             lag_.set_warn_threshold(threshold_());
             if (auto warning =
-                    lag_.record(std::chrono::duration_cast<microseconds>(now - due_), now)) {
+                    lag_.record(std::chrono::duration_cast<microseconds>(now - due_), now, spent)) {
                 logs_.daemon().warn("{}", *warning);
             }
             // After a stall, the next probe is a period from now, not a burst of overdue ones.
@@ -45,11 +52,25 @@ class loop_lag_probe {
         });
     }
 
+    /// The loop runs on this thread alone, so its CPU clock is the loop's work.
+    static microseconds thread_cpu_time() noexcept {
+        timespec ts{};
+        ::clock_gettime(CLOCK_THREAD_CPUTIME_ID, &ts);
+        return std::chrono::seconds(ts.tv_sec) +
+               std::chrono::duration_cast<microseconds>(std::chrono::nanoseconds(ts.tv_nsec));
+    }
+
+    struct reading {
+        time_point wall{};
+        microseconds cpu{0};
+    };
+
     asio::steady_timer timer_;
     std::function<microseconds()> threshold_;
     loop_lag lag_;
     const logging::log_set& logs_;
     time_point due_{};
+    reading last_;
 };
 
 }  // namespace vipd::daemon

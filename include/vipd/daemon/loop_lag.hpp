@@ -23,6 +23,13 @@ inline constexpr milliseconds k_loop_probe_period{100};
 /// Half the shortest advert interval of `config`'s instances; half a second without any.
 microseconds lag_warning_threshold(const config::daemon_config& config);
 
+/// CPU time the loop's thread used over the wall time since the previous probe: it tells a
+/// stall caused by vipd's own work from one where vipd was starved or blocked.
+struct loop_cpu {
+    microseconds used{0};
+    microseconds elapsed{0};
+};
+
 class loop_lag {
   public:
     /// Upper bounds of the histogram's buckets, in seconds.
@@ -36,7 +43,9 @@ class loop_lag {
 
     /// Records one expiry handled `lag` after it was due. Returns the journal line to write when
     /// the lag is a stall (over the threshold) and the log budget allows one.
-    std::optional<std::string> record(microseconds lag, time_point now);
+    /// With `cpu`, the warning says whether vipd was busy or waiting during the stall.
+    std::optional<std::string> record(microseconds lag, time_point now,
+                                      std::optional<loop_cpu> cpu = std::nullopt);
 
     /// Observations per bucket: counts()[i] at most k_bucket_bounds[i] (and above the bound
     /// before), the last one above every bound.

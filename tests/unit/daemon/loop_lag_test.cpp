@@ -47,6 +47,23 @@ TEST(LoopLag, AStallPastTheThresholdWarnsWithinABudget) {
     EXPECT_EQ(lag.stalls(), 14U);
 }
 
+TEST(LoopLag, AStallSaysWhetherVipdWasBusyOrWaiting) {
+    loop_lag lag(50ms);
+    const time_point start{};
+    const auto busy = lag.record(400ms, start, loop_cpu{350ms, 500ms});
+    ASSERT_TRUE(busy);
+    EXPECT_NE(busy->find("vipd used 0.350 s of CPU in the last 0.500 s: its own work held the "
+                         "loop"),
+              std::string::npos)
+        << *busy;
+    const auto starved = lag.record(400ms, start + 1s, loop_cpu{20ms, 500ms});
+    ASSERT_TRUE(starved);
+    EXPECT_NE(starved->find("vipd used 0.020 s of CPU in the last 0.500 s: it was waiting "
+                            "(starved of CPU"),
+              std::string::npos)
+        << *starved;
+}
+
 TEST(LoopLag, TheThresholdIsHalfTheShortestAdvertInterval) {
     auto config = support::load_ok(R"(
 [[vrrp]]
