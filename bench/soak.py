@@ -43,8 +43,8 @@ Run (77 outside the VM):
   integration/vm/run-in-vm.py --kernel 6.1 --memory 2048 --timeout 2700 -- \\
       python3 bench/soak.py --vipd build-soak/src/daemon/vipd --minutes 30
 Options besides the harness's (--vipd, --keep, --deadline: minutes + 15 by default): --minutes,
---seed, --check-interval, --save-logs TAR_GZ (the run's logs, written at the end; under
-$VIPD_VM_JOB a host process can copy them out before the guest powers off).
+--seed, --check-interval, --save-logs TAR_GZ (the run's logs, written at the end; a path under
+$VIPD_VM_OUT reaches the host through run-in-vm.py --out DIR).
 """
 
 from __future__ import annotations

@@ -189,6 +189,7 @@ def write_job(jobdir, args, kver, cache, load, systemd=False):
             env[key] = value
     env["VIPD_IN_VM"] = "1"
     env["VIPD_VM_JOB"] = "/run/vipd-job"
+    env["VIPD_VM_OUT"] = "/run/vipd-job/out"
     exports = "".join(f"export {k}={shlex.quote(v)}\n" for k, v in sorted(env.items()))
     with open(os.path.join(jobdir, "job.sh"), "w", encoding="utf-8") as f:
         f.write(f"cd {shlex.quote(os.getcwd())} || exit 125\n")
@@ -257,6 +258,9 @@ def main():
                         ", ".join(f"{k} {v}" for k, v in K_KERNELS.items()) + " (default 6.1)")
     p.add_argument("--cache", default=os.environ.get("VIPD_VM_CACHE", os.path.join(HERE, "cache")),
                    help="the cache prepare.sh fills (each kernel in <cache>/<series>/)")
+    p.add_argument("--out", metavar="DIR",
+                   help="copy what COMMAND writes under $VIPD_VM_OUT (in the guest) to DIR on "
+                        "this host, e.g. logs to study after the guest is gone")
     p.add_argument("command", nargs=argparse.REMAINDER)
     a = p.parse_args()
     if a.command and a.command[0] == "--":
@@ -284,6 +288,7 @@ def main():
     deadline = start + a.timeout
     with tempfile.TemporaryDirectory(prefix="vipd-vm-job.") as jobdir:
         write_job(jobdir, a.command, kver, cache, a.load, a.systemd)
+        os.mkdir(os.path.join(jobdir, "out"))
         append = f"{K_SYSTEMD_APPEND} {a.append}" if a.systemd else a.append
         cmd = qemu_command(kernel, initrd, jobdir, a.memory, a.cpus, append)
         proc = subprocess.Popen(cmd, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
@@ -329,6 +334,8 @@ def main():
                 proc.kill()
             proc.wait()
         total = time.monotonic() - start
+        if a.out:
+            shutil.copytree(os.path.join(jobdir, "out"), a.out, dirs_exist_ok=True)
         if timed_out:
             log(f"TIMEOUT after {a.timeout:.0f}s: qemu killed")
             return K_TIMEOUT
