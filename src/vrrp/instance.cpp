@@ -259,6 +259,9 @@ void instance::become_master(time_point now, transition_reason reason, actions& 
     change_state(now, state::master, reason, out, peer, peer_priority);
     master_adver_interval_ = config_.advert_interval;
     preempt_hold_until_.reset();
+    // The Master we preempt yields with one last advert: no rival, and our burst is fresh.
+    rival_answered_ = now;
+    rival_announced_ = now;
     // RFC 5798 §6.4.1 / §6.4.2: send an advert, announce the addresses, set Adver_Timer. The
     // driver sends the advert before any kernel work (vrrp_router::commit), whatever the
     // order here: a slow IPVS table must not let a third router's timer expire.
@@ -457,6 +460,11 @@ void instance::master_on_advert(time_point now, const advert& ad, const ip_addre
         return;
     }
     learn_interval(ad);
+    // Not in RFC 5798: one last advert at our priority as we yield. After a partition heals,
+    // the better Master may be heard first, and it would never learn that we were Master for
+    // the hosts meanwhile; this advert makes it a rival it answers with a GARP burst. Any
+    // receiver already copes with it: an advert in flight as we yield looks the same.
+    out.push_back(send_advert{priority_});
     become_backup(now, transition_reason::higher_priority_advert, out, &source, ad.priority);
 }
 

@@ -895,9 +895,10 @@ TEST_F(EffectOrderTest, LeavingMasterRemovesTheVipsBeforeTheServicesAndNotifiesL
     log_.lines.clear();
     frames_.sent.clear();
     deliver(advert_bytes(51, 200, "10.0.0.2", "10.0.0.100"), "10.0.0.2");
+    // adverts=2: the one of becoming Master, then the last one as it yields, before the VIPs go.
     EXPECT_EQ(log_.lines,
-              (std::vector<std::string>{"leave web: adverts=1 vips=0 garps=0",
-                                        "notify web BACKUP: adverts=1 vips=0 garps=0"}));
+              (std::vector<std::string>{"leave web: adverts=2 vips=0 garps=0",
+                                        "notify web BACKUP: adverts=2 vips=0 garps=0"}));
 }
 
 TEST_F(EffectOrderTest, ShutdownResignsBeforeAnyVipOrServiceLeaves) {

@@ -417,6 +417,56 @@ TEST(VrrpElection, HigherPriorityPreemptsWhenItReturns) {
     EXPECT_EQ(w.max_masters, 1);
 }
 
+TEST(VrrpElection, AfterAPartitionHealsTheMasterAnnouncesItsVipsWhoeverSpeaksFirst) {
+    // Both sides are Master during the partition and the hosts follow the lower one. On the
+    // heal the better Master must announce its VIPs again: when it hears the other first it
+    // answers a rival; when the other hears it first, that one yields with one last advert.
+    for (const bool better_speaks_first : {false, true}) {
+        wire w;
+        auto& a = w.add(make_config(150), "192.0.2.1");
+        auto& b = w.add(make_config(100), "192.0.2.2");
+        w.start(a);
+        w.start(b);
+        w.run_for(10s);
+        w.connected = false;
+        w.run_for(10'300ms);
+        ASSERT_EQ(w.masters(), 2);
+        const auto& speaker = better_speaks_first ? b : a;  // heal just after this one spoke
+        w.run_until(speaker.adverts_sent.back() + 1s + 1ms);
+        w.connected = true;
+        const auto healed = w.now();
+        w.run_for(3s);
+        EXPECT_EQ(w.masters(), 1) << better_speaks_first;
+        EXPECT_EQ(a.inst.current_state(), state::master) << better_speaks_first;
+        std::vector<action> answer;
+        for (const auto& [when, act] : a.history) {
+            if (when >= healed && (std::holds_alternative<rival_master>(act) ||
+                                   std::holds_alternative<send_garp>(act))) {
+                answer.push_back(act);
+            }
+        }
+        ASSERT_GE(answer.size(), 2u) << better_speaks_first;
+        EXPECT_EQ(answer.front(), action{rival_master(b.address, 100)}) << better_speaks_first;
+        EXPECT_EQ(answer[1], action{send_garp{}}) << better_speaks_first;
+    }
+}
+
+TEST(VrrpElection, APreemptedMasterYieldsWithOneLastAdvertThatIsNoRival) {
+    time_point became{};
+    auto a = master_at(became);  // 150 at 192.0.2.5
+    auto peer = make_config(200);
+    EXPECT_EQ(
+        a.on_advert(became + 2s, advert_from(peer, 200), addr("192.0.2.6")),
+        (actions{send_advert{150},
+                 changed(state::master, state::backup, transition_reason::higher_priority_advert,
+                         150, addr("192.0.2.6"), 200),
+                 remove_vips{}}));
+    // The preempting side just became Master: that last advert asks for nothing more.
+    auto winner = master_at(became, peer);
+    EXPECT_EQ(winner.on_advert(became + 1ms, advert_from(make_config(150), 150), addr("192.0.2.7")),
+              actions{});
+}
+
 TEST(VrrpElection, NoPreemptionWhenPreemptIsOff) {
     auto config = make_config(200);
     config.preempt = false;
@@ -681,7 +731,8 @@ TEST(VrrpMaster, YieldsToAHigherAddressTieAndLearnsItsInterval) {
     const auto now = became + 500ms;
     EXPECT_EQ(
         inst.on_advert(now, advert_from(peer, 150), addr("192.0.2.6")),
-        (actions{changed(state::master, state::backup, transition_reason::higher_priority_advert,
+        (actions{send_advert{150},
+                 changed(state::master, state::backup, transition_reason::higher_priority_advert,
                          150, addr("192.0.2.6"), 150),
                  remove_vips{}}));
     EXPECT_EQ(inst.current_state(), state::backup);
