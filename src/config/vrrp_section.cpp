@@ -7,16 +7,17 @@ namespace vipd::config::detail {
 namespace {
 
 // clang-format off
-constexpr std::array<std::string_view, 21> k_vrrp_keys{
+constexpr std::array<std::string_view, 25> k_vrrp_keys{
     "name", "interface", "vrid", "priority", "version", "advert_interval", "preempt",
     "preempt_delay", "auth_pass", "vips", "garp", "v3_checksum",
+    "unicast_peers", "unicast_source", "unicast_ttl_check", "unicast_min_ttl",
     "track_interfaces", "track_scripts", "track_virtual_servers",
     "notify", "notify_master", "notify_backup", "notify_fault", "notify_user", "notify_timeout"};
 // clang-format on
 constexpr std::array<std::string_view, 4> k_garp_keys{"delay", "repeat", "interval", "refresh"};
 
 // People arrive from keepalived.conf; point them at our names rather than at a generic list.
-constexpr std::array<foreign_key_hint, 10> k_keepalived_hints{{
+constexpr std::array<foreign_key_hint, 13> k_keepalived_hints{{
     {"track_interface", "keepalived's track_interface is track_interfaces here"},
     {"track_script", "keepalived's track_script is track_scripts here, a list of tables"},
     {"track_process", "track processes with a track_scripts entry (e.g. pidof)"},
@@ -27,6 +28,10 @@ constexpr std::array<foreign_key_hint, 10> k_keepalived_hints{{
     {"state", "there is no initial state: the highest priority becomes Master"},
     {"authentication", "write auth_pass = \"...\" (VRRPv2 simple-text auth)"},
     {"vrrp_garp_master_repeat", "write garp = { repeat = N }"},
+    {"unicast_peer",
+     "keepalived's unicast_peer is unicast_peers here, a list of addresses such as [\"10.0.0.2\"]"},
+    {"unicast_src_ip", "keepalived's unicast_src_ip is unicast_source here"},
+    {"unicast_ttl", "vipd always sends with TTL 255; see unicast_ttl_check for receiving"},
 }};
 
 constexpr std::int64_t k_v2_max_interval_s = 255;    // RFC 3768 §5.3.7: 8 bits of seconds
@@ -247,6 +252,7 @@ instance_draft read_vrrp_instance(const toml::table& table, std::size_t index, d
     read_tracking(reader, draft);
     read_notify(reader, draft);
     read_v3_checksum(reader, version, draft);
+    read_unicast(reader, draft);
 
     reader.report_unknown_keys();
     return draft;

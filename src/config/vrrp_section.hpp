@@ -41,6 +41,11 @@ void read_tracking(const table_reader& reader, instance_draft& draft);
 /// notify, notify_master, notify_backup, notify_fault, notify_user, notify_timeout.
 void read_notify(const table_reader& reader, instance_draft& draft);
 
+/// unicast_peers, unicast_source, unicast_ttl_check and unicast_min_ttl into
+/// `draft.value.unicast` (left nullopt, i.e. multicast, without unicast_peers or on any error).
+/// Runs after read_vips: peers and source are checked against the instance's VIPs and family.
+void read_unicast(const table_reader& reader, instance_draft& draft);
+
 /// Names unique; (interface, family, vrid) unique; no address a VIP of two instances.
 void check_across_instances(const std::vector<instance_draft>& drafts, diagnostics& diag);
 

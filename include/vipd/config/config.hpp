@@ -80,6 +80,18 @@ struct notify_settings {
     friend bool operator==(const notify_settings&, const notify_settings&) = default;
 };
 
+/// Adverts to a list of peers instead of the multicast group ([[vrrp]] unicast_peers), for
+/// networks without multicast (clouds, some switches). IPv4 only for now.
+struct unicast_settings {
+    std::vector<ip_address> peers;  // at least one, unique; adverts are accepted from them only
+    /// The adverts' source address (unicast_source); nullopt = the interface's primary address.
+    std::optional<ip_address> source;
+    /// The lowest TTL accepted: 255 (RFC 5798 §5.1.1.3) unless unicast_ttl_check = false, then
+    /// unicast_min_ttl (default 1), for peers a router or more away.
+    std::uint8_t min_ttl = 255;
+    friend bool operator==(const unicast_settings&, const unicast_settings&) = default;
+};
+
 struct vrrp_instance {
     std::string name;
     std::string interface;
@@ -93,6 +105,7 @@ struct vrrp_instance {
     std::vector<vip> vips;                     // at least one; one family
     vrrp::garp_settings garp;
     vrrp::checksum_mode v3_checksum = vrrp::checksum_mode::pseudo_header;
+    std::optional<unicast_settings> unicast;  // nullopt = multicast to 224.0.0.18 / ff02::12
     std::vector<tracked_interface> track_interfaces;
     std::vector<tracked_script> track_scripts;
     std::vector<tracked_virtual_server> track_virtual_servers;  // names of virtual servers
