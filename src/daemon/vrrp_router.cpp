@@ -9,6 +9,7 @@
 
 #include "vipd/net/frames/garp.hpp"
 #include "vipd/vrrp/packet.hpp"
+#include "vipd/vrrp/peers.hpp"
 #include "vipd/vrrp/tracking.hpp"
 
 namespace vipd::daemon {
@@ -20,7 +21,7 @@ struct vrrp_router::channel {
     address_family family;
     std::unique_ptr<net::advert_channel> socket;
     std::map<std::uint8_t, instance_slot*> by_vrid;
-    std::vector<std::vector<std::uint8_t>> pending;  // adverts to send in one batch
+    std::vector<net::outgoing_advert> pending;  // adverts to send in one batch
     std::optional<ip_address> source;
 };
 
@@ -32,7 +33,30 @@ struct vrrp_router::instance_slot {
     };
 
     explicit instance_slot(config::vrrp_instance c)
-        : cfg(std::move(c)), fsm(cfg.instance_config()), trackers(trackers_of(cfg)) {}
+        : cfg(std::move(c)),
+          fsm(cfg.instance_config()),
+          trackers(trackers_of(cfg)),
+          sources(sources_of(cfg)) {}
+
+    static vrrp::advert_sources sources_of(const config::vrrp_instance& cfg) {
+        if (!cfg.unicast) {
+            return {};
+        }
+        return {cfg.unicast->peers, cfg.unicast->min_ttl};
+    }
+    /// Where this instance's adverts go: its unicast peers, or the VRRP group.
+    std::vector<ip_address> destinations() const {
+        return cfg.unicast ? cfg.unicast->peers
+                           : std::vector<ip_address>{vrrp::advert_group(cfg.family())};
+    }
+    /// The address its adverts leave from: unicast_source, or the channel's (the interface's
+    /// primary IPv4 address or IPv6 link-local).
+    std::optional<ip_address> source() const {
+        if (cfg.unicast && cfg.unicast->source) {
+            return cfg.unicast->source;
+        }
+        return ch != nullptr ? ch->source : std::nullopt;
+    }
 
     static std::vector<tracker> trackers_of(const config::vrrp_instance& cfg) {
         std::vector<tracker> out;
@@ -69,7 +93,8 @@ struct vrrp_router::instance_slot {
     config::vrrp_instance cfg;
     vrrp::instance fsm;
     std::vector<tracker> trackers;
-    bool tracking_fault = false;  // a weight-0 tracker is down
+    vrrp::advert_sources sources;  // whom it hears
+    bool tracking_fault = false;   // a weight-0 tracker is down
     std::optional<std::uint8_t> priority_override;
     unsigned channel_failures = 0;  // failed socket opens since the last success
     std::uint64_t adverts_sent = 0;
@@ -78,12 +103,12 @@ struct vrrp_router::instance_slot {
     std::uint64_t channel_drops_at_join = 0;
     std::uint64_t drops_on_left_channels = 0;
     std::optional<net::link_status> link;
-    /// The last advert encoded, reused while priority and source stay the same: a Master sends
-    /// the same bytes every interval.
+    /// The last advert encoded (one per destination: VRRPv3's checksum covers it), reused
+    /// while priority and source stay the same: a Master sends the same bytes every interval.
     struct encoded_advert {
         std::uint8_t priority;
         ip_address source;
-        std::vector<std::uint8_t> bytes;
+        std::vector<net::outgoing_advert> copies;
     };
     std::optional<encoded_advert> last_advert;
 };
@@ -97,6 +122,17 @@ constexpr milliseconds k_channel_retry{1000};
 /// (RFC 5798 §5.1.2.1).
 std::optional<ip_address> advert_source(address_family family, const net::link_status& link) {
     return family == address_family::ipv4 ? link.primary_v4 : link.link_local_v6;
+}
+
+/// The address peers see our adverts from, for elections that tie on priority: unicast_source
+/// when there is one. Nothing while the link has no source of the instance's family.
+std::optional<ip_address> own_address(const config::vrrp_instance& cfg,
+                                      const net::link_status& link) {
+    auto source = advert_source(cfg.family(), link);
+    if (source && cfg.unicast && cfg.unicast->source) {
+        return cfg.unicast->source;
+    }
+    return source;
 }
 
 std::string peer_suffix(const vrrp::state_changed& change) {
@@ -217,8 +253,8 @@ void vrrp_router::start_slot(instance_slot& slot, time_point now) {
     }
     open_channel_if_needed(slot);
     if (slot.link) {
-        if (auto source = advert_source(slot.cfg.family(), *slot.link)) {
-            slot.fsm.set_primary_address(*source);
+        if (auto address = own_address(slot.cfg, *slot.link)) {
+            slot.fsm.set_primary_address(*address);
         }
     }
     execute(slot, slot.fsm.start(now, usable(slot, slot.link ? &*slot.link : nullptr)));
@@ -327,7 +363,13 @@ void vrrp_router::reconfigure_slot(instance_slot& slot, const config::vrrp_insta
     }
     slot.cfg = next;
     slot.trackers = std::move(trackers);
+    slot.sources = instance_slot::sources_of(slot.cfg);
     slot.last_advert.reset();
+    if (slot.link) {
+        if (auto address = own_address(slot.cfg, *slot.link)) {
+            slot.fsm.set_primary_address(*address);
+        }
+    }
     watch_links(slot);
     execute(slot, slot.fsm.reconfigure(now, slot.cfg.instance_config()));
     apply_tracking(slot, now, "reload");
@@ -486,7 +528,10 @@ void vrrp_router::open_channel_if_needed(instance_slot& slot) {
 }
 
 void vrrp_router::on_packet(channel& ch, const net::received_packet& packet) {
-    const vrrp::packet_meta meta{packet.source, packet.destination, packet.ttl};
+    vrrp::packet_meta meta{packet.source, packet.destination, packet.ttl};
+    for (const auto& [vrid, slot] : ch.by_vrid) {
+        meta.min_ttl = std::min(meta.min_ttl, slot->sources.min_ttl);
+    }
     auto result = vrrp::decode(packet.message, meta);
     if (const auto* reason = std::get_if<vrrp::drop_reason>(&result)) {
         count_drop(*reason, ch.interface, packet.source);
@@ -497,6 +542,10 @@ void vrrp_router::on_packet(channel& ch, const net::received_packet& packet) {
     if (found == ch.by_vrid.end()) {
         count_drop(vrrp::drop_reason::unknown_vrid,
                    fmt::format("{} vrid {}", ch.interface, ad.vrid), packet.source);
+        return;
+    }
+    if (auto refused = vrrp::refuse_sender(found->second->sources, packet.source, packet.ttl)) {
+        count_drop(*refused, found->second->cfg.name, packet.source);
         return;
     }
     ++found->second->adverts_received;
@@ -533,7 +582,7 @@ void vrrp_router::on_link(const net::link_status& status) {
         slot->link = status;
         open_channel_if_needed(*slot);
         if (auto source = advert_source(slot->cfg.family(), status)) {
-            slot->fsm.set_primary_address(*source);
+            slot->fsm.set_primary_address(*own_address(slot->cfg, status));
             if (slot->ch != nullptr) {
                 slot->ch->source = source;
             }
@@ -626,7 +675,7 @@ void vrrp_router::execute(instance_slot& slot, const vrrp::actions& actions,
                     if (slot.ch == nullptr || !slot.ch->source) {
                         return;  // Fault state follows; nothing to send from
                     }
-                    slot.ch->pending.push_back(encoded_advert(slot, a.priority));
+                    queue_advert(slot, a.priority);
                     ++slot.adverts_sent;
                 } else if constexpr (std::is_same_v<type, vrrp::send_garp>) {
                     effects_.garp.push_back(slot.cfg.name);
@@ -787,26 +836,28 @@ void vrrp_router::announce_added(const std::vector<vips::address>& added,
     }
 }
 
-const std::vector<std::uint8_t>& vrrp_router::encoded_advert(instance_slot& slot,
-                                                             std::uint8_t priority) {
-    const ip_address& source = *slot.ch->source;
-    if (slot.last_advert && slot.last_advert->priority == priority &&
-        slot.last_advert->source == source) {
-        return slot.last_advert->bytes;
+void vrrp_router::queue_advert(instance_slot& slot, std::uint8_t priority) {
+    const ip_address source = *slot.source();
+    if (!slot.last_advert || slot.last_advert->priority != priority ||
+        slot.last_advert->source != source) {
+        vrrp::advert ad;
+        ad.version = slot.cfg.version;
+        ad.vrid = slot.cfg.vrid;
+        ad.priority = priority;
+        ad.interval = slot.cfg.advert_interval;
+        ad.password = slot.cfg.auth_pass;
+        for (const auto& vip : slot.cfg.vips) {
+            ad.addresses.push_back(vip.prefix.address);
+        }
+        instance_slot::encoded_advert encoded{priority, source, {}};
+        for (const auto& destination : slot.destinations()) {
+            encoded.copies.push_back(
+                {vrrp::encode(ad, source, destination, slot.cfg.v3_checksum), source, destination});
+        }
+        slot.last_advert = std::move(encoded);
     }
-    vrrp::advert ad;
-    ad.version = slot.cfg.version;
-    ad.vrid = slot.cfg.vrid;
-    ad.priority = priority;
-    ad.interval = slot.cfg.advert_interval;
-    ad.password = slot.cfg.auth_pass;
-    for (const auto& vip : slot.cfg.vips) {
-        ad.addresses.push_back(vip.prefix.address);
-    }
-    auto bytes =
-        vrrp::encode(ad, source, vrrp::advert_group(slot.cfg.family()), slot.cfg.v3_checksum);
-    slot.last_advert = instance_slot::encoded_advert{priority, source, std::move(bytes)};
-    return slot.last_advert->bytes;
+    slot.ch->pending.insert(slot.ch->pending.end(), slot.last_advert->copies.begin(),
+                            slot.last_advert->copies.end());
 }
 
 void vrrp_router::flush_adverts() {
@@ -814,7 +865,7 @@ void vrrp_router::flush_adverts() {
         if (ch->pending.empty()) {
             continue;
         }
-        if (auto error = ch->socket->send(ch->pending, *ch->source)) {
+        if (auto error = ch->socket->send(ch->pending)) {
             if (const auto verdict = send_log_limit_.admit(clock_()); verdict.allowed) {
                 logs_.pkt().warn("sending {} advert(s) on {} failed: {}{}", ch->pending.size(),
                                  ch->interface, error.message(),

@@ -30,6 +30,8 @@ std::string_view to_string(drop_reason reason) noexcept {
             return "interval_mismatch";
         case drop_reason::own_packet:
             return "own_packet";
+        case drop_reason::not_a_peer:
+            return "not_a_peer";
         case drop_reason::resign_flood:
             return "resign_flood";
     }

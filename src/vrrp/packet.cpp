@@ -120,7 +120,7 @@ std::variant<decoded_advert, drop_reason> decode(std::span<const std::uint8_t> m
                                                  const packet_meta& meta) {
     // Checks in the order of RFC 5798 §7.1 / RFC 3768 §7.1 (TTL, version, checksum), with the
     // form checks that make reading safe in between.
-    if (meta.ttl != k_required_ttl) {
+    if (meta.ttl < meta.min_ttl) {
         return drop_reason::bad_ttl;
     }
     byte_reader reader(message);

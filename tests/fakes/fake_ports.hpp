@@ -150,21 +150,30 @@ class fake_frame_port : public net::frame_port {
 
 class fake_advert_channel : public net::advert_channel {
   public:
+    /// One send(): the messages, the first one's source, and each one's destination.
     struct batch {
         std::vector<std::vector<std::uint8_t>> messages;
         ip_address source;
+        std::vector<ip_address> destinations;
+        std::vector<ip_address> sources;
     };
-    std::error_code send(std::span<const std::vector<std::uint8_t>> messages,
-                         const ip_address& source) override {
+    std::error_code send(std::span<const net::outgoing_advert> adverts) override {
         if (fail_with) {
             return fail_with;
         }
-        batches.push_back({{messages.begin(), messages.end()}, source});
-        for (const auto& message : messages) {
+        batch sent;
+        for (const auto& advert : adverts) {
+            sent.messages.push_back(advert.message);
+            sent.destinations.push_back(advert.destination);
+            sent.sources.push_back(advert.source);
             // VRID and priority: bytes 1 and 2 of either version's header.
-            note(changes, "advert vrid " + std::to_string(message.at(1)) + " priority " +
-                              std::to_string(message.at(2)));
+            note(changes, "advert vrid " + std::to_string(advert.message.at(1)) + " priority " +
+                              std::to_string(advert.message.at(2)));
         }
+        if (!adverts.empty()) {
+            sent.source = adverts.front().source;
+        }
+        batches.push_back(std::move(sent));
         return {};
     }
     void on_receive(receive_handler handler) override { receive = std::move(handler); }

@@ -115,12 +115,11 @@ class faulty_advert_channel final : public net::advert_channel {
   public:
     faulty_advert_channel(std::unique_ptr<net::advert_channel> inner, fault_plan& plan)
         : inner_(std::move(inner)), plan_(plan) {}
-    std::error_code send(std::span<const std::vector<std::uint8_t>> messages,
-                         const ip_address& source) override {
+    std::error_code send(std::span<const net::outgoing_advert> adverts) override {
         if (auto error = plan_.check(request_kind::advert_send)) {
             return error;
         }
-        return inner_->send(messages, source);
+        return inner_->send(adverts);
     }
     void on_receive(receive_handler handler) override { inner_->on_receive(std::move(handler)); }
     std::uint64_t receive_drops() const override { return inner_->receive_drops(); }

@@ -212,7 +212,8 @@ class vrrp_router {
     /// Tells the transition listener, in order; an awaiting instance's are held back.
     void notify(const std::vector<std::pair<std::string, vrrp::state_changed>>& transitions);
     void flush_adverts();
-    const std::vector<std::uint8_t>& encoded_advert(instance_slot& slot, std::uint8_t priority);
+    /// Queues the slot's advert on its channel: one copy per destination.
+    void queue_advert(instance_slot& slot, std::uint8_t priority);
     void count_drop(vrrp::drop_reason reason, const std::string& context, const ip_address& source);
     bool usable(const instance_slot& slot, const net::link_status* status) const;
     void on_tracked_link(const net::link_status& status);

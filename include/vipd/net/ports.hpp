@@ -92,15 +92,23 @@ struct received_packet {
     int interface_index = 0;
 };
 
+/// One advert on its way out: the VRRP message (its checksum made for this source and
+/// destination), the address it leaves from, and where it goes: the VRRP group, or a unicast
+/// peer.
+struct outgoing_advert {
+    std::vector<std::uint8_t> message;
+    ip_address source;
+    ip_address destination;
+};
+
 /// One raw protocol-112 socket per interface and family, shared by all instances on it.
 class advert_channel {
   public:
     using receive_handler = std::function<void(const received_packet&)>;
     virtual ~advert_channel() = default;
-    /// Multicasts each message to the VRRP group from `source` with TTL 255, in one system call
-    /// when there are several (sendmmsg).
-    virtual std::error_code send(std::span<const std::vector<std::uint8_t>> messages,
-                                 const ip_address& source) = 0;
+    /// Sends each advert with TTL / hop limit 255, all in one system call when there are
+    /// several (sendmmsg).
+    virtual std::error_code send(std::span<const outgoing_advert> adverts) = 0;
     /// Called for every received message (own packets are not looped back).
     virtual void on_receive(receive_handler handler) = 0;
     /// Packets the kernel dropped before they could be read (a full receive queue: a flood, a

@@ -25,6 +25,7 @@ enum class drop_reason : std::uint8_t {
     auth_mismatch,      // RFC 2338 §5.3.6.1: password differs or auth type differs
     interval_mismatch,  // RFC 3768 §7.1: v2 Adver Int must match ours
     own_packet,         // looped back or sent by ourselves
+    not_a_peer,         // a unicast instance hears only its unicast_peers
     // Answered already: a Master answers one priority-0 advert per advert interval, so that a
     // (spoofed) flood of them is not reflected one for one.
     resign_flood,

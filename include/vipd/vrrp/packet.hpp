@@ -56,6 +56,10 @@ struct packet_meta {
     ip_address source;
     ip_address destination;
     std::uint8_t ttl = k_required_ttl;  // hop limit for IPv6
+    /// The lowest TTL to let through: RFC 5798 §7.1's 255, unless a unicast instance on the
+    /// socket takes routed peers (unicast_ttl_check = false); that instance's own floor and
+    /// everyone else's 255 are checked after demultiplexing (vrrp/peers.hpp).
+    std::uint8_t min_ttl = k_required_ttl;
 };
 
 /// Serialises `ad` with a valid checksum. v3 over IPv4 uses `mode`; IPv6 uses its pseudo-header

@@ -114,6 +114,10 @@ class Instance:
     preempt: bool = True
     preempt_delay: float = 0.0
     auth_pass: str | None = None
+    # Adverts to these addresses instead of the multicast group (vipd unicast_peers,
+    # keepalived unicast_peer), from unicast_source (keepalived unicast_src_ip) when given.
+    unicast_peers: list[str] | None = None
+    unicast_source: str | None = None
 
     def skew_time(self, priority: int | None = None) -> float:
         """RFC 3768 6.1 (v2: (256-p)/256 s), RFC 5798 6.1 (v3: ((256-p) * interval)/256)."""
@@ -154,6 +158,10 @@ def vipd_config(router_id: str, instances: list[Instance], global_lines=()) -> s
                 f"preempt_delay = {_toml_str(format_duration(i.preempt_delay))}"]
         if i.auth_pass is not None:
             out.append(f"auth_pass = {_toml_str(i.auth_pass)}")
+        if i.unicast_peers:
+            out.append("unicast_peers = [" + ", ".join(_toml_str(p) for p in i.unicast_peers) + "]")
+        if i.unicast_source:
+            out.append(f"unicast_source = {_toml_str(i.unicast_source)}")
         out.append("vips = [" + ", ".join(_toml_str(v) for v in i.vips) + "]")
         out.append("")
     return "\n".join(out)
@@ -195,6 +203,10 @@ def keepalived_config(router_id: str, instances: list[Instance]) -> str:
         if i.auth_pass is not None:
             out += ["    authentication {", "        auth_type PASS",
                     f"        auth_pass {i.auth_pass}", "    }"]
+        if i.unicast_source:
+            out.append(f"    unicast_src_ip {i.unicast_source}")
+        if i.unicast_peers:
+            out += ["    unicast_peer {", *(f"        {p}" for p in i.unicast_peers), "    }"]
         out.append("    virtual_ipaddress {")
         for v in i.vips:
             out.append(f"        {v}" if " dev " in v else f"        {v} dev {i.interface}")

@@ -11,6 +11,8 @@ After every settle the VIP is sampled: exactly one holder, never two masters.
 
 from __future__ import annotations
 
+import dataclasses
+
 from .daemon import Instance
 from .fixtures import hold_single, wait_holders
 from .scenario import Context
@@ -18,15 +20,26 @@ from .scenario import Context
 VIP = "10.99.0.100/24"
 
 
-def run(ctx: Context, version: int) -> None:
+def run(ctx: Context, version: int, unicast: bool = False) -> None:
+    """With `unicast`, each side names the other in unicast_peers / unicast_peer, and the switch
+    floods no multicast to the directors: only unicast adverts can carry the election."""
     if version == 2:
         inst = Instance("web", vrid=51, priority=100, vips=[VIP], version=2, advert_interval=1.0,
                         auth_pass="PassW0rD")
     else:
         inst = Instance("web", vrid=51, priority=100, vips=[VIP], version=3, advert_interval=0.2)
     topo = ctx.topology(("dir1", "dir2", "client"))
-    ours = ctx.director(topo, "dir1", [inst.with_priority(150)])
-    theirs = ctx.director(topo, "dir2", [inst.with_priority(100)], engine="keepalived")
+    ours_inst, theirs_inst = inst, inst
+    if unicast:
+        for role in ("dir1", "dir2"):
+            topo.block_multicast(role)
+        ours_inst = dataclasses.replace(inst, unicast_peers=[topo.addr4("dir2")],
+                                        unicast_source=topo.addr4("dir1"))
+        theirs_inst = dataclasses.replace(inst, unicast_peers=[topo.addr4("dir1")],
+                                          unicast_source=topo.addr4("dir2"))
+    inst = ours_inst
+    ours = ctx.director(topo, "dir1", [ours_inst.with_priority(150)])
+    theirs = ctx.director(topo, "dir2", [theirs_inst.with_priority(100)], engine="keepalived")
 
     wait_holders(ctx, topo, VIP, {"dir1"}, inst.master_down_interval(150) + 5.0,
                  what=f"{ours.engine} (150) elected over keepalived (100)")

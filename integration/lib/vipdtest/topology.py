@@ -191,6 +191,12 @@ class Topology:
     def restore(self, role: str) -> None:
         sh.run(["ip", "-n", self.switch, "link", "set", self.port(role), "up"])
 
+    def block_multicast(self, role: str) -> None:
+        """The switch stops flooding multicast (VRRP's 224.0.0.18 included) to role's port, as
+        clouds and some switches do; unicast still reaches it."""
+        sh.run(["ip", "-n", self.switch, "link", "set", self.port(role), "type", "bridge_slave",
+                "mcast_flood", "off"])
+
     def detach(self, role: str) -> None:
         """A stronger, silent cut: role keeps carrier but its port leaves the bridge."""
         sh.run(["ip", "-n", self.switch, "link", "set", self.port(role), "nomaster"])

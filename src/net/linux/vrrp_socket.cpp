@@ -150,6 +150,7 @@ void vrrp_socket::configure() {
                    "setsockopt(IP_MULTICAST_IF)");
         set_option(fd, IPPROTO_IP, IP_MULTICAST_TTL, k_ttl, name, family,
                    "setsockopt(IP_MULTICAST_TTL)");
+        set_option(fd, IPPROTO_IP, IP_TTL, k_ttl, name, family, "setsockopt(IP_TTL)");
         set_option(fd, IPPROTO_IP, IP_MULTICAST_LOOP, off, name, family,
                    "setsockopt(IP_MULTICAST_LOOP)");
         set_option(fd, IPPROTO_IP, IP_TOS, k_traffic_class, name, family, "setsockopt(IP_TOS)");
@@ -165,6 +166,8 @@ void vrrp_socket::configure() {
                    "setsockopt(IPV6_MULTICAST_IF)");
         set_option(fd, IPPROTO_IPV6, IPV6_MULTICAST_HOPS, k_ttl, name, family,
                    "setsockopt(IPV6_MULTICAST_HOPS)");
+        set_option(fd, IPPROTO_IPV6, IPV6_UNICAST_HOPS, k_ttl, name, family,
+                   "setsockopt(IPV6_UNICAST_HOPS)");
         set_option(fd, IPPROTO_IPV6, IPV6_MULTICAST_LOOP, off, name, family,
                    "setsockopt(IPV6_MULTICAST_LOOP)");
         set_option(fd, IPPROTO_IPV6, IPV6_TCLASS, k_traffic_class, name, family,
@@ -177,61 +180,81 @@ void vrrp_socket::configure() {
     }
 }
 
-std::error_code vrrp_socket::send(std::span<const std::vector<std::uint8_t>> messages,
-                                  const ip_address& source) {
-    if (source.family() != family_) {
-        return std::make_error_code(std::errc::address_family_not_supported);
+namespace {
+
+/// The destination and ancillary data (source, interface) of one outgoing advert.
+struct addressing {
+    sockaddr_storage destination{};
+    socklen_t destination_length = 0;
+    control_buffer control;
+    std::size_t control_length = 0;
+};
+
+/// The one ancillary message of an outgoing advert: its source and interface.
+template <typename Info>
+void put_control(int level, int type, const Info& info, addressing& out) {
+    out.control_length = CMSG_SPACE(sizeof info);
+    auto* header = reinterpret_cast<cmsghdr*>(out.control.bytes.data());
+    header->cmsg_level = level;
+    header->cmsg_type = type;
+    header->cmsg_len = CMSG_LEN(sizeof info);
+    std::memcpy(CMSG_DATA(header), &info, sizeof info);
+}
+
+void address_v4(const outgoing_advert& advert, int ifindex, addressing& out) {
+    auto& to = reinterpret_cast<sockaddr_in&>(out.destination);
+    to.sin_family = AF_INET;
+    std::memcpy(&to.sin_addr, advert.destination.bytes().data(), 4);
+    out.destination_length = sizeof to;
+    // Linux raw sockets take ipi_spec_dst as the source address of the datagram.
+    in_pktinfo info{};
+    info.ipi_ifindex = ifindex;
+    std::memcpy(&info.ipi_spec_dst, advert.source.bytes().data(), 4);
+    put_control(IPPROTO_IP, IP_PKTINFO, info, out);
+}
+
+void address_v6(const outgoing_advert& advert, int ifindex, addressing& out) {
+    auto& to = reinterpret_cast<sockaddr_in6&>(out.destination);
+    to.sin6_family = AF_INET6;
+    std::memcpy(&to.sin6_addr, advert.destination.bytes().data(), 16);
+    to.sin6_scope_id = static_cast<std::uint32_t>(ifindex);
+    out.destination_length = sizeof to;
+    in6_pktinfo info{};
+    info.ipi6_ifindex = static_cast<unsigned>(ifindex);
+    std::memcpy(&info.ipi6_addr, advert.source.bytes().data(), 16);
+    put_control(IPPROTO_IPV6, IPV6_PKTINFO, info, out);
+}
+
+}  // namespace
+
+std::error_code vrrp_socket::send(std::span<const outgoing_advert> adverts) {
+    for (const auto& advert : adverts) {
+        if (advert.source.family() != family_ || advert.destination.family() != family_) {
+            return std::make_error_code(std::errc::address_family_not_supported);
+        }
     }
-    if (messages.empty()) {
+    if (adverts.empty()) {
         return {};
     }
     const bool v4 = family_ == address_family::ipv4;
-
-    sockaddr_in group_v4{};
-    sockaddr_in6 group_v6{};
-    control_buffer control;
-    std::size_t control_length = 0;
-    if (v4) {
-        group_v4.sin_family = AF_INET;
-        std::memcpy(&group_v4.sin_addr, k_group_v4.data(), k_group_v4.size());
-        // Linux raw sockets take ipi_spec_dst as the source address of the datagram.
-        in_pktinfo info{};
-        info.ipi_ifindex = ifindex_;
-        std::memcpy(&info.ipi_spec_dst, source.bytes().data(), 4);
-        control_length = CMSG_SPACE(sizeof info);
-        auto* header = reinterpret_cast<cmsghdr*>(control.bytes.data());
-        header->cmsg_level = IPPROTO_IP;
-        header->cmsg_type = IP_PKTINFO;
-        header->cmsg_len = CMSG_LEN(sizeof info);
-        std::memcpy(CMSG_DATA(header), &info, sizeof info);
-    } else {
-        group_v6.sin6_family = AF_INET6;
-        std::memcpy(&group_v6.sin6_addr, k_group_v6.data(), k_group_v6.size());
-        group_v6.sin6_scope_id = static_cast<std::uint32_t>(ifindex_);
-        in6_pktinfo info{};
-        info.ipi6_ifindex = static_cast<unsigned>(ifindex_);
-        std::memcpy(&info.ipi6_addr, source.bytes().data(), 16);
-        control_length = CMSG_SPACE(sizeof info);
-        auto* header = reinterpret_cast<cmsghdr*>(control.bytes.data());
-        header->cmsg_level = IPPROTO_IPV6;
-        header->cmsg_type = IPV6_PKTINFO;
-        header->cmsg_len = CMSG_LEN(sizeof info);
-        std::memcpy(CMSG_DATA(header), &info, sizeof info);
-    }
-
-    // Every message shares the destination and the (read-only) ancillary data.
-    std::vector<iovec> vectors(messages.size());
-    std::vector<mmsghdr> headers(messages.size());
-    for (std::size_t i = 0; i < messages.size(); ++i) {
-        vectors[i].iov_base = const_cast<std::uint8_t*>(messages[i].data());
-        vectors[i].iov_len = messages[i].size();
+    std::vector<addressing> addresses(adverts.size());
+    std::vector<iovec> vectors(adverts.size());
+    std::vector<mmsghdr> headers(adverts.size());
+    for (std::size_t i = 0; i < adverts.size(); ++i) {
+        if (v4) {
+            address_v4(adverts[i], ifindex_, addresses[i]);
+        } else {
+            address_v6(adverts[i], ifindex_, addresses[i]);
+        }
+        vectors[i].iov_base = const_cast<std::uint8_t*>(adverts[i].message.data());
+        vectors[i].iov_len = adverts[i].message.size();
         msghdr& header = headers[i].msg_hdr;
-        header.msg_name = v4 ? static_cast<void*>(&group_v4) : static_cast<void*>(&group_v6);
-        header.msg_namelen = v4 ? sizeof group_v4 : sizeof group_v6;
+        header.msg_name = &addresses[i].destination;
+        header.msg_namelen = addresses[i].destination_length;
         header.msg_iov = &vectors[i];
         header.msg_iovlen = 1;
-        header.msg_control = control.bytes.data();
-        header.msg_controllen = control_length;
+        header.msg_control = addresses[i].control.bytes.data();
+        header.msg_controllen = addresses[i].control_length;
     }
 
     // sendmmsg stops at the first failing message and reports how many went; resume after them

@@ -4,7 +4,9 @@
 
 #include <spdlog/sinks/ostream_sink.h>
 
+#include <set>
 #include <sstream>
+#include <variant>
 
 #include "fakes/fake_ports.hpp"
 #include "vipd/vrrp/packet.hpp"
@@ -71,19 +73,19 @@ class RouterTest : public ::testing::Test {
         now_ = until;
     }
     std::vector<std::uint8_t> advert_bytes(std::uint8_t vrid, std::uint8_t priority,
-                                           const char* source, const char* vip) {
+                                           const char* source, const char* vip,
+                                           const char* destination = "224.0.0.18") {
         vrrp::advert ad;
         ad.vrid = vrid;
         ad.priority = priority;
         ad.interval = centiseconds(100);
         ad.addresses = {*ip_address::parse(vip)};
-        return vrrp::encode(ad, *ip_address::parse(source),
-                            vrrp::advert_group(address_family::ipv4));
+        return vrrp::encode(ad, *ip_address::parse(source), *ip_address::parse(destination));
     }
-    void deliver(const std::vector<std::uint8_t>& bytes, const char* source,
-                 std::uint8_t ttl = 255) {
+    void deliver(const std::vector<std::uint8_t>& bytes, const char* source, std::uint8_t ttl = 255,
+                 const char* destination = "224.0.0.18") {
         channel().deliver(
-            {bytes, *ip_address::parse(source), *ip_address::parse("224.0.0.18"), ttl, 2});
+            {bytes, *ip_address::parse(source), *ip_address::parse(destination), ttl, 2});
     }
 
     time_point now_{std::chrono::seconds(1000)};
@@ -202,6 +204,80 @@ TEST_F(RouterTest, AMasterAnswersARivalMasterAndAnnouncesItsVipsAgain) {
                               "100 (ours 150)"),
               std::string::npos)
         << text.str();
+}
+
+config::vrrp_instance unicast_instance(std::string name, std::uint8_t vrid, std::uint8_t priority,
+                                       std::vector<const char*> peers, std::uint8_t min_ttl = 255) {
+    auto instance = make_instance(std::move(name), vrid, priority, {"10.0.0.100/24"});
+    config::unicast_settings unicast;
+    for (const char* peer : peers) {
+        unicast.peers.push_back(*ip_address::parse(peer));
+    }
+    unicast.source = *ip_address::parse("10.0.0.1");
+    unicast.min_ttl = min_ttl;
+    instance.unicast = std::move(unicast);
+    return instance;
+}
+
+TEST_F(RouterTest, AUnicastMasterSendsEachAdvertToEveryPeerInOneBatch) {
+    links_.links["eth0"] = eth0_up();
+    build({unicast_instance("web", 51, 150, {"10.0.0.2", "10.0.0.3"}),
+           make_instance("db", 52, 150, {"10.0.0.200/24"})});
+    router_->start();
+    run_until(now_ + 4s);
+    ASSERT_EQ(router_->status().at(0).state, vrrp::state::master);
+    const auto& last = channel().batches.back();
+    // One send for the unicast instance's two copies and the multicast instance's one.
+    ASSERT_EQ(last.destinations.size(), 3u);
+    std::multiset<std::string> destinations;
+    for (const auto& d : last.destinations) {
+        destinations.insert(d.to_string());
+    }
+    EXPECT_EQ(destinations, (std::multiset<std::string>{"10.0.0.2", "10.0.0.3", "224.0.0.18"}));
+    for (std::size_t i = 0; i < last.messages.size(); ++i) {
+        SCOPED_TRACE(last.destinations[i].to_string());
+        EXPECT_EQ(last.sources[i], *ip_address::parse("10.0.0.1"));
+        // VRRPv3's checksum covers the destination: each copy must check out at its peer.
+        const vrrp::packet_meta meta{last.sources[i], last.destinations[i], 255};
+        EXPECT_TRUE(
+            std::holds_alternative<vrrp::decoded_advert>(vrrp::decode(last.messages[i], meta)));
+    }
+}
+
+TEST_F(RouterTest, AUnicastInstanceHearsOnlyItsPeers) {
+    links_.links["eth0"] = eth0_up();
+    build({unicast_instance("web", 51, 100, {"10.0.0.2"})});
+    router_->start();
+    for (int i = 0; i < 10; ++i) {
+        run_until(now_ + 1s);
+        deliver(advert_bytes(51, 200, "10.0.0.9", "10.0.0.100", "10.0.0.1"), "10.0.0.9", 255,
+                "10.0.0.1");
+    }
+    EXPECT_EQ(router_->drops()[vrrp::drop_reason::not_a_peer], 10u);
+    EXPECT_EQ(router_->status().at(0).state, vrrp::state::master) << "a stranger is no master";
+    deliver(advert_bytes(51, 200, "10.0.0.2", "10.0.0.100", "10.0.0.1"), "10.0.0.2", 255,
+            "10.0.0.1");
+    EXPECT_EQ(router_->status().at(0).state, vrrp::state::backup);
+    EXPECT_EQ(router_->status().at(0).master, ip_address::parse("10.0.0.2"));
+}
+
+TEST_F(RouterTest, RoutedUnicastPeersAreHeardDownToTheirTtlFloorAndOthersStillNeed255) {
+    links_.links["eth0"] = eth0_up();
+    build({unicast_instance("web", 51, 100, {"10.0.0.2"}, 60),
+           make_instance("db", 52, 100, {"10.0.0.200/24"})});
+    router_->start();
+    for (int i = 0; i < 10; ++i) {
+        run_until(now_ + 1s);
+        deliver(advert_bytes(51, 200, "10.0.0.2", "10.0.0.100", "10.0.0.1"), "10.0.0.2", 61,
+                "10.0.0.1");
+        deliver(advert_bytes(52, 200, "10.0.0.2", "10.0.0.200"), "10.0.0.2", 61);
+    }
+    EXPECT_EQ(router_->status().at(0).state, vrrp::state::backup) << "TTL 61 >= its floor 60";
+    EXPECT_EQ(router_->status().at(1).state, vrrp::state::master) << "multicast needs 255";
+    EXPECT_EQ(router_->drops()[vrrp::drop_reason::bad_ttl], 10u);
+    deliver(advert_bytes(51, 200, "10.0.0.2", "10.0.0.100", "10.0.0.1"), "10.0.0.2", 59,
+            "10.0.0.1");
+    EXPECT_EQ(router_->drops()[vrrp::drop_reason::bad_ttl], 11u);
 }
 
 TEST_F(RouterTest, AFailedSendIsLoggedEvenAfterAFloodOfDroppedPackets) {

@@ -175,6 +175,16 @@ class SocketsTest : public ::testing::Test {
     }
 
     // Sends two messages from veth0 in one call and expects both on veth1 with the header facts.
+    /// The same source and destination for every message.
+    static std::vector<outgoing_advert> adverts(const std::vector<bytes>& messages,
+                                                const char* source, const char* destination) {
+        std::vector<outgoing_advert> out;
+        for (const auto& message : messages) {
+            out.push_back({message, addr(source), addr(destination)});
+        }
+        return out;
+    }
+
     void exchange(address_family family, const char* source, const char* group) {
         vrrp_socket sender(io_, "veth0", family);
         std::unique_ptr<vrrp_socket> receiver_socket;
@@ -199,7 +209,7 @@ class SocketsTest : public ::testing::Test {
         const std::vector<bytes> messages{
             {0x31, 0x07, 0x64, 0x01, 0x00, 0x64, 0x12, 0x34, 10, 0, 0, 9},
             {0x31, 0x08, 0xc8, 0x00, 0x00, 0x0a, 0xab, 0xcd}};
-        ASSERT_FALSE(sender.send(messages, addr(source)));
+        ASSERT_FALSE(sender.send(adverts(messages, source, group)));
         ASSERT_TRUE(run_until(io_, [&] { return at_receiver.size() >= 2; }))
             << "received " << at_receiver.size() << " of 2";
         // Give a looped-back copy (the thing IP_MULTICAST_LOOP 0 prevents) time to show up.
@@ -221,7 +231,7 @@ class SocketsTest : public ::testing::Test {
 
     // Floods a receiver that nobody reads until its queue overflows, reads what was queued, then
     // one more packet: that one carries the drop count (SO_RXQ_OVFL), which must be the kernel's.
-    void overflow(address_family family, const char* source) {
+    void overflow(address_family family, const char* source, const char* group) {
         vrrp_socket sender(io_, "veth0", family);
         std::unique_ptr<vrrp_socket> receiver;
         in_right([&] { receiver = std::make_unique<vrrp_socket>(io_, "veth1", family); });
@@ -231,10 +241,12 @@ class SocketsTest : public ::testing::Test {
 
         // The loop does not run while this sends, so the queue only fills: send until the
         // kernel says it dropped some, whatever the host's default receive buffer.
-        const std::vector<bytes> batch(200, bytes{0x31, 0x07, 0x64, 0x01, 0x00, 0x64, 0x12, 0x34});
+        const auto batch =
+            adverts(std::vector<bytes>(200, bytes{0x31, 0x07, 0x64, 0x01, 0x00, 0x64, 0x12, 0x34}),
+                    source, group);
         std::uint64_t kernel_drops = 0;
         for (int round = 0; round < 200 && kernel_drops == 0; ++round) {
-            ASSERT_FALSE(sender.send(batch, addr(source)));
+            ASSERT_FALSE(sender.send(batch));
             in_right([&] { kernel_drops = kernel_raw_drops(family); });
         }
         ASSERT_GT(kernel_drops, 0u) << "the flood never filled the receive queue";
@@ -245,7 +257,7 @@ class SocketsTest : public ::testing::Test {
         EXPECT_EQ(receiver->receive_drops(), 0u) << "packets queued before any drop carry none";
 
         const std::size_t queued = received;
-        ASSERT_FALSE(sender.send(std::span(batch).first(1), addr(source)));
+        ASSERT_FALSE(sender.send(std::span(batch).first(1)));
         ASSERT_TRUE(run_until(io_, [&] { return received > queued; }));
         in_right([&] { kernel_drops = kernel_raw_drops(family); });
         EXPECT_GT(receiver->receive_drops(), 0u);
@@ -267,24 +279,33 @@ TEST_F(SocketsTest, Ipv6TwoAdvertsInOneSendArriveWithHopLimit255) {
     exchange(address_family::ipv6, "fe80::1", "ff02::12");
 }
 
+TEST_F(SocketsTest, Ipv4UnicastAdvertsReachThePeerWithTtl255) {
+    // unicast_peers: the same socket sends to a peer's address; one sendmmsg may mix peers.
+    exchange(address_family::ipv4, "10.0.0.1", "10.0.0.2");
+}
+
 TEST_F(SocketsTest, Ipv4QueueOverflowIsCountedFromTheNextPacket) {
-    overflow(address_family::ipv4, "10.0.0.1");
+    overflow(address_family::ipv4, "10.0.0.1", "224.0.0.18");
 }
 
 TEST_F(SocketsTest, Ipv6QueueOverflowIsCountedFromTheNextPacket) {
-    overflow(address_family::ipv6, "fe80::1");
+    overflow(address_family::ipv6, "fe80::1", "ff02::12");
 }
 
 TEST_F(SocketsTest, SendRejectsWrongFamilyAndForeignSource) {
     vrrp_socket v4(io_, "veth0", address_family::ipv4);
     vrrp_socket v6(io_, "veth0", address_family::ipv6);
     const std::vector<bytes> messages{{1, 2, 3, 4}};
-    EXPECT_EQ(v4.send(messages, addr("fe80::1")), std::errc::address_family_not_supported);
-    EXPECT_EQ(v6.send(messages, addr("10.0.0.1")), std::errc::address_family_not_supported);
+    EXPECT_EQ(v4.send(adverts(messages, "fe80::1", "224.0.0.18")),
+              std::errc::address_family_not_supported);
+    EXPECT_EQ(v4.send(adverts(messages, "10.0.0.1", "ff02::12")),
+              std::errc::address_family_not_supported);
+    EXPECT_EQ(v6.send(adverts(messages, "10.0.0.1", "ff02::12")),
+              std::errc::address_family_not_supported);
     // Not an address of this host: the kernel refuses to forge it.
-    EXPECT_TRUE(v4.send(messages, addr("192.0.2.77")));
-    EXPECT_TRUE(v6.send(messages, addr("fe80::99")));
-    EXPECT_FALSE(v4.send({}, addr("10.0.0.1")));
+    EXPECT_TRUE(v4.send(adverts(messages, "192.0.2.77", "224.0.0.18")));
+    EXPECT_TRUE(v6.send(adverts(messages, "fe80::99", "ff02::12")));
+    EXPECT_FALSE(v4.send({}));
 }
 
 TEST_F(SocketsTest, OpeningOnAMissingInterfaceFails) {

@@ -44,6 +44,7 @@ TEST(DropReason, NamesMatchTheEnumerators) {
         {drop_reason::auth_mismatch, "auth_mismatch"},
         {drop_reason::interval_mismatch, "interval_mismatch"},
         {drop_reason::own_packet, "own_packet"},
+        {drop_reason::not_a_peer, "not_a_peer"},
         {drop_reason::resign_flood, "resign_flood"},
     };
     static_assert(std::size(expected) == k_drop_reason_count);

@@ -333,6 +333,18 @@ TEST(VrrpPacketLenient, DestinationIsNotChecked) {
     EXPECT_FALSE(reason_of(decode(v2.message, meta_for(v2.source, "172.28.128.11"))));
 }
 
+TEST(VrrpPacketLenient, ALoweredTtlFloorLetsRoutedUnicastAdvertsThrough) {
+    // unicast_ttl_check = false on an instance of the socket: the codec only applies the lowest
+    // floor; the instance applies its own after demultiplexing (peers.hpp).
+    const auto& v3 = test_vectors::k_v3_ipv4;
+    auto routed = meta_for(v3.source, v3.destination, 62);
+    EXPECT_EQ(reason_of(decode(v3.message, routed)), drop_reason::bad_ttl);
+    routed.min_ttl = 60;
+    EXPECT_FALSE(reason_of(decode(v3.message, routed)));
+    routed.ttl = 59;
+    EXPECT_EQ(reason_of(decode(v3.message, routed)), drop_reason::bad_ttl);
+}
+
 // ---------------------------------------------------------------------------------------------
 // Every drop reason the codec can give, table-driven.
 

@@ -28,13 +28,13 @@ struct vrrp_socket_stats {
 /// advert_channel over a Linux raw socket.
 ///
 /// Setup: bound to the interface (SO_BINDTODEVICE), member of the VRRP group on its ifindex,
-/// multicast TTL / hop limit 255 (RFC 5798 §5.1.1.3, §5.1.2.3), multicast loopback off so that
-/// no socket in this network namespace sees our own adverts, traffic class 0xc0 (network control,
-/// as keepalived and FRR). IPv4 packets arrive with their header, which is stripped by its IHL
-/// and gives TTL and destination; IPv6 packets arrive without it, so the hop limit and the
-/// destination come from IPV6_RECVHOPLIMIT / IPV6_RECVPKTINFO. The kernel neither computes nor
-/// checks the VRRP checksum (no IPV6_CHECKSUM): the codec owns it. SO_RXQ_OVFL makes every
-/// packet carry the socket's drop count so far, from which receive_drops() is kept.
+/// multicast and unicast TTL / hop limit 255 (RFC 5798 §5.1.1.3, §5.1.2.3), multicast loopback
+/// off so that no socket in this network namespace sees our own adverts, traffic class 0xc0
+/// (network control, as keepalived and FRR). IPv4 packets arrive with their header, which is
+/// stripped by its IHL and gives TTL and destination; IPv6 packets arrive without it, so the hop
+/// limit and the destination come from IPV6_RECVHOPLIMIT / IPV6_RECVPKTINFO. The kernel neither
+/// computes nor checks the VRRP checksum (no IPV6_CHECKSUM): the codec owns it. SO_RXQ_OVFL makes
+/// every packet carry the socket's drop count so far, from which receive_drops() is kept.
 ///
 /// Errors: opening throws std::system_error (startup path) whose message names the interface
 /// and the failed step; `open()` is the non-throwing form. send() returns errno values in
@@ -55,12 +55,12 @@ class vrrp_socket final : public advert_channel {
     vrrp_socket(const vrrp_socket&) = delete;
     vrrp_socket& operator=(const vrrp_socket&) = delete;
 
-    /// Sends every message to the VRRP group with `source` as the IP source (IP_PKTINFO /
-    /// IPV6_PKTINFO; it must be an address of this interface, not tentative), all in one
-    /// sendmmsg() when the kernel takes them at once. Validates that `source` has the socket's
-    /// family (else EAFNOSUPPORT). Never blocks: a full send buffer is reported as EAGAIN.
-    std::error_code send(std::span<const std::vector<std::uint8_t>> messages,
-                         const ip_address& source) override;
+    /// Sends every advert to its destination (the VRRP group or a unicast peer) with its
+    /// source as the IP source (IP_PKTINFO / IPV6_PKTINFO; it must be an address of this
+    /// interface, not tentative), all in one sendmmsg() when the kernel takes them at once.
+    /// Validates that every address has the socket's family (else EAFNOSUPPORT). Never blocks:
+    /// a full send buffer is reported as EAGAIN.
+    std::error_code send(std::span<const outgoing_advert> adverts) override;
 
     /// Installs the handler (replacing any earlier one) and starts receiving. The packet's
     /// message span is valid only during the call.
