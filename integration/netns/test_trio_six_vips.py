@@ -36,14 +36,19 @@ def expect(owner_of: dict[str, str]) -> dict[str, set[str]]:
     return {name: {host} for name, host in owner_of.items()}
 
 
-def scenario(ctx: vt.Context) -> None:
+def scenario(ctx: vt.Context, unicast: bool = False) -> None:
+    """With `unicast`, every instance names the two other hosts in unicast_peers and the switch
+    floods no multicast to the directors (test_trio_six_vips_unicast.py)."""
     topo = ctx.topology((*HOSTS, "client"))
     for host in HOSTS:
+        if unicast:
+            topo.block_multicast(host)
+        peers = [topo.addr4(h) for h in HOSTS if h != host] if unicast else None
         instances = []
         for vrid, (name, (vip, *ranking)) in enumerate(PLAN.items(), start=61):
             prio = PRIORITIES[ranking.index(host)]
             instances.append(vt.Instance(name, vrid=vrid, priority=prio, vips=[vip], version=3,
-                                         advert_interval=INTERVAL))
+                                         advert_interval=INTERVAL, unicast_peers=peers))
         ctx.director(topo, host, instances)
     probe = vt.Instance("x", vrid=1, priority=100, vips=[], version=3, advert_interval=INTERVAL)
 
