@@ -135,6 +135,17 @@ std::optional<ip_address> own_address(const config::vrrp_instance& cfg,
     return source;
 }
 
+/// The link a VIP is announced on: its own when it lives on another real link ("dev eth2"), where
+/// its neighbours are; the instance's interface for VIPs on it, on lo or on a dummy, which have
+/// no neighbours of their own (hosts reach them through the instance's link).
+const std::string& announce_link(const config::vrrp_instance& cfg, const config::vip& vip) {
+    const std::string& device = cfg.device_of(vip);
+    if (device == "lo" || device.starts_with("dummy")) {
+        return cfg.interface;
+    }
+    return device;
+}
+
 std::string peer_suffix(const vrrp::state_changed& change) {
     if (!change.peer) {
         return {};
@@ -230,6 +241,17 @@ void vrrp_router::watch_links(instance_slot& slot) {
     if (watched_links_.insert(slot.cfg.interface).second) {
         ports_.links.watch(slot.cfg.interface,
                            [this](const net::link_status& status) { on_link(status); });
+    }
+    for (const auto& vip : slot.cfg.vips) {
+        const auto& link = announce_link(slot.cfg, vip);
+        if (link == slot.cfg.interface || !announce_links_.try_emplace(link).second) {
+            continue;
+        }
+        // Its MAC is the GARP's sender: kept from its notifications, not asked at each burst.
+        ports_.links.watch(link, [this](const net::link_status& status) {
+            announce_links_[status.name] = status;
+        });
+        announce_links_[link] = ports_.links.status(link);
     }
     for (auto& t : slot.trackers) {
         if (t.kind != tracker_kind::interface) {
@@ -900,19 +922,19 @@ void vrrp_router::send_garp(instance_slot& slot) {
 }
 
 void vrrp_router::send_garp(instance_slot& slot, const std::vector<config::vip>& vips) {
-    if (!slot.link) {
-        return;
-    }
-    // Announced on the instance's interface even for VIPs living on lo or a dummy: that is where
-    // clients and routers learn which MAC answers for the VIP.
     for (const auto& vip : vips) {
+        const auto& link = announce_link(slot.cfg, vip);
+        const auto& status = link == slot.cfg.interface ? slot.link : announce_links_[link];
+        if (!status) {
+            continue;  // not there (yet): its notification brings the MAC, the next burst uses it
+        }
         const auto& address = vip.prefix.address;
-        auto frame = address.is_v4() ? net::frames::gratuitous_arp(slot.link->mac, address)
-                                     : net::frames::unsolicited_na(slot.link->mac, address);
-        if (auto error = ports_.frames.send(slot.cfg.interface, frame)) {
+        auto frame = address.is_v4() ? net::frames::gratuitous_arp(status->mac, address)
+                                     : net::frames::unsolicited_na(status->mac, address);
+        if (auto error = ports_.frames.send(link, frame)) {
             auto& logger = address.is_v4() ? logs_.arp() : logs_.ndisc();
             logger.warn("{}: announcing {} on {} failed: {}", slot.cfg.name, address.to_string(),
-                        slot.cfg.interface, error.message());
+                        link, error.message());
         }
     }
 }

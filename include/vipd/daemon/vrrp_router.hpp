@@ -244,6 +244,8 @@ class vrrp_router {
     std::map<std::pair<std::string, address_family>, std::unique_ptr<channel>> channels_;
     std::set<std::string> watched_links_;  // instance interfaces
     std::set<std::string> tracked_links_;  // track_interfaces
+    /// Other links VIPs live on ("dev eth2"), announced there with their own MAC.
+    std::map<std::string, std::optional<net::link_status>> announce_links_;
     vip_driver vips_;
     /// MASTER, but their services are still going in: VIPs, GARP and notify_master wait.
     std::set<std::string> awaiting_services_;

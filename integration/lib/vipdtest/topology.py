@@ -90,6 +90,30 @@ class Topology:
                   + ", ".join(f"{r}={self.ns[r]} ({self.addr4(r)}, {self.mac(r)})" for r in self.roles))
         return self
 
+    def add_segment(self, dev: str, subnet4: str, roles, hosts=()) -> None:
+        """A second Ethernet segment: its own bridge in the switch namespace, and an interface
+        `dev` with subnet4.<host number>/24 in each of `roles` and of `hosts`, new namespaces
+        that are no directors (e.g. a client on the segment; their host numbers follow 30)."""
+        sw = self.switch
+        bridge = f"br-{dev}"
+        sh.run(["ip", "-n", sw, "link", "add", bridge, "type", "bridge", "stp_state", "0",
+                "forward_delay", "0", "mcast_snooping", "0"])
+        sh.run(["ip", "-n", sw, "link", "set", bridge, "up"])
+        for extra, host in enumerate(hosts, start=30):
+            self.ns[host] = f"{self.prefix}-{host}"
+            self.host_number[host] = extra
+            self._add_namespace(self.ns[host])
+            sh.run(["ip", "-n", self.ns[host], "link", "set", "lo", "up"])
+        for role in (*roles, *hosts):
+            ns = self.ns[role]
+            port = f"{dev}-{role}"[:15]
+            sh.run(["ip", "-n", sw, "link", "add", port, "type", "veth", "peer", "name", dev,
+                    "netns", ns])
+            sh.run(["ip", "-n", sw, "link", "set", port, "master", bridge, "up"])
+            sh.run(["ip", "-n", ns, "addr", "add", f"{subnet4}.{self.host_number[role]}/24", "dev",
+                    dev])
+            sh.run(["ip", "-n", ns, "link", "set", dev, "up"])
+
     def sysctl_ns(self, ns: str, *settings: str) -> None:
         sh.run(["ip", "netns", "exec", ns, "sysctl", "-q", "-w", *settings])
 
@@ -174,10 +198,10 @@ class Topology:
                     return a["local"]
         return None
 
-    def neigh_mac(self, vip: str, role: str = "client") -> str | None:
+    def neigh_mac(self, vip: str, role: str = "client", dev: str = "eth0") -> str | None:
         """The MAC role's neighbour table holds for vip, or None (absent, INCOMPLETE, FAILED)."""
         address = str(ipaddress.ip_interface(vip).ip)
-        out = sh.run(["ip", "-n", self.ns[role], "-j", "neigh", "show", "to", address, "dev", "eth0"])
+        out = sh.run(["ip", "-n", self.ns[role], "-j", "neigh", "show", "to", address, "dev", dev])
         for entry in json.loads(out or "[]"):
             states = set(entry.get("state", []))
             if "lladdr" in entry and not states & {"FAILED", "INCOMPLETE"}:

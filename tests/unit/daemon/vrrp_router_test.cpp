@@ -2,8 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include <fmt/format.h>
 #include <spdlog/sinks/ostream_sink.h>
 
+#include <algorithm>
 #include <set>
 #include <sstream>
 #include <variant>
@@ -131,6 +133,45 @@ TEST_F(RouterTest, BackupBecomesMasterAddsVipsSendsAdvertAndGarp) {
         EXPECT_EQ(interface, "eth0");
         EXPECT_EQ(frame.size(), 60u);  // Ethernet + ARP, padded to the minimum frame
     }
+}
+
+TEST_F(RouterTest, AVipOnAnotherLinkIsAnnouncedThereWithThatLinksMac) {
+    links_.links["eth0"] = eth0_up();
+    auto eth2 = eth0_up();
+    eth2.name = "eth2";
+    eth2.index = 4;
+    eth2.mac = {0x02, 0, 0, 0, 0, 0x02};
+    links_.links["eth2"] = eth2;
+    build({make_instance("web", 51, 100,
+                         {"10.0.0.100/24", "10.1.0.1/24 dev eth2", "192.168.100.1/32 dev dummy1",
+                          "10.9.9.9/32 dev lo"})});
+    router_->start();
+    run_until(now_ + 4s);
+    ASSERT_EQ(router_->status().at(0).state, vrrp::state::master);
+    // ARP sender hardware and protocol addresses: bytes 22-27 and 28-31 of the frame.
+    std::multiset<std::string> announced;
+    for (const auto& [interface, frame] : frames_.sent) {
+        const auto sender =
+            ip_address(ip_address::v4_bytes{frame[28], frame[29], frame[30], frame[31]});
+        announced.insert(
+            fmt::format("{} on {} from {:02x}", sender.to_string(), interface, frame[27]));
+    }
+    // The default burst: 5 rounds of each VIP.
+    for (const char* expected : {"10.0.0.100 on eth0 from 01", "10.1.0.1 on eth2 from 02",
+                                 "192.168.100.1 on eth0 from 01", "10.9.9.9 on eth0 from 01"}) {
+        EXPECT_EQ(announced.count(expected), 5u) << expected;
+    }
+    EXPECT_EQ(announced.size(), 20u);
+
+    // eth2 comes back with another MAC: the next announcements use it.
+    eth2.mac = {0x02, 0, 0, 0, 0, 0x03};
+    links_.set(eth2);
+    frames_.sent.clear();
+    ASSERT_FALSE(router_->announce("web"));
+    const auto on_eth2 = std::count_if(frames_.sent.begin(), frames_.sent.end(), [](const auto& f) {
+        return f.first == "eth2" && f.second[27] == 0x03;
+    });
+    EXPECT_EQ(on_eth2, 1);
 }
 
 TEST_F(RouterTest, HigherPriorityAdvertKeepsItBackupAndLowerOneIsPreempted) {
