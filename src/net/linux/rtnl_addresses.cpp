@@ -28,6 +28,9 @@ bool valid_length(const ip_prefix& prefix) {
     return prefix.length <= (prefix.address.is_v4() ? 32 : 128);
 }
 
+/// The kernel's "infinite" lifetime (INFINITY_LIFE_TIME, not in the UAPI headers).
+constexpr std::uint32_t k_forever = 0xFFFFFFFFU;
+
 /// The scope `ip addr add` would pick: host for 127/8 and ::1, link for fe80::/10, else global.
 /// The kernel derives the IPv6 scope itself, but IPv4 takes ours as given.
 std::uint8_t scope_of(const ip_address& address) {
@@ -46,7 +49,7 @@ std::uint8_t scope_of(const ip_address& address) {
 /// An RTM_NEWADDR / RTM_DELADDR request for `prefix` on interface `index`. IFA_LOCAL and
 /// IFA_ADDRESS are equal: a different IFA_ADDRESS would name a point-to-point peer.
 detail::nl_msg_ptr build_address_message(int type, int flags, int index, const ip_prefix& prefix,
-                                         std::uint32_t address_flags) {
+                                         std::uint32_t address_flags, bool never_a_source = false) {
     detail::nl_msg_ptr msg(nlmsg_alloc_simple(type, flags));
     if (!msg) {
         return msg;
@@ -64,7 +67,13 @@ detail::nl_msg_ptr build_address_message(int type, int flags, int index, const i
                     nla_put(msg.get(), IFA_ADDRESS, size, bytes.data()) >= 0 &&
                     nla_put_u32(msg.get(), IFA_FLAGS, address_flags) >= 0 &&
                     nla_put_u8(msg.get(), IFA_PROTO, k_vipd_address_protocol) >= 0;
-    if (!ok) {
+    // Preferred lifetime 0 (valid forever): the address is deprecated, so it still answers
+    // but source address selection (RFC 6724 rule 3) never picks it for our own connections.
+    ifa_cacheinfo lifetimes{};
+    lifetimes.ifa_prefered = 0;
+    lifetimes.ifa_valid = k_forever;
+    if (!ok ||
+        (never_a_source && nla_put(msg.get(), IFA_CACHEINFO, sizeof lifetimes, &lifetimes) < 0)) {
         msg.reset();
     }
     return msg;
@@ -108,8 +117,12 @@ std::error_code rtnl_addresses::add(const std::string& interface, const ip_prefi
     const std::uint32_t flags = prefix.address.is_v6() ? IFA_F_NODAD : 0U;
     // NLM_F_EXCL makes an existing identical address an EEXIST instead of a silent replace,
     // which would otherwise overwrite its owner's protocol tag.
-    auto msg =
-        build_address_message(RTM_NEWADDR, NLM_F_CREATE | NLM_F_EXCL, link.index, prefix, flags);
+    // An IPv6 /128 VIP is the service's address alone: health checks, notify scripts and the
+    // kernel's own traffic must keep leaving from the director's address, and a VIP that moves
+    // away must not take their connections with it.
+    const bool never_a_source = prefix.address.is_v6() && prefix.length == 128;
+    auto msg = build_address_message(RTM_NEWADDR, NLM_F_CREATE | NLM_F_EXCL, link.index, prefix,
+                                     flags, never_a_source);
     if (!msg) {
         return from_errno(ENOMEM);
     }

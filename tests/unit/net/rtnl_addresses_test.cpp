@@ -111,6 +111,19 @@ TEST_F(RtnlAddressesTest, Ipv6AddressIsNotTentativeRightAfterAdd) {
     EXPECT_NE(line.find("nodad"), std::string::npos) << line;
 }
 
+TEST_F(RtnlAddressesTest, AnIpv6Slash128VipIsNeverPreferredAsASource) {
+    // preferred_lft 0: the kernel marks it deprecated and source selection skips it; a wider
+    // IPv6 VIP and IPv4 VIPs keep the usual forever lifetimes.
+    ASSERT_FALSE(addresses_->add("va", prefix("2001:db8::20/128")));
+    ASSERT_FALSE(addresses_->add("va", prefix("2001:db8::10/64")));
+    const auto single = capture("ip -6 addr show dev va | grep -A1 '2001:db8::20/128'");
+    EXPECT_NE(single.find("deprecated"), std::string::npos) << single;
+    EXPECT_NE(single.find("valid_lft forever preferred_lft 0sec"), std::string::npos) << single;
+    const auto wide = capture("ip -6 addr show dev va | grep -A1 '2001:db8::10/64'");
+    EXPECT_NE(wide.find("valid_lft forever preferred_lft forever"), std::string::npos) << wide;
+    EXPECT_EQ(wide.find("deprecated"), std::string::npos) << wide;
+}
+
 TEST_F(RtnlAddressesTest, TagIsVisibleToIproute) {
     ASSERT_FALSE(addresses_->add("va", prefix("10.1.0.10/24")));
     // iproute2 6.1 has no name for IFA_PROTO and prints nothing for it; newer ones print
