@@ -21,6 +21,7 @@
 #include "loop_lag_probe.hpp"
 #include "metrics_view.hpp"
 #include "periodic_timer.hpp"
+#include "vipd/config/advice.hpp"
 #include "vipd/config/loader.hpp"
 #include "vipd/control/server.hpp"
 #include "vipd/daemon/host_users.hpp"
@@ -217,7 +218,7 @@ std::unique_ptr<metrics::http_server> open_metrics(asio::io_context& io, const r
 }  // namespace
 
 std::vector<std::string> host_warnings(const config::daemon_config& config) {
-    std::vector<std::string> warnings;
+    std::vector<std::string> warnings = config::advise(config);
     std::set<std::string> reported;
     auto missing = [&](const std::string& interface, const std::string& why) {
         if (if_nametoindex(interface.c_str()) == 0 && reported.insert(interface).second) {

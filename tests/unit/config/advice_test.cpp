@@ -1,0 +1,38 @@
+#include "vipd/config/advice.hpp"
+
+#include <gtest/gtest.h>
+
+#include "vipd/config/loader.hpp"
+
+namespace vipd::config {
+namespace {
+
+std::vector<std::string> advice_for(const char* vips, int version = 3) {
+    const auto result =
+        load_string("[[vrrp]]\nname = \"web6\"\ninterface = \"eth1\"\nvrid = 7\nversion = " +
+                        std::to_string(version) + "\nvips = " + vips + "\n",
+                    "t.toml");
+    EXPECT_TRUE(result.ok());
+    return result.ok() ? advise(*result.config) : std::vector<std::string>{};
+}
+
+TEST(Advice, AnIpv6InstanceShouldListItsLinkLocalFirst) {
+    const auto advice = advice_for(R"(["2001:db8::100/64", "fe80::1/64"])");
+    ASSERT_EQ(advice.size(), 1u);
+    EXPECT_EQ(advice[0].rfind("t.toml:1: vrrp instance web6: the first VIP of an IPv6 instance "
+                              "should be the virtual router's link-local address (RFC 5798 "
+                              "§5.2.9)",
+                              0),
+              0u)
+        << advice[0];
+    EXPECT_NE(advice[0].find("2001:db8::100 is not"), std::string::npos) << advice[0];
+}
+
+TEST(Advice, NothingToSayAboutALinkLocalFirstOrIpv4) {
+    EXPECT_TRUE(advice_for(R"(["fe80::1/64", "2001:db8::100/64"])").empty());
+    EXPECT_TRUE(advice_for(R"(["10.0.0.100/24"])").empty());
+    EXPECT_TRUE(advice_for(R"(["10.0.0.100/24"])", 2).empty());
+}
+
+}  // namespace
+}  // namespace vipd::config
