@@ -930,7 +930,8 @@ void vrrp_router::send_garp(instance_slot& slot, const std::vector<config::vip>&
         }
         const auto& address = vip.prefix.address;
         auto frame = address.is_v4() ? net::frames::gratuitous_arp(status->mac, address)
-                                     : net::frames::unsolicited_na(status->mac, address);
+                                     : net::frames::unsolicited_na(status->mac, address,
+                                                                   status->ipv6_forwarding);
         if (auto error = ports_.frames.send(link, frame)) {
             auto& logger = address.is_v4() ? logs_.arp() : logs_.ndisc();
             logger.warn("{}: announcing {} on {} failed: {}", slot.cfg.name, address.to_string(),

@@ -28,6 +28,9 @@ struct link_status {
     mac_address mac{};
     std::optional<ip_address> primary_v4;     // first non-VIP IPv4 address
     std::optional<ip_address> link_local_v6;  // fe80::/10, for VRRPv3 over IPv6
+    /// net.ipv6.conf.IF.forwarding, as of the last link message or read (a sysctl change alone
+    /// sends none): unsolicited NAs then carry the Router flag.
+    bool ipv6_forwarding = false;
     friend bool operator==(const link_status&, const link_status&) = default;
 };
 

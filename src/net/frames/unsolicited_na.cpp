@@ -14,8 +14,9 @@ constexpr std::uint8_t k_next_header_icmpv6 = 58;
 constexpr std::uint8_t k_hop_limit = 255;
 constexpr std::uint8_t k_icmpv6_neighbor_advertisement = 136;
 // RFC 4861 §4.4 flag bits: Router 0x80, Solicited 0x40, Override 0x20. Unsolicited, so S=0
-// (§7.2.6); O=1 so that neighbours replace the old owner's link-layer address; a director is not
-// a router, so R=0.
+// (§7.2.6); O=1 so that neighbours replace the old owner's link-layer address; R only from a
+// director that forwards (§7.2.5: a host that sees R cleared stops using it as a router).
+constexpr std::uint8_t k_flag_router = 0x80;
 constexpr std::uint8_t k_flag_override = 0x20;
 constexpr std::uint8_t k_option_target_link_layer_address = 2;
 constexpr std::size_t k_ipv6_header_size = 40;
@@ -30,7 +31,8 @@ constexpr mac_address k_all_nodes_mac{0x33, 0x33, 0x00, 0x00, 0x00, 0x01};
 
 }  // namespace
 
-std::vector<std::uint8_t> unsolicited_na(const mac_address& source_mac, const ip_address& vip) {
+std::vector<std::uint8_t> unsolicited_na(const mac_address& source_mac, const ip_address& vip,
+                                         bool router) {
     assert(vip.is_v6());
     std::vector<std::uint8_t> frame;
     frame.reserve(k_ethernet_header_size + k_ipv6_header_size + k_icmpv6_length);
@@ -53,7 +55,7 @@ std::vector<std::uint8_t> unsolicited_na(const mac_address& source_mac, const ip
     out.u8(k_icmpv6_neighbor_advertisement);
     out.u8(0);   // code
     out.u16(0);  // checksum, patched below
-    out.u8(k_flag_override);
+    out.u8(router ? k_flag_router | k_flag_override : k_flag_override);
     out.zeros(3);  // rest of the flags word: reserved
     out.bytes(vip.bytes());
     // Target Link-Layer Address option (RFC 4861 §4.6.1); length in units of 8 bytes.

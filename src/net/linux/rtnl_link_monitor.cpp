@@ -36,6 +36,7 @@ link_status compute_status(const detail::link_record& link,
     status.index = link.index;
     status.up = (link.flags & IFF_UP) != 0U && (link.flags & IFF_RUNNING) != 0U;
     status.mac = link.mac;
+    status.ipv6_forwarding = link.ipv6_forwarding;
     std::optional<ip_address> first_secondary_v4;
     for (const auto& record : addresses) {
         if (record.index != link.index || record.protocol == k_vipd_address_protocol ||

@@ -6,8 +6,10 @@
 
 #include <linux/if_addr.h>
 #include <linux/if_link.h>
+#include <linux/ipv6.h>
 #include <linux/rtnetlink.h>
 #include <net/if.h>
+#include <netlink/attr.h>
 #include <netlink/errno.h>
 #include <netlink/msg.h>
 #include <netlink/netlink.h>
@@ -239,6 +241,38 @@ std::error_code request_ack(nl_sock* sock, nl_msg* msg) {
     return transact(sock, msg, {});
 }
 
+namespace {
+
+/// The interface's net.ipv6.conf.IF.forwarding, from IFLA_AF_SPEC: a nest per family, AF_INET6's
+/// IFLA_INET6_CONF an array of 32-bit values indexed by DEVCONF_*. Lengths are checked here:
+/// nla_for_each_nested stops at a truncated attribute, nothing else does.
+bool ipv6_forwarding_of(const nlattr* af_spec) {
+    const nlattr* family = nullptr;
+    int left = 0;
+    nla_for_each_nested(family, af_spec, left) {
+        if (nla_type(family) != AF_INET6) {
+            continue;
+        }
+        const nlattr* item = nullptr;
+        int rest = 0;
+        nla_for_each_nested(item, family, rest) {
+            if (nla_type(item) == IFLA_INET6_CONF &&
+                nla_len(item) >=
+                    static_cast<int>(sizeof(std::int32_t) * (DEVCONF_FORWARDING + 1))) {
+                std::int32_t forwarding = 0;
+                std::memcpy(&forwarding,
+                            static_cast<const char*>(nla_data(item)) +
+                                sizeof(std::int32_t) * DEVCONF_FORWARDING,
+                            sizeof forwarding);
+                return forwarding != 0;
+            }
+        }
+    }
+    return false;
+}
+
+}  // namespace
+
 bool parse_link(const nlmsghdr* header, link_record& out) {
     if (header->nlmsg_type != RTM_NEWLINK) {
         return false;
@@ -260,6 +294,9 @@ bool parse_link(const nlmsghdr* header, link_record& out) {
     if (attributes[IFLA_ADDRESS] != nullptr &&
         nla_len(attributes[IFLA_ADDRESS]) == static_cast<int>(out.mac.size())) {
         std::memcpy(out.mac.data(), nla_data(attributes[IFLA_ADDRESS]), out.mac.size());
+    }
+    if (attributes[IFLA_AF_SPEC] != nullptr) {
+        out.ipv6_forwarding = ipv6_forwarding_of(attributes[IFLA_AF_SPEC]);
     }
     return !out.name.empty();
 }

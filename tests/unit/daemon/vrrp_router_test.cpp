@@ -174,6 +174,22 @@ TEST_F(RouterTest, AVipOnAnotherLinkIsAnnouncedThereWithThatLinksMac) {
     EXPECT_EQ(on_eth2, 1);
 }
 
+TEST_F(RouterTest, AForwardingDirectorsUnsolicitedNasCarryTheRouterFlag) {
+    auto eth0 = eth0_up();
+    eth0.link_local_v6 = ip_address::parse("fe80::1");
+    eth0.ipv6_forwarding = true;
+    links_.links["eth0"] = eth0;
+    build({make_instance("web6", 51, 100, {"fe80::100/64", "2001:db8::100/64"})});
+    router_->start();
+    run_until(now_ + 4s);
+    ASSERT_EQ(router_->status().at(0).state, vrrp::state::master);
+    ASSERT_EQ(frames_.sent.size(), 10u);  // 5 rounds, 2 VIPs
+    for (const auto& [interface, frame] : frames_.sent) {
+        ASSERT_EQ(frame.size(), 86u);
+        EXPECT_EQ(frame[58], 0xa0) << "Router and Override (RFC 4861 §4.4)";
+    }
+}
+
 TEST_F(RouterTest, HigherPriorityAdvertKeepsItBackupAndLowerOneIsPreempted) {
     links_.links["eth0"] = eth0_up();
     build({make_instance("web", 51, 100, {"10.0.0.100/24"})});

@@ -126,6 +126,22 @@ TEST(UnsolicitedNa, ChecksumVerifiesForManyAddresses) {
     }
 }
 
+TEST(UnsolicitedNa, AForwardingDirectorSetsTheRouterFlag) {
+    // RFC 4861 §4.4: flags are the first byte after type, code and checksum (offset 54 + 4).
+    const auto host = unsolicited_na(k_mac, addr("2001:db8::10"));
+    const auto router = unsolicited_na(k_mac, addr("2001:db8::10"), true);
+    EXPECT_EQ(host[58], 0x20) << "Override only";
+    EXPECT_EQ(router[58], 0xa0) << "Router and Override";
+    const std::span<const std::uint8_t> bytes(router);
+    internet_checksum sum;
+    sum.add(bytes.subspan(22, 16));
+    sum.add(bytes.subspan(38, 16));
+    sum.add_u32(32);
+    sum.add_u32(58);
+    sum.add(bytes.subspan(54));
+    EXPECT_EQ(sum.finish(), 0) << "the checksum covers the flags";
+}
+
 // Writes both golden frames as a classic pcap (LINKTYPE_ETHERNET) for a one-off tshark check;
 // skipped unless VIPD_FRAMES_PCAP names the output file.
 void put_u32_le(std::FILE* file, std::uint32_t value) {

@@ -84,6 +84,14 @@ TEST_F(RtnlLinkMonitorTest, StatusReadsTheInterface) {
     EXPECT_FALSE(monitor_->status("nosuch0").has_value());
 }
 
+TEST_F(RtnlLinkMonitorTest, StatusReadsTheInterfacesIpv6Forwarding) {
+    // The sysctl as the kernel reports it in the link's IFLA_AF_SPEC (inet6 devconf).
+    EXPECT_FALSE(monitor_->status("va")->ipv6_forwarding);
+    ASSERT_EQ(sh("sysctl -qw net.ipv6.conf.va.forwarding=1"), 0);
+    EXPECT_TRUE(monitor_->status("va")->ipv6_forwarding);
+    EXPECT_FALSE(monitor_->status("vb")->ipv6_forwarding) << "per interface";
+}
+
 TEST_F(RtnlLinkMonitorTest, LoopbackIsUpOnceSetUp) {
     // lo has operstate UNKNOWN: IFF_RUNNING is still set, so it counts as up.
     EXPECT_FALSE(monitor_->status("lo")->up);

@@ -17,6 +17,9 @@ std::vector<std::uint8_t> gratuitous_arp(const mac_address& source_mac, const ip
 /// An unsolicited Neighbor Advertisement (RFC 4861 §7.2.6) to ff02::1 from `vip`, with the
 /// Override flag and a Target Link-Layer Address option, hop limit 255, valid ICMPv6 checksum.
 /// Precondition: `vip` is IPv6.
-std::vector<std::uint8_t> unsolicited_na(const mac_address& source_mac, const ip_address& vip);
+/// `router`: set the NA's Router flag, for a director that forwards IPv6 on that link (its
+/// `forwarding` sysctl, as keepalived does): hosts must keep using it as a router.
+std::vector<std::uint8_t> unsolicited_na(const mac_address& source_mac, const ip_address& vip,
+                                         bool router = false);
 
 }  // namespace vipd::net::frames

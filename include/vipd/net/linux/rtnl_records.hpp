@@ -17,6 +17,7 @@ struct link_record {
     std::string name;
     unsigned flags = 0;  // IFF_*
     mac_address mac{};
+    bool ipv6_forwarding = false;  // IFLA_AF_SPEC / AF_INET6 / IFLA_INET6_CONF[DEVCONF_FORWARDING]
 };
 
 /// One address as RTM_NEWADDR describes it.
