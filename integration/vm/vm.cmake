@@ -196,7 +196,8 @@ if(TARGET vipd)
   vipd_add_vm_test(crash_leftovers KERNEL 5.10 DEADLINE 150
                    COMMAND ${vipd_python} ${vipd_vm_dir}/test_crash_leftovers.py
                            --vipd $<TARGET_FILE:vipd> --deadline 130)
-  foreach(scenario failover_link_cut failover_sigkill graceful_shutdown preemption)
+  foreach(scenario failover_link_cut failover_sigkill graceful_shutdown preemption
+                   interop_keepalived_unicast_v3)
     vipd_add_vm_test(${scenario} KERNEL 5.10 DEADLINE 150 LOAD ${vipd_vm_netns_load}
                      COMMAND ${vipd_python} ${vipd_netns_dir}/test_${scenario}.py
                              --vipd $<TARGET_FILE:vipd> --deadline 120)
