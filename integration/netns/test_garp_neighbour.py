@@ -31,6 +31,15 @@ def scenario(ctx: vt.Context) -> None:
     inst = vt.Instance("web", vrid=51, priority=100, vips=[VIP], version=3, advert_interval=0.2)
     topo, d1, d2 = vt.pair(ctx, inst, priorities=(150, 100), http=True)
     mac1, mac2 = topo.mac("dir1"), topo.mac("dir2")
+
+    def entry_becomes(mac: str, bound: float, what: str) -> float:
+        """Wait until the client's entry for the VIP names `mac`; the seconds it took."""
+        return vt.wait_until(lambda: topo.neigh_mac(VIP) == mac, bound, interval=0.02,
+                             what=f"the client's entry for the VIP {what}",
+                             explain=lambda: f"{topo.neigh_mac(VIP)} (dir1 {mac1}, dir2 {mac2}); "
+                                             f"holders {sorted(topo.who_has(VIP))}; dir1 log:\n"
+                                             f"{d1.log_tail()}")
+
     vt.wait_holders(ctx, topo, VIP, {"dir1"}, inst.master_down_interval(150) + 5.0)
     vt.check(topo.ping("client", VIP, count=2), "client cannot ping the VIP on dir1")
     vt.check(topo.neigh_mac(VIP) == mac1, f"client's entry {topo.neigh_mac(VIP)} is not dir1's {mac1}")
@@ -40,17 +49,13 @@ def scenario(ctx: vt.Context) -> None:
     topo.cut("dir1")
     ctx.log(f"cut dir1; client entry {topo.neigh_mac(VIP)} (dir1 {mac1}, dir2 {mac2})")
     bound = inst.master_down_interval(100) + 2.0
-    elapsed = vt.wait_until(lambda: topo.neigh_mac(VIP) == mac2, bound, interval=0.02,
-                            what="the client's neighbour entry for the VIP moving to dir2's MAC",
-                            explain=lambda: f"{topo.neigh_mac(VIP)}; holders {sorted(topo.who_has(VIP))}")
+    elapsed = entry_becomes(mac2, bound, "moving to dir2's MAC")
     ctx.log(f"client's entry is dir2's MAC {elapsed:.2f}s after the cut (bound {bound:.2f}s)")
     vt.check(topo.http_get("client", VIP) == "dir2", "the VIP's HTTP is not answered by dir2")
 
     time.sleep(1.2)
     topo.restore("dir1")
-    vt.wait_until(lambda: topo.neigh_mac(VIP) == mac1, inst.master_down_interval(150) + 5.0,
-                  interval=0.02, what="the client's entry moving back to dir1's MAC",
-                  explain=lambda: f"{topo.neigh_mac(VIP)}; holders {sorted(topo.who_has(VIP))}")
+    entry_becomes(mac1, inst.master_down_interval(150) + 5.0, "moving back to dir1's MAC")
     vt.check(topo.http_get("client", VIP) == "dir1", "the VIP's HTTP is not answered by dir1 again")
 
     # dir1 stopped (SIGSTOP) past its master-down interval: dir2 takes over and the client
@@ -60,17 +65,11 @@ def scenario(ctx: vt.Context) -> None:
     time.sleep(1.2)
     d1.signal(signal.SIGSTOP)
     try:
-        vt.wait_until(lambda: topo.neigh_mac(VIP) == mac2, bound, interval=0.02,
-                      what="the client's entry moving to dir2 while dir1 is stopped",
-                      explain=lambda: f"{topo.neigh_mac(VIP)}; holders {sorted(topo.who_has(VIP))}")
+        entry_becomes(mac2, bound, "moving to dir2 while dir1 is stopped")
         time.sleep(1.2)
     finally:
         d1.signal(signal.SIGCONT)
-    healed = vt.wait_until(lambda: topo.neigh_mac(VIP) == mac1, 2.0, interval=0.02,
-                           what="the client's entry back on dir1's MAC after SIGCONT",
-                           explain=lambda: f"{topo.neigh_mac(VIP)}; holders "
-                                           f"{sorted(topo.who_has(VIP))}; dir1 log:\n"
-                                           f"{d1.log_tail()}")
+    healed = entry_becomes(mac1, 2.0, "back on dir1's MAC after SIGCONT")
     ctx.log(f"after SIGCONT the client's entry is dir1's MAC again in {healed:.2f}s")
 
     # A partition (dir1 off the bridge, carrier kept): dir1 stays MASTER alone and dir2 takes
@@ -78,16 +77,10 @@ def scenario(ctx: vt.Context) -> None:
     for attempt in range(3):
         time.sleep(1.2)
         topo.detach("dir1")
-        vt.wait_until(lambda: topo.neigh_mac(VIP) == mac2, bound, interval=0.02,
-                      what="the client's entry moving to dir2 during the partition",
-                      explain=lambda: f"{topo.neigh_mac(VIP)}; holders {sorted(topo.who_has(VIP))}")
+        entry_becomes(mac2, bound, "moving to dir2 during the partition")
         time.sleep(0.1 * attempt)  # a different phase of the adverts at each heal
         topo.attach("dir1")
-        back = vt.wait_until(lambda: topo.neigh_mac(VIP) == mac1, 2.0, interval=0.02,
-                             what="the client's entry back on dir1's MAC after the heal",
-                             explain=lambda: f"{topo.neigh_mac(VIP)}; holders "
-                                             f"{sorted(topo.who_has(VIP))}; dir1 log:\n"
-                                             f"{d1.log_tail()}")
+        back = entry_becomes(mac1, 2.0, "back on dir1's MAC after the heal")
         ctx.log(f"heal #{attempt + 1}: the client's entry is dir1's MAC again in {back:.2f}s")
     vt.check("also advertises itself as Master" in d1.log_text(),
              "dir1 did not log the rival master it answered")
