@@ -947,9 +947,11 @@ void vrrp_router::log_rival(const instance_slot& slot, const vrrp::rival_master&
     }
     logs_.vrrp().info(
         "{}: {} also advertises itself as Master, with priority {} (ours {}): "
-        "answering with an advert so it yields, and announcing the VIPs again so "
-        "the hosts' neighbour entries come back to us{}",
+        "answering with an advert so it yields{}{}",
         slot.cfg.name, rival.peer.to_string(), rival.priority, slot.fsm.priority(),
+        rival.announced ? ", and announcing the VIPs again so the hosts' neighbour entries come "
+                          "back to us"
+                        : " (the VIPs were announced again less than a second ago)",
         verdict.suppressed_before > 0
             ? fmt::format(" ({} more not logged)", verdict.suppressed_before)
             : std::string());

@@ -480,10 +480,11 @@ void instance::answer_rival(time_point now, const advert& ad, const ip_address& 
         return;
     }
     rival_answered_ = now;
-    out.push_back(rival_master{source, ad.priority});
+    const bool announce = !rival_announced_ || now - *rival_announced_ >= k_rival_announce_spacing;
+    out.push_back(rival_master{source, ad.priority, announce});
     out.push_back(send_advert{priority_});
     adver_timer_ = now + config_.advert_interval;
-    if (rival_announced_ && now - *rival_announced_ < k_rival_announce_spacing) {
+    if (!announce) {
         return;
     }
     rival_announced_ = now;

@@ -89,10 +89,12 @@ struct send_garp {
 };
 /// Another router advertises itself as Master with less right to it than us (a lower priority,
 /// or the same priority from a lower address): a partition has healed or a stopped Master has
-/// resumed. The instance answers with an advert and a gratuitous ARP burst; the driver logs it.
+/// resumed. The instance answers with an advert and, at most once a second, a gratuitous ARP
+/// burst (`announced`); the driver logs it.
 struct rival_master {
     ip_address peer;
     std::uint8_t priority;
+    bool announced;
     friend bool operator==(const rival_master&, const rival_master&) = default;
 };
 /// A received advert the instance discarded (it is counted by the driver).

@@ -258,7 +258,8 @@ TEST_F(RouterTest, AMasterAnswersARivalMasterAndAnnouncesItsVipsAgain) {
     EXPECT_EQ(router_->status().at(0).adverts_sent, adverts + 1) << "answered at once";
     EXPECT_EQ(frames_.sent.size(), 5u) << "the default burst: 5 rounds, one VIP";
     EXPECT_NE(text.str().find("web: 10.0.0.2 also advertises itself as Master, with priority "
-                              "100 (ours 150)"),
+                              "100 (ours 150): answering with an advert so it yields, and "
+                              "announcing the VIPs again"),
               std::string::npos)
         << text.str();
 }

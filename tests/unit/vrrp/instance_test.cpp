@@ -45,7 +45,8 @@ void PrintTo(send_garp, std::ostream* os) {
     *os << "send_garp";
 }
 void PrintTo(const rival_master& r, std::ostream* os) {
-    *os << "rival_master{" << r.peer.to_string() << ", " << int{r.priority} << "}";
+    *os << "rival_master{" << r.peer.to_string() << ", " << int{r.priority} << ", "
+        << (r.announced ? "announced" : "not announced") << "}";
 }
 void PrintTo(advert_dropped d, std::ostream* os) {
     *os << "advert_dropped{#" << static_cast<int>(d.reason) << "}";
@@ -446,7 +447,8 @@ TEST(VrrpElection, AfterAPartitionHealsTheMasterAnnouncesItsVipsWhoeverSpeaksFir
             }
         }
         ASSERT_GE(answer.size(), 2u) << better_speaks_first;
-        EXPECT_EQ(answer.front(), action{rival_master(b.address, 100)}) << better_speaks_first;
+        EXPECT_EQ(answer.front(), (action{rival_master{b.address, 100, true}}))
+            << better_speaks_first;
         EXPECT_EQ(answer[1], action{send_garp{}}) << better_speaks_first;
     }
 }
@@ -681,7 +683,7 @@ TEST(VrrpMaster, AnswersARivalMasterAndAnnouncesTheVipsAgain) {
     drive(inst, became + 2s);       // the first burst is over
     const auto healed = became + 2s + 300ms;
     EXPECT_EQ(inst.on_advert(healed, advert_from(make_config(100), 100), addr("192.0.2.9")),
-              (actions{rival_master{addr("192.0.2.9"), 100}, send_advert{150}, send_garp{}}));
+              (actions{rival_master{addr("192.0.2.9"), 100, true}, send_advert{150}, send_garp{}}));
     EXPECT_EQ(inst.current_state(), state::master);
     EXPECT_EQ(inst.transitions(), 2u);
     const auto log = drive(inst, healed + 1s);
@@ -696,7 +698,7 @@ TEST(VrrpMaster, AnEqualPriorityFromALowerAddressIsARivalToo) {
     time_point became{};
     auto inst = master_at(became);
     EXPECT_EQ(inst.on_advert(became + 2s, advert_from(make_config(150), 150), addr("192.0.2.4")),
-              (actions{rival_master{addr("192.0.2.4"), 150}, send_advert{150}, send_garp{}}));
+              (actions{rival_master{addr("192.0.2.4"), 150, true}, send_advert{150}, send_garp{}}));
     EXPECT_EQ(inst.current_state(), state::master);
 }
 
@@ -711,16 +713,16 @@ TEST(VrrpMaster, AnswersARivalOncePerIntervalAndAnnouncesAtMostOnceASecond) {
     const auto rival = advert_from(make_config(100), 100);
     const auto first = became + 2s;
     EXPECT_EQ(inst.on_advert(first, rival, addr("192.0.2.9")),
-              (actions{rival_master{addr("192.0.2.9"), 100}, send_advert{150}, send_garp{}}));
+              (actions{rival_master{addr("192.0.2.9"), 100, true}, send_advert{150}, send_garp{}}));
     EXPECT_EQ(inst.on_advert(first + 50ms, rival, addr("192.0.2.9")), actions{})
         << "a second advert within the interval is only discarded";
     for (int i = 1; i < 10; ++i) {
         EXPECT_EQ(inst.on_advert(first + i * 100ms, rival, addr("192.0.2.9")),
-                  (actions{rival_master{addr("192.0.2.9"), 100}, send_advert{150}}))
+                  (actions{rival_master{addr("192.0.2.9"), 100, false}, send_advert{150}}))
             << i;
     }
     EXPECT_EQ(inst.on_advert(first + 1s, rival, addr("192.0.2.9")),
-              (actions{rival_master{addr("192.0.2.9"), 100}, send_advert{150}, send_garp{}}));
+              (actions{rival_master{addr("192.0.2.9"), 100, true}, send_advert{150}, send_garp{}}));
 }
 
 TEST(VrrpMaster, YieldsToAHigherAddressTieAndLearnsItsInterval) {
