@@ -43,7 +43,7 @@ std::string cause_of(microseconds lag, const std::optional<loop_cpu>& cpu) {
 std::optional<std::string> loop_lag::record(microseconds lag, time_point now,
                                             std::optional<loop_cpu> cpu) {
     lag = std::max(lag, microseconds{0});
-    const double seconds = std::chrono::duration<double>(lag).count();
+    const double seconds = in_seconds(lag);
     const auto bucket = std::lower_bound(k_bucket_bounds.begin(), k_bucket_bounds.end(), seconds) -
                         k_bucket_bounds.begin();
     ++counts_[static_cast<std::size_t>(bucket)];

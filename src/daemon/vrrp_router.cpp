@@ -266,6 +266,14 @@ void vrrp_router::watch_links(instance_slot& slot) {
     }
 }
 
+void vrrp_router::learn_own_address(instance_slot& slot) {
+    if (slot.link) {
+        if (auto address = own_address(slot.cfg, *slot.link)) {
+            slot.fsm.set_primary_address(*address);
+        }
+    }
+}
+
 void vrrp_router::start_slot(instance_slot& slot, time_point now) {
     watch_links(slot);
     apply_tracking(slot, now, "start");
@@ -274,11 +282,7 @@ void vrrp_router::start_slot(instance_slot& slot, time_point now) {
         logs_.vrrp().warn("{}: interface {} does not exist", slot.cfg.name, slot.cfg.interface);
     }
     open_channel_if_needed(slot);
-    if (slot.link) {
-        if (auto address = own_address(slot.cfg, *slot.link)) {
-            slot.fsm.set_primary_address(*address);
-        }
-    }
+    learn_own_address(slot);
     execute(slot, slot.fsm.start(now, usable(slot, slot.link ? &*slot.link : nullptr)));
 }
 
@@ -387,11 +391,7 @@ void vrrp_router::reconfigure_slot(instance_slot& slot, const config::vrrp_insta
     slot.trackers = std::move(trackers);
     slot.sources = instance_slot::sources_of(slot.cfg);
     slot.last_advert.reset();
-    if (slot.link) {
-        if (auto address = own_address(slot.cfg, *slot.link)) {
-            slot.fsm.set_primary_address(*address);
-        }
-    }
+    learn_own_address(slot);
     watch_links(slot);
     execute(slot, slot.fsm.reconfigure(now, slot.cfg.instance_config()));
     apply_tracking(slot, now, "reload");

@@ -234,6 +234,8 @@ class vrrp_router {
     void send_garp(instance_slot& slot, const std::vector<config::vip>& vips);
     void log_transition(const std::string& instance, const vrrp::state_changed& change);
     void log_rival(const instance_slot& slot, const vrrp::rival_master& rival);
+    /// Tells the state machine the address peers see our adverts from (elections tie on it).
+    void learn_own_address(instance_slot& slot);
 
     router_ports ports_;
     const logging::log_set& logs_;
