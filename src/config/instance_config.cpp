@@ -20,6 +20,7 @@ vrrp::instance_config vrrp_instance::instance_config() const {
         out.vips.push_back(v.prefix.address);
     }
     out.garp = garp;
+    out.group_member = sync_group.has_value();
     return out;
 }
 

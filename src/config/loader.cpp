@@ -15,8 +15,8 @@
 namespace vipd::config {
 namespace {
 
-constexpr std::array<std::string_view, 5> k_top_keys{"global", "vrrp", "virtual_server", "ipvs",
-                                                     "include"};
+constexpr std::array<std::string_view, 6> k_top_keys{"global",         "vrrp", "sync_group",
+                                                     "virtual_server", "ipvs", "include"};
 constexpr std::array<std::string_view, 6> k_global_keys{"router_id",      "static_vips",
                                                         "control_socket", "metrics_listen",
                                                         "state_file",     "vip_resync_interval"};
@@ -139,57 +139,20 @@ std::vector<detail::static_vip_draft> read_global(const toml::table& root,
 std::vector<detail::virtual_server_draft> read_virtual_servers(const toml::table& root,
                                                                detail::diagnostics& diag) {
     std::vector<detail::virtual_server_draft> drafts;
-    const toml::node* node = root.get("virtual_server");
-    if (node == nullptr) {
-        return drafts;
-    }
-    const auto* array = node->as_array();
-    if (array == nullptr) {
-        diag.report(node->source(), "virtual_server",
-                    "virtual_server must be an array of tables: write each service under "
-                    "[[virtual_server]] (double brackets), got " +
-                        std::string(detail::describe(node->type())));
-        return drafts;
-    }
-    for (std::size_t i = 0; i < array->size(); ++i) {
-        const toml::node& element = *array->get(i);
-        if (const auto* table = element.as_table()) {
-            drafts.push_back(detail::read_virtual_server(*table, i, diag));
-        } else {
-            diag.report(element.source(), "virtual_server[" + std::to_string(i) + "]",
-                        "each virtual_server entry must be a table (write [[virtual_server]]), "
-                        "got " +
-                            std::string(detail::describe(element.type())));
-        }
-    }
+    detail::for_each_table(root, "virtual_server", "service", diag,
+                           [&](const toml::table& table, std::size_t index) {
+                               drafts.push_back(detail::read_virtual_server(table, index, diag));
+                           });
     return drafts;
 }
 
 std::vector<detail::instance_draft> read_instances(const toml::table& root,
                                                    detail::diagnostics& diag) {
     std::vector<detail::instance_draft> drafts;
-    const toml::node* node = root.get("vrrp");
-    if (node == nullptr) {
-        return drafts;
-    }
-    const auto* array = node->as_array();
-    if (array == nullptr) {
-        diag.report(node->source(), "vrrp",
-                    "vrrp must be an array of tables: write each instance under [[vrrp]] (double "
-                    "brackets), got " +
-                        std::string(detail::describe(node->type())));
-        return drafts;
-    }
-    for (std::size_t i = 0; i < array->size(); ++i) {
-        const toml::node& element = *array->get(i);
-        if (const auto* table = element.as_table()) {
-            drafts.push_back(detail::read_vrrp_instance(*table, i, diag));
-        } else {
-            diag.report(element.source(), "vrrp[" + std::to_string(i) + "]",
-                        "each vrrp entry must be a table (write [[vrrp]]), got " +
-                            std::string(detail::describe(element.type())));
-        }
-    }
+    detail::for_each_table(root, "vrrp", "instance", diag,
+                           [&](const toml::table& table, std::size_t index) {
+                               drafts.push_back(detail::read_vrrp_instance(table, index, diag));
+                           });
     return drafts;
 }
 
@@ -202,7 +165,11 @@ void check_fragment_keys(const toml::table& root, const std::string& main_file,
             continue;
         }
         std::string message;
-        if (name == "global" || name == "ipvs") {
+        if (name == "sync_group") {
+            // Its members may live in several fragments: one place names them all.
+            message = "[[sync_group]] belongs in the main file (" + main_file +
+                      "): a fragment holds only [[vrrp]] and [[virtual_server]] tables";
+        } else if (name == "global" || name == "ipvs") {
             message = "[" + std::string(name) + "] belongs in the main file (" + main_file +
                       "): a fragment holds only [[vrrp]] and [[virtual_server]] tables";
         } else if (name == "include") {
@@ -280,6 +247,7 @@ load_result load_string(std::string_view text, const std::string& file_name,
     config.global.router_id = default_router_id;
     const auto statics = read_global(root, diag, config.global);
     auto drafts = read_instances(root, diag);
+    auto groups = detail::read_sync_groups(root, diag);
     config.ipvs = detail::read_ipvs_settings(root, diag);
     auto servers = read_virtual_servers(root, diag);
     detail::table_reader(root, "", k_top_keys, diag).report_unknown_keys();
@@ -299,6 +267,7 @@ load_result load_string(std::string_view text, const std::string& file_name,
         detail::check_static_vips(statics, drafts, diag);
         detail::check_virtual_servers(servers, drafts, config.ipvs, diag);
         detail::check_tracked_virtual_servers(drafts, servers, diag);
+        detail::check_sync_groups(groups, drafts, diag);
     }
 
     if (!diag.empty()) {
@@ -307,6 +276,9 @@ load_result load_string(std::string_view text, const std::string& file_name,
     config.vrrp.reserve(drafts.size());
     for (auto& d : drafts) {
         config.vrrp.push_back(std::move(d.value));
+    }
+    for (auto& g : groups) {
+        config.sync_groups.push_back(std::move(g.value));
     }
     for (const auto& s : statics) {
         config.static_vips.push_back(s.value);

@@ -54,7 +54,11 @@ std::vector<std::string> read_command(const table_reader& reader, std::string_vi
 }  // namespace
 
 void read_notify(const table_reader& reader, instance_draft& draft) {
-    auto& notify = draft.value.notify;
+    draft.value.notify = read_notify_settings(reader);
+}
+
+notify_settings read_notify_settings(const table_reader& reader) {
+    notify_settings notify;
     notify.any = read_command(reader, "notify");
     notify.master = read_command(reader, "notify_master");
     notify.backup = read_command(reader, "notify_backup");
@@ -70,6 +74,7 @@ void read_notify(const table_reader& reader, instance_draft& draft) {
     if (auto timeout = reader.duration("notify_timeout", k_min_timeout, k_max_timeout)) {
         notify.timeout = *timeout;
     }
+    return notify;
 }
 
 }  // namespace vipd::config::detail

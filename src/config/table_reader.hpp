@@ -68,6 +68,37 @@ class table_reader {
     std::span<const foreign_key_hint> hints_;
 };
 
+/// Calls `read(table, index)` for each table of the array of tables `key` of `root` ([[key]]),
+/// in order; a `key` that is no array, or an element that is no table, is reported instead.
+/// `each` names an entry in the message ("instance": "write each instance under [[vrrp]]").
+template <typename Read>
+void for_each_table(const toml::table& root, std::string_view key, std::string_view each,
+                    diagnostics& diag, Read read) {
+    const toml::node* node = root.get(key);
+    if (node == nullptr) {
+        return;
+    }
+    const std::string name(key);
+    const auto* array = node->as_array();
+    if (array == nullptr) {
+        diag.report(node->source(), name,
+                    name + " must be an array of tables: write each " + std::string(each) +
+                        " under [[" + name + "]] (double brackets), got " +
+                        std::string(describe(node->type())));
+        return;
+    }
+    for (std::size_t i = 0; i < array->size(); ++i) {
+        const toml::node& element = *array->get(i);
+        if (const auto* table = element.as_table()) {
+            read(*table, i);
+        } else {
+            diag.report(element.source(), name + "[" + std::to_string(i) + "]",
+                        "each " + name + " entry must be a table (write [[" + name + "]]), got " +
+                            std::string(describe(element.type())));
+        }
+    }
+}
+
 /// Text for a duration in messages: "40.95s", "10ms", "1000s".
 std::string format_duration(microseconds d);
 

@@ -40,6 +40,24 @@ void read_tracking(const table_reader& reader, instance_draft& draft);
 
 /// notify, notify_master, notify_backup, notify_fault, notify_user, notify_timeout.
 void read_notify(const table_reader& reader, instance_draft& draft);
+/// The same keys of any table ([[vrrp]], [[sync_group]]).
+notify_settings read_notify_settings(const table_reader& reader);
+
+/// A [[sync_group]] as far as it could be read.
+struct sync_group_draft {
+    sync_group value;
+    std::string path;  // "sync_group[0]"
+    std::vector<std::pair<source_position, std::string>> member_at;  // parallel to members
+};
+
+/// Every [[sync_group]] table of the main file.
+std::vector<sync_group_draft> read_sync_groups(const toml::table& root, diagnostics& diag);
+
+/// Members name existing instances, each in one group; names unique; and what a group cannot
+/// honour is refused (an address owner, a tracker with a weight). Sets each member's
+/// `sync_group`.
+void check_sync_groups(std::vector<sync_group_draft>& groups,
+                       std::vector<instance_draft>& instances, diagnostics& diag);
 
 /// unicast_peers, unicast_source, unicast_ttl_check and unicast_min_ttl into
 /// `draft.value.unicast` (left nullopt, i.e. multicast, without unicast_peers or on any error).

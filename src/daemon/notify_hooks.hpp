@@ -9,6 +9,7 @@
 #include <map>
 #include <memory>
 #include <string>
+#include <utility>
 
 #include "vipd/config/config.hpp"
 #include "vipd/daemon/notify_scheduler.hpp"
@@ -40,19 +41,23 @@ class notify_hooks final : public transition_listener {
 
     /// Queues the commands configured for `instance` entering `change.to`.
     void on_transition(const std::string& instance, const vrrp::state_changed& change) override;
+    /// Queues the commands of sync group `group` entering `change.to`.
+    void on_group_transition(const std::string& group, const vrrp::state_changed& change) override;
 
     notify_stats stats() const noexcept;
 
   private:
     void start(const std::vector<notify_job>& jobs);
     void start(const notify_job& job);
-    void finished(const std::string& instance);
+    void finished(const std::string& instance, notify_subject subject);
 
     asio::io_context& io_;
     const logging::log_set& logs_;
     notify_scheduler scheduler_;
-    // By instance: the scheduler runs at most one hook of an instance at a time.
-    std::map<std::string, std::unique_ptr<health::checkers::process_runner>> runners_;
+    // By instance or group: the scheduler runs at most one hook of each at a time.
+    std::map<std::pair<notify_subject, std::string>,
+             std::unique_ptr<health::checkers::process_runner>>
+        runners_;
     std::uint64_t started_ = 0;
     std::uint64_t failed_ = 0;
 };

@@ -14,27 +14,44 @@ void notify_scheduler::reconfigure(const config::daemon_config& config) {
     settings_.clear();
     for (const auto& instance : config.vrrp) {
         if (!instance.notify.empty()) {
-            settings_.emplace(instance.name, instance.notify);
+            settings_.emplace(subject_key{notify_subject::instance, instance.name},
+                              instance.notify);
+        }
+    }
+    for (const auto& group : config.sync_groups) {
+        if (!group.notify.empty()) {
+            settings_.emplace(subject_key{notify_subject::group, group.name}, group.notify);
         }
     }
 }
 
 std::vector<notify_job> notify_scheduler::on_transition(const std::string& instance,
                                                         const vrrp::state_changed& change) {
-    if (!settings_.contains(instance)) {
+    return transition({notify_subject::instance, instance}, change);
+}
+
+std::vector<notify_job> notify_scheduler::on_group_transition(const std::string& group,
+                                                              const vrrp::state_changed& change) {
+    return transition({notify_subject::group, group}, change);
+}
+
+std::vector<notify_job> notify_scheduler::transition(const subject_key& key,
+                                                     const vrrp::state_changed& change) {
+    if (!settings_.contains(key)) {
         return {};
     }
-    auto& l = lanes_[instance];
+    auto& l = lanes_[key];
     if (l.waiting) {
         ++coalesced_;
     }
     l.waiting = change;
-    queue_if_ready(instance, l);
+    queue_if_ready(key, l);
     return start_ready();
 }
 
-std::vector<notify_job> notify_scheduler::on_hook_finished(const std::string& instance) {
-    const auto found = lanes_.find(instance);
+std::vector<notify_job> notify_scheduler::on_hook_finished(const std::string& instance,
+                                                           notify_subject subject) {
+    const auto found = lanes_.find(subject_key{subject, instance});
     if (found == lanes_.end() || !found->second.running) {
         return {};
     }
@@ -44,15 +61,15 @@ std::vector<notify_job> notify_scheduler::on_hook_finished(const std::string& in
     if (l.steps.empty() && !l.waiting) {
         lanes_.erase(found);
     } else {
-        queue_if_ready(instance, l);
+        queue_if_ready(found->first, l);
     }
     return start_ready();
 }
 
-void notify_scheduler::queue_if_ready(const std::string& instance, lane& l) {
+void notify_scheduler::queue_if_ready(const subject_key& key, lane& l) {
     if (!l.running && !l.queued) {
         l.queued = true;
-        ready_.push_back(instance);
+        ready_.push_back(key);
     }
 }
 
@@ -80,9 +97,9 @@ std::vector<notify_job> notify_scheduler::start_ready() {
     return jobs;
 }
 
-std::vector<notify_job> notify_scheduler::plan(const std::string& instance,
+std::vector<notify_job> notify_scheduler::plan(const subject_key& key,
                                                const vrrp::state_changed& change) const {
-    const auto found = settings_.find(instance);
+    const auto found = settings_.find(key);
     if (found == settings_.end()) {
         return {};
     }
@@ -103,8 +120,8 @@ std::vector<notify_job> notify_scheduler::plan(const std::string& instance,
     }
     std::vector<notify_job> jobs;
     const auto job = [&](std::vector<std::string> argv) {
-        jobs.push_back(
-            notify_job{instance, change, std::move(argv), settings.user, settings.timeout});
+        jobs.push_back(notify_job{key.second, change, std::move(argv), settings.user,
+                                  settings.timeout, key.first});
     };
     // keepalived's order: the state-specific command first, then the generic one.
     if (!specific->empty()) {
@@ -112,8 +129,10 @@ std::vector<notify_job> notify_scheduler::plan(const std::string& instance,
     }
     if (!settings.any.empty()) {
         auto argv = settings.any;
-        argv.insert(argv.end(), {"INSTANCE", instance, std::string(vrrp::to_string(change.to)),
-                                 std::to_string(change.priority)});
+        const bool group = key.first == notify_subject::group;
+        argv.insert(argv.end(),
+                    {group ? "GROUP" : "INSTANCE", key.second,
+                     std::string(vrrp::to_string(change.to)), std::to_string(change.priority)});
         job(std::move(argv));
     }
     return jobs;

@@ -91,6 +91,13 @@ std::vector<config::config_error> bind_users(config::daemon_config& config,
                          fmt::format("vrrp[{}].notify_user", v));
         }
     }
+    for (std::size_t g = 0; g < config.sync_groups.size(); ++g) {
+        auto& group = config.sync_groups[g];
+        if (!group.notify.empty()) {
+            binding.bind(group.notify.user, config::k_default_notify_user, group.position,
+                         fmt::format("sync_group[{}].notify_user", g));
+        }
+    }
     return binding.take_errors();
 }
 

@@ -198,6 +198,7 @@ vrrp_router::vrrp_router(const config::daemon_config& config, router_ports ports
       static_vips_(config.static_vips),
       vips_(ports.addresses, logs, clock_, ports.record_vips) {
     configure_vips(config);
+    configure_groups(config);
     for (const auto& instance : config.vrrp) {
         slots_.push_back(std::make_unique<instance_slot>(instance));
     }
@@ -209,7 +210,10 @@ void vrrp_router::start(const std::set<vips::address>& recorded) {
     vips_.adopt_record(recorded);
     const auto now = clock_();
     for (auto& slot : slots_) {
-        start_slot(*slot, now);
+        prepare_slot(*slot, now);
+    }
+    for (auto& slot : slots_) {
+        execute(*slot, slot->fsm.start(now, usable(*slot, slot->link ? &*slot->link : nullptr)));
     }
     // Always converges, role changes or not: a fresh start owns no VIP it is not MASTER for.
     commit(vip_cause::start);
@@ -275,6 +279,11 @@ void vrrp_router::learn_own_address(instance_slot& slot) {
 }
 
 void vrrp_router::start_slot(instance_slot& slot, time_point now) {
+    prepare_slot(slot, now);
+    execute(slot, slot.fsm.start(now, usable(slot, slot.link ? &*slot.link : nullptr)));
+}
+
+void vrrp_router::prepare_slot(instance_slot& slot, time_point now) {
     watch_links(slot);
     apply_tracking(slot, now, "start");
     slot.link = ports_.links.status(slot.cfg.interface);
@@ -283,7 +292,6 @@ void vrrp_router::start_slot(instance_slot& slot, time_point now) {
     }
     open_channel_if_needed(slot);
     learn_own_address(slot);
-    execute(slot, slot.fsm.start(now, usable(slot, slot.link ? &*slot.link : nullptr)));
 }
 
 void vrrp_router::detach(instance_slot& slot) {
@@ -307,6 +315,7 @@ reload_summary vrrp_router::reconfigure(const config::daemon_config& next) {
     const auto now = clock_();
     auto kept = resign_leaving(next, summary, now);
     static_vips_ = next.static_vips;
+    configure_groups(next);
     rebuild_slots(next, std::move(kept), summary, now);
     configure_vips(next);
     effects_.vips = true;  // static VIPs and Masters' VIP lists may differ
@@ -399,25 +408,38 @@ void vrrp_router::reconfigure_slot(instance_slot& slot, const config::vrrp_insta
 
 std::optional<std::string> vrrp_router::set_priority_override(
     const std::string& instance, std::optional<std::uint8_t> priority) {
-    for (auto& slot : slots_) {
-        if (slot->cfg.name != instance) {
+    auto* named = find(instance);
+    if (named == nullptr) {
+        return "no VRRP instance named " + instance;
+    }
+    if (named->cfg.priority == vrrp::k_owner_priority) {
+        return instance + " owns its addresses (priority 255): its priority cannot be overridden";
+    }
+    // A sync group moves as one: demoting one member alone would leave the peer's group
+    // waiting for the members that still hear a better Master (as a tracker weight would).
+    std::vector<instance_slot*> targets{named};
+    if (named->cfg.sync_group) {
+        for (auto& group : groups_) {
+            if (group.name == *named->cfg.sync_group) {
+                targets = members_of(group);
+            }
+        }
+    }
+    const auto now = clock_();
+    for (auto* slot : targets) {
+        if (slot->priority_override == priority) {
             continue;
         }
-        if (slot->cfg.priority == vrrp::k_owner_priority) {
-            return instance +
-                   " owns its addresses (priority 255): its priority cannot be overridden";
-        }
-        if (slot->priority_override == priority) {
-            return std::nullopt;
-        }
         slot->priority_override = priority;
-        apply_tracking(*slot, clock_(),
-                       priority ? fmt::format("priority overridden to {}", *priority)
-                                : std::string("configured priority restored"));
-        commit(vip_cause::role);
-        return std::nullopt;
+        std::string why = priority ? fmt::format("priority overridden to {}", *priority)
+                                   : std::string("configured priority restored");
+        if (slot != named) {
+            why += fmt::format(" with {}, of its sync group {}", instance, *named->cfg.sync_group);
+        }
+        apply_tracking(*slot, now, why);
     }
-    return "no VRRP instance named " + instance;
+    commit(vip_cause::role);
+    return std::nullopt;
 }
 
 std::optional<std::string> vrrp_router::announce(const std::string& instance) {
@@ -435,9 +457,121 @@ std::optional<std::string> vrrp_router::announce(const std::string& instance) {
     return "no VRRP instance named " + instance;
 }
 
-bool vrrp_router::usable(const instance_slot& slot, const net::link_status* status) const {
+bool vrrp_router::usable_alone(const instance_slot& slot, const net::link_status* status) const {
     return !slot.tracking_fault && status != nullptr && status->up && slot.ch != nullptr &&
            advert_source(slot.cfg.family(), *status).has_value();
+}
+
+bool vrrp_router::usable(const instance_slot& slot, const net::link_status* status) const {
+    if (!usable_alone(slot, status)) {
+        return false;
+    }
+    if (!slot.cfg.sync_group) {
+        return true;
+    }
+    return std::none_of(slots_.begin(), slots_.end(), [&](const auto& other) {
+        return other.get() != &slot && other->cfg.sync_group == slot.cfg.sync_group &&
+               !usable_alone(*other, other->link ? &*other->link : nullptr);
+    });
+}
+
+void vrrp_router::configure_groups(const config::daemon_config& config) {
+    std::vector<group_view> next;
+    for (const auto& group : config.sync_groups) {
+        group_view view{group.name, group.members, vrrp::state::initialize};
+        for (const auto& old : groups_) {
+            if (old.name == group.name) {
+                view.state = old.state;
+            }
+        }
+        next.push_back(std::move(view));
+    }
+    groups_ = std::move(next);
+}
+
+std::vector<vrrp_router::instance_slot*> vrrp_router::members_of(const group_view& group) {
+    std::vector<instance_slot*> out;
+    for (const auto& name : group.members) {
+        if (auto* slot = find(name); slot != nullptr) {
+            out.push_back(slot);
+        }
+    }
+    return out;
+}
+
+void vrrp_router::settle_groups(time_point now) {
+    if (shutting_down_) {
+        return;
+    }
+    for (auto& group : groups_) {
+        settle_group(group, now);
+    }
+}
+
+void vrrp_router::settle_group(group_view& group, time_point now) {
+    const auto members = members_of(group);
+    const auto in = [](const instance_slot* slot, vrrp::state s) {
+        return slot->fsm.current_state() == s;
+    };
+    const auto started = [&](const instance_slot* slot) {
+        return !in(slot, vrrp::state::initialize);
+    };
+    // 1. Fault together: the first member that cannot run holds the others in Fault, with a
+    //    priority-0 advert from any that was Master, since their own links work.
+    const bool faulted = std::any_of(members.begin(), members.end(), [&](const auto* slot) {
+        return !usable_alone(*slot, slot->link ? &*slot->link : nullptr);
+    });
+    for (auto* slot : members) {
+        if (!started(slot) || faulted == in(slot, vrrp::state::fault)) {
+            continue;
+        }
+        const bool alone = usable_alone(*slot, slot->link ? &*slot->link : nullptr);
+        const auto why =
+            !alone ? vrrp::transition_reason::interface_down : vrrp::transition_reason::sync_group;
+        execute(*slot, slot->fsm.on_interface(now, !faulted, why));
+    }
+    // 2. Leave Master together: a member that left it (a better Master, a Fault) takes the
+    //    group's other Masters to Backup.
+    const bool one_left = std::any_of(members.begin(), members.end(), [&](const auto* slot) {
+        return !in(slot, vrrp::state::master) &&
+               std::find(effects_.left.begin(), effects_.left.end(), slot->cfg.name) !=
+                   effects_.left.end();
+    });
+    if (one_left) {
+        for (auto* slot : members) {
+            execute(*slot, slot->fsm.leave_master_with_group(now));
+        }
+    }
+    // 3. Take Master together: once every member wants it, or when one already holds it (a
+    //    member added by a reload, or back from a partition).
+    const bool any_master = std::any_of(members.begin(), members.end(), [&](const auto* slot) {
+        return in(slot, vrrp::state::master);
+    });
+    const bool all_want = std::all_of(members.begin(), members.end(), [&](const auto* slot) {
+        return in(slot, vrrp::state::master) || slot->fsm.wants_master();
+    });
+    if (any_master || all_want) {
+        for (auto* slot : members) {
+            execute(*slot, slot->fsm.join_group_master(now));
+        }
+    }
+    // 4. The group's own state, for the journal and its hooks.
+    auto state = vrrp::state::backup;
+    if (members.empty() || std::none_of(members.begin(), members.end(), started)) {
+        state = vrrp::state::initialize;
+    } else if (std::any_of(members.begin(), members.end(),
+                           [&](const auto* slot) { return in(slot, vrrp::state::fault); })) {
+        state = vrrp::state::fault;
+    } else if (std::all_of(members.begin(), members.end(),
+                           [&](const auto* slot) { return in(slot, vrrp::state::master); })) {
+        state = vrrp::state::master;
+    }
+    if (state != group.state) {
+        effects_.group_transitions.emplace_back(
+            group.name, vrrp::state_changed{group.state, state, vrrp::transition_reason::sync_group,
+                                            0, std::nullopt, std::nullopt});
+        group.state = state;
+    }
 }
 
 void vrrp_router::on_tracked_link(const net::link_status& status) {
@@ -666,7 +800,7 @@ std::vector<instance_status> vrrp_router::status() const {
         out.push_back({slot->cfg.name, slot->fsm.current_state(), slot->fsm.priority(),
                        slot->fsm.current_master(), slot->fsm.state_since(), slot->fsm.transitions(),
                        slot->cfg.priority, slot->priority_override, slot->adverts_sent,
-                       slot->adverts_received, slot->socket_drops()});
+                       slot->adverts_received, slot->socket_drops(), slot->cfg.sync_group});
     }
     return out;
 }
@@ -712,6 +846,7 @@ void vrrp_router::execute(instance_slot& slot, const vrrp::actions& actions,
 }
 
 vip_outcome vrrp_router::commit(vip_cause cause) {
+    settle_groups(clock_());
     auto effects = std::exchange(effects_, pending_effects{});
     // 1. Adverts before any kernel work (RFC 5798 §6.4.1 and §6.4.2 send one on becoming
     //    Master, §6.4.3 priority 0 on shutdown): peers learn of the new Master, and a third
@@ -719,6 +854,13 @@ vip_outcome vrrp_router::commit(vip_cause cause) {
     flush_adverts();
     for (const auto& [instance, change] : effects.transitions) {
         log_transition(instance, change);
+    }
+    for (const auto& [group, change] : effects.group_transitions) {
+        if (const auto found = std::find_if(groups_.begin(), groups_.end(),
+                                            [&](const auto& g) { return g.name == group; });
+            found != groups_.end()) {
+            log_group_transition(*found, change);
+        }
     }
     // 2. Services in before the VIPs: the first packet to a new VIP finds its service. A big
     //    table goes in over the next loop turns; that instance's VIPs wait for it.
@@ -755,22 +897,36 @@ vip_outcome vrrp_router::commit(vip_cause cause) {
     }
     announce_added(outcome.added, effects.garp);
     // 6. Notify hooks last: notify_master runs with its VIPs up, notify_backup with them gone.
-    notify(effects.transitions);
+    notify(effects.transitions, effects.group_transitions);
     deadlines_changed_();
     return outcome;
 }
 
 void vrrp_router::notify(
-    const std::vector<std::pair<std::string, vrrp::state_changed>>& transitions) {
+    const std::vector<std::pair<std::string, vrrp::state_changed>>& transitions,
+    const std::vector<std::pair<std::string, vrrp::state_changed>>& group_transitions) {
     auto held = std::exchange(deferred_notify_, {});
-    for (const auto& entry : transitions) {
-        held.push_back(entry);
-    }
+    held.insert(held.end(), transitions.begin(), transitions.end());
     for (auto& entry : held) {
         if (awaiting_services_.count(entry.first) > 0) {
             deferred_notify_.push_back(std::move(entry));
         } else if (ports_.transitions != nullptr) {
             ports_.transitions->on_transition(entry.first, entry.second);
+        }
+    }
+    // A group's notify_master runs once every member's VIPs are up, as its members' do.
+    auto held_groups = std::exchange(deferred_group_notify_, {});
+    held_groups.insert(held_groups.end(), group_transitions.begin(), group_transitions.end());
+    for (auto& entry : held_groups) {
+        const bool awaiting = std::any_of(
+            awaiting_services_.begin(), awaiting_services_.end(), [&](const std::string& name) {
+                const auto* slot = find(name);
+                return slot != nullptr && slot->cfg.sync_group == entry.first;
+            });
+        if (awaiting) {
+            deferred_group_notify_.push_back(std::move(entry));
+        } else if (ports_.transitions != nullptr) {
+            ports_.transitions->on_group_transition(entry.first, entry.second);
         }
     }
 }
@@ -791,8 +947,8 @@ void vrrp_router::services_ready() {
     commit(vip_cause::role);
 }
 
-vrrp_router::instance_slot* vrrp_router::find(const std::string& name) {
-    for (auto& slot : slots_) {
+vrrp_router::instance_slot* vrrp_router::find(const std::string& name) const {
+    for (const auto& slot : slots_) {
         if (slot->cfg.name == name) {
             return slot.get();
         }
@@ -955,6 +1111,24 @@ void vrrp_router::log_rival(const instance_slot& slot, const vrrp::rival_master&
         verdict.suppressed_before > 0
             ? fmt::format(" ({} more not logged)", verdict.suppressed_before)
             : std::string());
+}
+
+void vrrp_router::log_group_transition(const group_view& group, const vrrp::state_changed& change) {
+    // The members' states say why: the one in FAULT, or which are still BACKUP.
+    std::string members;
+    for (const auto& name : group.members) {
+        if (const auto* slot = find(name); slot != nullptr) {
+            members += fmt::format("{}{} {}", members.empty() ? "" : ", ", name,
+                                   vrrp::to_string(slot->fsm.current_state()));
+        }
+    }
+    const auto from = vrrp::to_string(change.from);
+    const auto to = vrrp::to_string(change.to);
+    logs_.emit(logs_.vrrp(), spdlog::level::info,
+               fmt::format("sync group {}: {} -> {} ({})", group.name, from, to, members),
+               {{"VIPD_SYNC_GROUP", group.name},
+                {"VIPD_FROM", std::string(from)},
+                {"VIPD_TO", std::string(to)}});
 }
 
 void vrrp_router::log_transition(const std::string& instance, const vrrp::state_changed& change) {

@@ -43,6 +43,8 @@ std::string_view to_string(transition_reason reason) noexcept {
             return "interface up";
         case transition_reason::shutdown:
             return "shutdown";
+        case transition_reason::sync_group:
+            return "sync group";
     }
     return "unknown";
 }
@@ -98,8 +100,14 @@ actions instance::on_timer(time_point now) {
     actions out;
     // Only one state's timers are ever armed; a call before anything is due does nothing.
     if (state_ == state::backup && master_down_timer_ && *master_down_timer_ <= now) {
-        // RFC 5798 §6.4.2: Master_Down_Timer fired.
-        become_master(now, transition_reason::master_down_timer, out);
+        // RFC 5798 §6.4.2: Master_Down_Timer fired. A sync group member asks its group first;
+        // its timer runs again so that it keeps wanting while no Master is heard.
+        if (config_.group_member) {
+            wants_master_ = true;
+            arm_master_down(now, false);
+        } else {
+            become_master(now, transition_reason::master_down_timer, out);
+        }
     }
     if (state_ == state::master) {
         if (adver_timer_ && *adver_timer_ <= now) {
@@ -113,12 +121,20 @@ actions instance::on_timer(time_point now) {
 }
 
 actions instance::on_interface(time_point now, bool usable) {
+    return on_interface(
+        now, usable, usable ? transition_reason::interface_up : transition_reason::interface_down);
+}
+
+actions instance::on_interface(time_point now, bool usable, transition_reason why) {
     actions out;
     if (!usable) {
         if (state_ == state::backup || state_ == state::master) {
             const bool was_master = state_ == state::master;
-            change_state(now, state::fault, transition_reason::interface_down, out);
+            change_state(now, state::fault, why, out);
             if (was_master) {
+                if (why == transition_reason::sync_group) {
+                    out.push_back(send_advert{k_resign_priority});
+                }
                 out.push_back(remove_vips{});
             }
         }
@@ -129,8 +145,25 @@ actions instance::on_interface(time_point now, bool usable) {
         if (priority_ == k_owner_priority) {
             become_master(now, transition_reason::address_owner, out);
         } else {
-            become_backup(now, transition_reason::interface_up, out);
+            become_backup(now, why, out);
         }
+    }
+    return out;
+}
+
+actions instance::join_group_master(time_point now) {
+    actions out;
+    if (state_ == state::backup && wants_master_) {
+        become_master(now, transition_reason::master_down_timer, out);
+    }
+    return out;
+}
+
+actions instance::leave_master_with_group(time_point now) {
+    actions out;
+    if (state_ == state::master) {
+        out.push_back(send_advert{k_resign_priority});
+        become_backup(now, transition_reason::sync_group, out);
     }
     return out;
 }
@@ -249,6 +282,7 @@ void instance::change_state(time_point now, state to, transition_reason reason, 
     state_ = to;
     since_ = now;
     ++transitions_;
+    wants_master_ = false;
     // Every state arms its own timers on entry; nothing survives a transition.
     cancel_timers();
     master_.reset();
@@ -432,6 +466,7 @@ void instance::backup_on_advert(time_point now, const advert& ad, const ip_addre
     if (accept) {
         learn_interval(ad);
         arm_master_down(now, false);
+        wants_master_ = false;
     }
     // Otherwise discard (RFC 5798 §6.4.2): our Master_Down_Timer runs out and we preempt.
 }

@@ -110,6 +110,8 @@ struct vrrp_instance {
     std::vector<tracked_script> track_scripts;
     std::vector<tracked_virtual_server> track_virtual_servers;  // names of virtual servers
     notify_settings notify;
+    /// The [[sync_group]] this instance is a member of (filled in by the loader).
+    std::optional<std::string> sync_group;
     source_position position;  // of the [[vrrp]] table
 
     address_family family() const noexcept { return vips.front().prefix.address.family(); }
@@ -118,6 +120,20 @@ struct vrrp_instance {
     /// The pure state machine's view of this instance.
     vrrp::instance_config instance_config() const;
     friend bool operator==(const vrrp_instance&, const vrrp_instance&) = default;
+};
+
+/// [[sync_group]] (keepalived's vrrp_sync_group): instances that are Master together or not at
+/// all, such as a NAT director's outside VIP and its inside gateway. When one member faults,
+/// every member does; when one leaves Master, the others follow; they take Master together once
+/// every member's master is down (or one is already Master).
+struct sync_group {
+    std::string name;
+    std::vector<std::string> members;  // [[vrrp]] names, at least two, each in one group only
+    /// The group's own hooks, run on the group's transitions; the generic `notify` gets
+    /// keepalived's arguments GROUP NAME STATE 0.
+    notify_settings notify;
+    source_position position;  // of the [[sync_group]] table
+    friend bool operator==(const sync_group&, const sync_group&) = default;
 };
 
 /// Where the Prometheus metrics endpoint listens: [global] metrics_listen.
@@ -206,6 +222,7 @@ struct daemon_config {
     std::vector<std::string> files;
     global_settings global;
     std::vector<vrrp_instance> vrrp;
+    std::vector<sync_group> sync_groups;
     std::vector<virtual_server> virtual_servers;  // service keys unique
     ipvs_settings ipvs;
     /// [global] static_vips: held always, no VRRP. Each has a device (required there, since no

@@ -38,15 +38,20 @@ namespace vipd::daemon {
 /// processes.
 inline constexpr std::size_t k_max_running_hooks = 8;
 
-/// One command to start for `instance` entering `change.to`.
+/// Whose hooks: a [[vrrp]] instance's or a [[sync_group]]'s. Each has lanes of its own, and a
+/// group may share its name with an instance.
+enum class notify_subject : std::uint8_t { instance, group };
+
+/// One command to start for `instance` (or the group of that name) entering `change.to`.
 struct notify_job {
     std::string instance;
     vrrp::state_changed change;
     /// The configured command; the generic `notify` gets keepalived's arguments appended:
-    /// INSTANCE, the instance's name, the new state and the priority.
+    /// INSTANCE (or GROUP), the name, the new state and the priority (0 for a group).
     std::vector<std::string> argv;
     health::run_as user;
     microseconds timeout{0};
+    notify_subject subject = notify_subject::instance;
     friend bool operator==(const notify_job&, const notify_job&) = default;
 };
 
@@ -64,10 +69,15 @@ class notify_scheduler {
     /// waiting transition: nothing stale runs after it.
     [[nodiscard]] std::vector<notify_job> on_transition(const std::string& instance,
                                                         const vrrp::state_changed& change);
+    /// The same for a sync group, with the group's commands.
+    [[nodiscard]] std::vector<notify_job> on_group_transition(const std::string& group,
+                                                              const vrrp::state_changed& change);
 
-    /// The hook last started for `instance` has ended (any outcome: exit, kill, timeout, spawn
-    /// failure); returns the hooks to start now. Ignored when none of its hooks runs.
-    [[nodiscard]] std::vector<notify_job> on_hook_finished(const std::string& instance);
+    /// The hook last started for `instance` (or group) has ended (any outcome: exit, kill,
+    /// timeout, spawn failure); returns the hooks to start now. Ignored when none of its hooks
+    /// runs.
+    [[nodiscard]] std::vector<notify_job> on_hook_finished(
+        const std::string& instance, notify_subject subject = notify_subject::instance);
 
     std::size_t running() const noexcept { return running_; }
     /// Transitions dropped because a later one of the same instance replaced them while waiting.
@@ -81,15 +91,17 @@ class notify_scheduler {
         bool queued = false;  // in ready_
     };
 
-    std::vector<notify_job> plan(const std::string& instance,
-                                 const vrrp::state_changed& change) const;
-    void queue_if_ready(const std::string& instance, lane& l);
+    using subject_key = std::pair<notify_subject, std::string>;
+
+    std::vector<notify_job> transition(const subject_key& key, const vrrp::state_changed& change);
+    std::vector<notify_job> plan(const subject_key& key, const vrrp::state_changed& change) const;
+    void queue_if_ready(const subject_key& key, lane& l);
     std::vector<notify_job> start_ready();
 
-    std::map<std::string, config::notify_settings> settings_;  // by instance name
+    std::map<subject_key, config::notify_settings> settings_;
     std::size_t max_running_;
-    std::map<std::string, lane> lanes_;  // instances with a hook running or waiting
-    std::deque<std::string> ready_;      // instances waiting for a slot, first come first
+    std::map<subject_key, lane> lanes_;  // subjects with a hook running or waiting
+    std::deque<subject_key> ready_;      // subjects waiting for a slot, first come first
     std::size_t running_ = 0;
     std::uint64_t coalesced_ = 0;
 };

@@ -26,11 +26,15 @@
 
 namespace vipd::daemon {
 
-/// Hears of every instance state change (the notify hooks).
+/// Hears of every instance and sync group state change (the notify hooks).
 class transition_listener {
   public:
     virtual ~transition_listener() = default;
     virtual void on_transition(const std::string& instance, const vrrp::state_changed& change) = 0;
+    /// A sync group's state: FAULT when a member is, MASTER when every member is, else BACKUP.
+    /// `change.reason` is sync_group and `change.priority` 0 (keepalived's group notify).
+    virtual void on_group_transition(const std::string& group,
+                                     const vrrp::state_changed& change) = 0;
 };
 
 /// The kernel as the router sees it.
@@ -68,6 +72,7 @@ struct instance_status {
     /// Packets the kernel dropped on the instance's socket (full receive queue) while it
     /// listened there; instances sharing a socket each count its drops.
     std::uint64_t socket_drops = 0;
+    std::optional<std::string> sync_group;
 };
 
 /// What a reload did to the instances, by name.
@@ -164,6 +169,7 @@ class vrrp_router {
     /// What the instances asked for during one event, performed by `commit` in one order.
     struct pending_effects {
         std::vector<std::pair<std::string, vrrp::state_changed>> transitions;
+        std::vector<std::pair<std::string, vrrp::state_changed>> group_transitions;
         std::vector<std::string> entered;  // became MASTER
         std::vector<std::string> left;     // left MASTER
         std::vector<std::string> garp;     // one announcement round each
@@ -172,6 +178,9 @@ class vrrp_router {
 
     /// Opens what `slot` needs (link watch, channel, trackers' link watches) and starts it.
     void start_slot(instance_slot& slot, time_point now);
+    /// start_slot without the start: at start-up every instance is prepared before any starts,
+    /// so a sync group member sees whether its partners' links are usable.
+    void prepare_slot(instance_slot& slot, time_point now);
     /// Unhooks `slot` from its channel, closing the channel when nobody else uses it.
     void detach(instance_slot& slot);
     void watch_links(instance_slot& slot);
@@ -209,17 +218,36 @@ class vrrp_router {
     /// The one place effects happen, in this order: adverts, journal, services in, VIPs,
     /// services out, announcements, notify hooks; then the shell re-arms its timer.
     vip_outcome commit(vip_cause cause);
-    /// Tells the transition listener, in order; an awaiting instance's are held back.
-    void notify(const std::vector<std::pair<std::string, vrrp::state_changed>>& transitions);
+    /// Tells the transition listener, in order; an awaiting instance's are held back, and so
+    /// are its group's.
+    void notify(const std::vector<std::pair<std::string, vrrp::state_changed>>& transitions,
+                const std::vector<std::pair<std::string, vrrp::state_changed>>& group_transitions);
     void flush_adverts();
     /// Queues the slot's advert on its channel: one copy per destination.
     void queue_advert(instance_slot& slot, std::uint8_t priority);
     void count_drop(vrrp::drop_reason reason, const std::string& context, const ip_address& source);
+    /// Whether the instance can run: its link and advert source, its socket, no weight-0
+    /// tracker down, and (sync groups) the same for every other member of its group.
     bool usable(const instance_slot& slot, const net::link_status* status) const;
+    bool usable_alone(const instance_slot& slot, const net::link_status* status) const;
+    /// A sync group: its members (those configured), and the state last reported for it.
+    struct group_view {
+        std::string name;
+        std::vector<std::string> members;
+        vrrp::state state = vrrp::state::initialize;
+    };
+    /// Rebuilds `groups_` from `config`, keeping the state of groups that stay.
+    void configure_groups(const config::daemon_config& config);
+    std::vector<instance_slot*> members_of(const group_view& group);
+    /// Sync groups after an event (keepalived's vrrp_sync.c): a member faulted faults the group,
+    /// one that left Master takes the other Masters to Backup, and members waiting for Master
+    /// take it once all wait or one is Master already. Then the group's own state is reported.
+    void settle_groups(time_point now);
+    void settle_group(group_view& group, time_point now);
     void on_tracked_link(const net::link_status& status);
     /// Re-derives priority and Fault from the trackers and feeds changes to the instance.
     void apply_tracking(instance_slot& slot, time_point now, std::string_view why);
-    instance_slot* find(const std::string& name);
+    instance_slot* find(const std::string& name) const;
     bool is_master(const std::string& name) const;
     /// Static VIPs and every Master's VIPs (none once shutting down).
     std::set<vips::address> desired_vips() const;
@@ -233,6 +261,7 @@ class vrrp_router {
     void send_garp(instance_slot& slot);
     void send_garp(instance_slot& slot, const std::vector<config::vip>& vips);
     void log_transition(const std::string& instance, const vrrp::state_changed& change);
+    void log_group_transition(const group_view& group, const vrrp::state_changed& change);
     void log_rival(const instance_slot& slot, const vrrp::rival_master& rival);
     /// Tells the state machine the address peers see our adverts from (elections tie on it).
     void learn_own_address(instance_slot& slot);
@@ -253,6 +282,8 @@ class vrrp_router {
     std::set<std::string> awaiting_services_;
     /// Transitions of awaiting instances, told to the listener once their VIPs are up.
     std::vector<std::pair<std::string, vrrp::state_changed>> deferred_notify_;
+    std::vector<std::pair<std::string, vrrp::state_changed>> deferred_group_notify_;
+    std::vector<group_view> groups_;
     std::optional<time_point> channel_retry_;  // a socket failed to open: try again then
     pending_effects effects_;
     bool shutting_down_ = false;

@@ -46,6 +46,11 @@ struct instance_config {
     /// The addresses carried in adverts: every VIP of this instance, one family.
     std::vector<ip_address> vips;
     garp_settings garp;
+    /// A member of a sync group: its members are Master together or not at all, so when its
+    /// Master_Down_Timer fires it only wants Master (`wants_master`), and the driver lets it go
+    /// (`join_group_master`) once every member wants to or one already is (keepalived's rule:
+    /// rather Backup than thrash).
+    bool group_member = false;
     friend bool operator==(const instance_config&, const instance_config&) = default;
 };
 
@@ -57,6 +62,7 @@ enum class transition_reason : std::uint8_t {
     interface_down,          // link down or no usable primary address
     interface_up,
     shutdown,
+    sync_group,  // another member of its sync group moved it (faulted, left or took Master)
 };
 std::string_view to_string(transition_reason reason) noexcept;
 
@@ -124,6 +130,21 @@ class instance {
 
     /// The interface went down/up or lost/regained its primary address (→ Fault / back).
     actions on_interface(time_point now, bool usable);
+    /// The same for another cause: `sync_group` when a member of its group faulted (or no longer
+    /// does). A Master faulted by its group resigns with a priority-0 advert on the way out: its
+    /// own link works, and the peer's instance then takes over after Skew_Time.
+    actions on_interface(time_point now, bool usable, transition_reason why);
+
+    /// Sync groups: a Backup member whose Master_Down_Timer ran out and that waits for its group
+    /// (the timer is armed again meanwhile). An accepted advert, or any transition, ends it.
+    bool wants_master() const noexcept { return wants_master_; }
+    /// Its group lets it take Master: every member wants to, or one already is. Nothing unless
+    /// it `wants_master`.
+    actions join_group_master(time_point now);
+    /// Another member of its group left Master: a Master goes to Backup too, resigning with a
+    /// priority-0 advert so the peer's instance takes over after Skew_Time, not a whole
+    /// Master_Down_Interval. Nothing in other states.
+    actions leave_master_with_group(time_point now);
 
     /// The address our adverts are sent from: the interface's primary IPv4 address or its IPv6
     /// link-local. Breaks equal-priority ties (RFC 5798 §6.4.3) and recognises our own packets.
@@ -205,6 +226,7 @@ class instance {
     /// preempt_delay (keepalived semantics): set on entering Backup and on first seeing a
     /// lower-priority master; cleared by an advert from a master we accept on priority.
     std::optional<time_point> preempt_hold_until_;
+    bool wants_master_ = false;
 };
 
 }  // namespace vipd::vrrp

@@ -592,7 +592,7 @@ INSTANTIATE_TEST_SUITE_P(
 router_id = "dir1"
 )",
                   "t.toml:1:2: globl: unknown key \"globl\" (did you mean \"global\"?); allowed "
-                  "keys: global, vrrp, virtual_server, ipvs, include"},
+                  "keys: global, vrrp, sync_group, virtual_server, ipvs, include"},
         error_row{"unknown key in [global]",
                   R"([global]
 routerid = "dir1"

@@ -224,5 +224,31 @@ TEST(NotifyScheduler, AFinishedHookOfAnIdleInstanceIsIgnored) {
     EXPECT_EQ(hooks.running(), 1u);
 }
 
+TEST(NotifyScheduler, ASyncGroupHasItsOwnHooksAndLaneWithKeepalivedsGroupArguments) {
+    // A group and an instance may share a name: each has its own commands and its own lane.
+    auto config = config_of({hooked("nat")});
+    config::sync_group group;
+    group.name = "nat";
+    group.members = {"nat", "other"};
+    group.notify.master = {"/group-m"};
+    group.notify.any = {"/group-any"};
+    config.sync_groups = {group};
+    notify_scheduler hooks(config);
+    vrrp::state_changed change{
+        state::backup, state::master, vrrp::transition_reason::sync_group, 0, {}, {}};
+    const auto started = hooks.on_group_transition("nat", change);
+    EXPECT_EQ(shown(started), lines{"nat: /group-m"});
+    ASSERT_EQ(started.size(), 1u);
+    EXPECT_EQ(started[0].subject, notify_subject::group);
+    // The instance's hook runs beside the group's: another lane.
+    EXPECT_EQ(shown(hooks.on_transition("nat", entering(state::master))), lines{"nat: /m"});
+    EXPECT_EQ(hooks.running(), 2u);
+    EXPECT_EQ(shown(hooks.on_hook_finished("nat", notify_subject::group)),
+              lines{"nat: /group-any GROUP nat MASTER 0"});
+    EXPECT_EQ(shown(hooks.on_hook_finished("nat")), lines{"nat: /any INSTANCE nat MASTER 150"});
+    // A group without commands runs nothing.
+    EXPECT_EQ(shown(hooks.on_group_transition("other", change)), lines{});
+}
+
 }  // namespace
 }  // namespace vipd::daemon
