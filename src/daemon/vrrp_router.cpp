@@ -213,7 +213,7 @@ void vrrp_router::start(const std::set<vips::address>& recorded) {
         prepare_slot(*slot, now);
     }
     for (auto& slot : slots_) {
-        execute(*slot, slot->fsm.start(now, usable(*slot, slot->link ? &*slot->link : nullptr)));
+        run_start(*slot, now);
     }
     // Always converges, role changes or not: a fresh start owns no VIP it is not MASTER for.
     commit(vip_cause::start);
@@ -280,7 +280,14 @@ void vrrp_router::learn_own_address(instance_slot& slot) {
 
 void vrrp_router::start_slot(instance_slot& slot, time_point now) {
     prepare_slot(slot, now);
-    execute(slot, slot.fsm.start(now, usable(slot, slot.link ? &*slot.link : nullptr)));
+    run_start(slot, now);
+}
+
+void vrrp_router::run_start(instance_slot& slot, time_point now) {
+    const auto* link = slot.link ? &*slot.link : nullptr;
+    const auto why = usable_alone(slot, link) ? vrrp::transition_reason::sync_group
+                                              : vrrp::transition_reason::interface_down;
+    execute(slot, slot.fsm.start(now, usable(slot, link), why));
 }
 
 void vrrp_router::prepare_slot(instance_slot& slot, time_point now) {

@@ -60,13 +60,13 @@ void instance::set_primary_address(const ip_address& address) {
 
 // ---- events ----
 
-actions instance::start(time_point now, bool interface_usable) {
+actions instance::start(time_point now, bool interface_usable, transition_reason why) {
     actions out;
     if (state_ != state::initialize) {
         return out;  // already running: a second start is a no-op
     }
     if (!interface_usable) {
-        change_state(now, state::fault, transition_reason::interface_down, out);
+        change_state(now, state::fault, why, out);
         return out;
     }
     // RFC 5798 §6.4.1: the address owner goes straight to Master, everyone else to Backup.

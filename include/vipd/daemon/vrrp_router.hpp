@@ -181,6 +181,8 @@ class vrrp_router {
     /// start_slot without the start: at start-up every instance is prepared before any starts,
     /// so a sync group member sees whether its partners' links are usable.
     void prepare_slot(instance_slot& slot, time_point now);
+    /// The state machine's start, Fault saying why: its own link, or its group.
+    void run_start(instance_slot& slot, time_point now);
     /// Unhooks `slot` from its channel, closing the channel when nobody else uses it.
     void detach(instance_slot& slot);
     void watch_links(instance_slot& slot);

@@ -118,8 +118,10 @@ class instance {
     explicit instance(instance_config config);
 
     /// Leaves Initialize (RFC 5798 §6.4.1): to Master if we own the addresses, else Backup; to
-    /// Fault if the interface is not usable.
-    actions start(time_point now, bool interface_usable);
+    /// Fault if the interface is not usable (`why`: interface_down, or sync_group when another
+    /// member of its group cannot run).
+    actions start(time_point now, bool interface_usable,
+                  transition_reason why = transition_reason::interface_down);
 
     /// An advert already decoded and addressed to our VRID. Checks version, auth (v2), interval
     /// (v2), then applies RFC 5798 §6.4.2 (Backup) or §6.4.3 (Master).

@@ -208,12 +208,16 @@ class Topology:
                 return entry["lladdr"].lower()
         return None
 
-    def cut(self, role: str) -> None:
-        """Cut role's cable: the switch port goes down, so role's eth0 loses carrier."""
-        sh.run(["ip", "-n", self.switch, "link", "set", self.port(role), "down"])
+    def cut(self, role: str, dev: str = "eth0") -> None:
+        """Cut role's cable: the switch port goes down, so role's `dev` loses carrier (eth0, or
+        the interface of a segment added with add_segment)."""
+        sh.run(["ip", "-n", self.switch, "link", "set", self._switch_port(role, dev), "down"])
 
-    def restore(self, role: str) -> None:
-        sh.run(["ip", "-n", self.switch, "link", "set", self.port(role), "up"])
+    def restore(self, role: str, dev: str = "eth0") -> None:
+        sh.run(["ip", "-n", self.switch, "link", "set", self._switch_port(role, dev), "up"])
+
+    def _switch_port(self, role: str, dev: str) -> str:
+        return self.port(role) if dev == "eth0" else f"{dev}-{role}"[:15]
 
     def block_multicast(self, role: str) -> None:
         """The switch stops flooding multicast (VRRP's 224.0.0.18 included) to role's port, as

@@ -183,8 +183,13 @@ TEST_F(SyncGroupRouterTest, AMemberStartingOnADownLinkKeepsTheOtherInFaultFromTh
     router_->start();
     EXPECT_EQ(state_of(0), state::fault);
     EXPECT_EQ(state_of(1), state::fault);
-    // Straight to Fault: no Backup first, then Fault, in the journal.
+    // Straight to Fault: no Backup first, then Fault, in the journal; and it says why.
     EXPECT_EQ(log_.str().find("outside: INIT -> BACKUP"), std::string::npos) << log_.str();
+    EXPECT_NE(log_.str().find("outside: INIT -> FAULT (sync group; priority 150)"),
+              std::string::npos)
+        << log_.str();
+    EXPECT_NE(log_.str().find("inside: INIT -> FAULT (interface down; priority 150)"),
+              std::string::npos);
     run_until(now_ + 5s);
     EXPECT_TRUE(vips_gone());
 }
