@@ -48,7 +48,8 @@ json to_json(const instance_view& v) {
                 {"vips", v.vips},
                 {"since_unix", v.since_unix},
                 {"transitions", v.transitions},
-                {"demoted", v.demoted}};
+                {"demoted", v.demoted},
+                {"sync_group", optional_json(v.sync_group)}};
 }
 
 json to_json(const reload_view& v) {
@@ -273,6 +274,7 @@ instance_view instance_from(const json& j, const std::string& path) {
     v.since_unix = in.int64("since_unix");
     v.transitions = in.uint64("transitions");
     v.demoted = in.boolean("demoted");
+    v.sync_group = in.optional_string("sync_group");
     return v;
 }
 

@@ -156,7 +156,9 @@ std::string render_status(const status_view& status, std::int64_t now_unix, bool
               {"VIPS", detail::k_bold},
               {"SINCE", detail::k_bold}});
     for (const auto& v : status.instances) {
-        rows.add({cell{v.name}, cell{v.state, state_colour(v.state)}, priority_cell(v),
+        // A sync group member shows its group: the members move together.
+        const auto name = v.sync_group ? v.name + " [" + *v.sync_group + "]" : v.name;
+        rows.add({cell{name}, cell{v.state, state_colour(v.state)}, priority_cell(v),
                   cell{v.master.value_or("-")}, cell{v.vips.empty() ? "-" : join(v.vips, ",")},
                   cell{since_text(v.since_unix, now_unix)}});
     }

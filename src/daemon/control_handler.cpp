@@ -102,6 +102,7 @@ control::status_view status_view_of(const runtime& daemon) {
         instance.since_unix = unix_seconds(state.since);
         instance.transitions = state.transitions;
         instance.demoted = state.priority_override.has_value();
+        instance.sync_group = state.sync_group;
         view.instances.push_back(std::move(instance));
     }
     if (const auto& reload = daemon.last_reload()) {

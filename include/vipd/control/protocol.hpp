@@ -50,7 +50,8 @@ struct instance_view {
     std::vector<std::string> vips;      ///< "172.28.128.210/32", "2001:db8::10/128"
     std::int64_t since_unix = 0;        ///< when it entered `state`, seconds since the epoch
     std::uint64_t transitions = 0;
-    bool demoted = false;  ///< a `vipctl demote` override is in force
+    bool demoted = false;                   ///< a `vipctl demote` override is in force
+    std::optional<std::string> sync_group;  ///< the [[sync_group]] it is a member of
 
     friend bool operator==(const instance_view&, const instance_view&) = default;
 };

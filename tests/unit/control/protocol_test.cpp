@@ -138,6 +138,10 @@ TEST(Response, StatusAndServicesRoundTrip) {
     EXPECT_EQ(line.find('\n'), std::string::npos);
     EXPECT_EQ(value_of(decode_response(line)), full);
 
+    // A sync group member keeps its group.
+    full.status->instances[0].sync_group = "nat";
+    EXPECT_EQ(value_of(decode_response(encode(full))), full);
+
     // Every optional unset, empty lists.
     response sparse;
     sparse.status = status_view{};
@@ -155,7 +159,8 @@ TEST(Response, StatusJsonHasTheDocumentedFieldNames) {
     EXPECT_EQ(to_json_text(s, -1),
               R"({"config_files":["/etc/vipd/vipd.toml"],"instances":[{"configured_priority":100,)"
               R"("demoted":false,"interface":"eth2","master":null,"name":"v6","priority":90,)"
-              R"("since_unix":200,"state":"FAULT","transitions":0,"vips":["2001:db8::10/128"],)"
+              R"("since_unix":200,"state":"FAULT","sync_group":null,"transitions":0,)"
+              R"("vips":["2001:db8::10/128"],)"
               R"("vrid":7}],"last_reload":null,"router_id":"dir1","started_unix":100})");
     s.last_reload = reload_view{true, 300, "2 instances"};
     s.instances.clear();

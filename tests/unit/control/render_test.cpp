@@ -13,6 +13,7 @@ namespace {
 using testing::k_now;
 using testing::sample_services;
 using testing::sample_status;
+using testing::web_master;
 
 bool has_trailing_blank(const std::string& text) {
     std::istringstream lines(text);
@@ -64,6 +65,15 @@ TEST(RenderStatus, AlignedTableWithoutColour) {
     EXPECT_EQ(text, expected);
     EXPECT_EQ(text.find('\x1b'), std::string::npos);
     EXPECT_FALSE(has_trailing_blank(text));
+}
+
+TEST(RenderStatus, ASyncGroupMemberShowsItsGroup) {
+    status_view s;
+    s.router_id = "dir1";
+    s.instances = {web_master()};
+    s.instances[0].sync_group = "nat";
+    const std::string text = render_status(s, k_now, false);
+    EXPECT_NE(text.find("\nweb [nat]  MASTER"), std::string::npos) << text;
 }
 
 TEST(RenderStatus, ColourMarksStatesDemotesAndHeadersWithoutShiftingColumns) {
