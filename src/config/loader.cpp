@@ -264,6 +264,7 @@ load_result load_string(std::string_view text, const std::string& file_name,
     // names and VIPs "missing" that are only in it. Each file's own errors are reported anyway.
     if (every_file_read) {
         detail::check_across_instances(drafts, diag);
+        detail::check_vmac_names(drafts, diag);
         detail::check_static_vips(statics, drafts, diag);
         detail::check_virtual_servers(servers, drafts, config.ipvs, diag);
         detail::check_tracked_virtual_servers(drafts, servers, diag);

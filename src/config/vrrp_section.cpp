@@ -7,9 +7,9 @@ namespace vipd::config::detail {
 namespace {
 
 // clang-format off
-constexpr std::array<std::string_view, 25> k_vrrp_keys{
+constexpr std::array<std::string_view, 27> k_vrrp_keys{
     "name", "interface", "vrid", "priority", "version", "advert_interval", "preempt",
-    "preempt_delay", "auth_pass", "vips", "garp", "v3_checksum",
+    "preempt_delay", "auth_pass", "vips", "garp", "v3_checksum", "use_vmac", "vmac_name",
     "unicast_peers", "unicast_source", "unicast_ttl_check", "unicast_min_ttl",
     "track_interfaces", "track_scripts", "track_virtual_servers",
     "notify", "notify_master", "notify_backup", "notify_fault", "notify_user", "notify_timeout"};
@@ -17,7 +17,7 @@ constexpr std::array<std::string_view, 25> k_vrrp_keys{
 constexpr std::array<std::string_view, 4> k_garp_keys{"delay", "repeat", "interval", "refresh"};
 
 // People arrive from keepalived.conf; point them at our names rather than at a generic list.
-constexpr std::array<foreign_key_hint, 13> k_keepalived_hints{{
+constexpr std::array<foreign_key_hint, 15> k_keepalived_hints{{
     {"track_interface", "keepalived's track_interface is track_interfaces here"},
     {"track_script", "keepalived's track_script is track_scripts here, a list of tables"},
     {"track_process", "track processes with a track_scripts entry (e.g. pidof)"},
@@ -31,6 +31,10 @@ constexpr std::array<foreign_key_hint, 13> k_keepalived_hints{{
     {"unicast_peer",
      "keepalived's unicast_peer is unicast_peers here, a list of addresses such as [\"10.0.0.2\"]"},
     {"unicast_src_ip", "keepalived's unicast_src_ip is unicast_source here"},
+    {"use_vmac_name", "write use_vmac = true and vmac_name = \"...\""},
+    {"vmac_xmit_base",
+     "vipd always sends adverts from the VMAC, with the virtual router MAC "
+     "(RFC 5798 §7.3)"},
     {"unicast_ttl", "vipd always sends with TTL 255; see unicast_ttl_check for receiving"},
 }};
 
@@ -253,6 +257,7 @@ instance_draft read_vrrp_instance(const toml::table& table, std::size_t index, d
     read_notify(reader, draft);
     read_v3_checksum(reader, version, draft);
     read_unicast(reader, draft);
+    read_vmac(reader, draft);
 
     reader.report_unknown_keys();
     return draft;

@@ -29,6 +29,8 @@ struct instance_draft {
     source_position vrid_at;
     std::vector<source_position> vip_at;  // parallel to value.vips
     std::vector<std::size_t> vip_index;   // parallel to value.vips: the index in the TOML array
+    source_position vmac_at;              // use_vmac, or vmac_name when given
+    bool vmac_named = false;
     /// Parallel to value.track_virtual_servers: where each name was written, and its key path.
     std::vector<std::pair<source_position, std::string>> tracked_server_at;
 };
@@ -46,7 +48,7 @@ notify_settings read_notify_settings(const table_reader& reader);
 /// A [[sync_group]] as far as it could be read.
 struct sync_group_draft {
     sync_group value;
-    std::string path;  // "sync_group[0]"
+    std::string path;                                                // "sync_group[0]"
     std::vector<std::pair<source_position, std::string>> member_at;  // parallel to members
 };
 
@@ -63,6 +65,11 @@ void check_sync_groups(std::vector<sync_group_draft>& groups,
 /// `draft.value.unicast` (left nullopt, i.e. multicast, without unicast_peers or on any error).
 /// Runs after read_vips: peers and source are checked against the instance's VIPs and family.
 void read_unicast(const table_reader& reader, instance_draft& draft);
+
+/// use_vmac and vmac_name into `draft.value.vmac`; runs after read_vips (IPv4 only).
+void read_vmac(const table_reader& reader, instance_draft& draft);
+/// VMAC names unique, and none the interface of an instance.
+void check_vmac_names(const std::vector<instance_draft>& drafts, diagnostics& diag);
 
 /// Names unique; (interface, family, vrid) unique; no address a VIP of two instances.
 void check_across_instances(const std::vector<instance_draft>& drafts, diagnostics& diag);

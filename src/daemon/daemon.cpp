@@ -231,7 +231,9 @@ std::vector<std::string> host_warnings(const config::daemon_config& config) {
                 "vrrp instance " + instance.name + " starts in FAULT until it appears");
         for (const auto& vip : instance.vips) {
             const auto& device = instance.device_of(vip);
-            if (device != instance.interface && !device.starts_with("dummy")) {
+            // vipd makes dummies and the VMAC itself.
+            if (device != instance.interface && device != instance.vmac &&
+                !device.starts_with("dummy")) {
                 missing(device, "VIP " + vip.prefix.to_string() + " of " + instance.name +
                                     " cannot be added");
             }

@@ -106,6 +106,9 @@ struct vrrp_instance {
     vrrp::garp_settings garp;
     vrrp::checksum_mode v3_checksum = vrrp::checksum_mode::pseudo_header;
     std::optional<unicast_settings> unicast;  // nullopt = multicast to 224.0.0.18 / ff02::12
+    /// use_vmac: the name of the virtual MAC interface (a macvlan on `interface` with the
+    /// virtual router MAC) that carries the VIPs without a device; nullopt = none.
+    std::optional<std::string> vmac;
     std::vector<tracked_interface> track_interfaces;
     std::vector<tracked_script> track_scripts;
     std::vector<tracked_virtual_server> track_virtual_servers;  // names of virtual servers
@@ -115,8 +118,10 @@ struct vrrp_instance {
     source_position position;  // of the [[vrrp]] table
 
     address_family family() const noexcept { return vips.front().prefix.address.family(); }
-    /// The interface a VIP lives on.
-    const std::string& device_of(const vip& v) const { return v.device ? *v.device : interface; }
+    /// The interface a VIP lives on: its own device, else the VMAC, else the interface.
+    const std::string& device_of(const vip& v) const {
+        return v.device ? *v.device : (vmac ? *vmac : interface);
+    }
     /// The pure state machine's view of this instance.
     vrrp::instance_config instance_config() const;
     friend bool operator==(const vrrp_instance&, const vrrp_instance&) = default;

@@ -67,6 +67,37 @@ class address_port {
     virtual std::error_code ensure_dummy(const std::string& interface) = 0;
 };
 
+/// A virtual MAC interface for one VRRP instance (RFC 5798 §7.3, keepalived's use_vmac): a
+/// macvlan on the instance's interface carrying the virtual router MAC, on which the VIPs live
+/// and from which adverts and gratuitous ARP leave, so hosts keep one MAC for the VIPs across a
+/// failover.
+struct vmac_spec {
+    std::string name;    // e.g. "vrrp.51"
+    std::string parent;  // the instance's interface
+    mac_address mac{};   // 00:00:5e:00:01:VRID (IPv4)
+    friend bool operator==(const vmac_spec&, const vmac_spec&) = default;
+};
+
+/// Creates and removes virtual MAC interfaces.
+class vmac_port {
+  public:
+    virtual ~vmac_port() = default;
+    /// Makes `spec.name` a macvlan on `spec.parent` in bridge mode with `spec.mac`, without
+    /// IPv6 address generation (a Backup's VMAC must send nothing: no MLD, no DAD), up, with
+    /// arp_ignore=1, accept_local=1 and rp_filter=0 on it, and arp_ignore=1 and arp_filter=1 on
+    /// the parent (which must not answer ARP for the VIPs with its own MAC). An existing
+    /// macvlan of that name on that parent with that MAC (a crashed run's) is taken over as it
+    /// is and set up again; any other link of that name is left alone and the answer is
+    /// std::errc::file_exists. The parent's earlier arp_ignore and arp_filter are remembered
+    /// the first time for `release_parent`.
+    virtual std::error_code ensure(const vmac_spec& spec) = 0;
+    /// Deletes the macvlan `name`; an absent one counts as success.
+    virtual std::error_code remove(const std::string& name) = 0;
+    /// The last VMAC on `parent` is gone: its arp_ignore and arp_filter go back to what they
+    /// were before the first `ensure` on it (nothing when none was made).
+    virtual std::error_code release_parent(const std::string& parent) = 0;
+};
+
 /// Reports interface changes pushed by the kernel (no polling).
 class link_monitor {
   public:
