@@ -17,13 +17,17 @@ namespace {
 
 constexpr std::array<std::string_view, 6> k_top_keys{"global",         "vrrp", "sync_group",
                                                      "virtual_server", "ipvs", "include"};
-constexpr std::array<std::string_view, 6> k_global_keys{"router_id",      "static_vips",
-                                                        "control_socket", "metrics_listen",
-                                                        "state_file",     "vip_resync_interval"};
+constexpr std::array<std::string_view, 7> k_global_keys{
+    "router_id",  "static_vips",         "control_socket", "metrics_listen",
+    "state_file", "vip_resync_interval", "track_interval"};
 /// The periodic VIP pass: one address dump each time, so sub-second is pointless churn and an
 /// hour is as good as never.
 constexpr microseconds k_min_vip_resync{100'000};
 constexpr microseconds k_max_vip_resync{3'600'000'000};
+/// Track files and /proc are polled: faster than 100 ms spends the loop on reads, and a minute
+/// is already slower than any failover anyone waits for.
+constexpr microseconds k_min_track_interval{100'000};
+constexpr microseconds k_max_track_interval{60'000'000};
 /// A key after [global] belongs to it: the commonest misplacement of `include`.
 constexpr std::array<detail::foreign_key_hint, 1> k_global_hints{{
     {"include", "include is a top-level key: write it above the first [table] of the file"},
@@ -130,6 +134,10 @@ std::vector<detail::static_vip_draft> read_global(const toml::table& root,
     if (auto interval =
             reader.duration("vip_resync_interval", k_min_vip_resync, k_max_vip_resync)) {
         global.vip_resync_interval = *interval;
+    }
+    if (auto interval =
+            reader.duration("track_interval", k_min_track_interval, k_max_track_interval)) {
+        global.track_interval = *interval;
     }
     auto statics = detail::read_static_vips(reader);
     reader.report_unknown_keys();

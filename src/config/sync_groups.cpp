@@ -102,6 +102,14 @@ std::string member_problem(const vrrp_instance& instance) {
         t != instance.track_virtual_servers.end()) {
         return describe_weight("track_virtual_servers", *t);
     }
+    if (auto t = weighted(instance.track_processes); t != instance.track_processes.end()) {
+        return describe_weight("track_processes", *t);
+    }
+    // A track file's default weight is 1 (its number moves the priority): only 0, where a
+    // non-zero number means Fault, suits a group.
+    if (auto t = weighted(instance.track_files); t != instance.track_files.end()) {
+        return describe_weight("track_files", *t);
+    }
     return {};
 }
 

@@ -4,6 +4,7 @@
 
 #include "health_section.hpp"
 #include "ipvs_section.hpp"
+#include "tracking_entries.hpp"
 #include "vrrp_section.hpp"
 
 namespace vipd::config::detail {
@@ -13,57 +14,6 @@ constexpr std::array<std::string_view, 2> k_named_keys{"name", "weight"};
 constexpr std::array<std::string_view, 9> k_script_keys{
     "name", "command", "user", "interval", "timeout", "rise", "fall", "initial", "weight"};
 constexpr std::int64_t k_min_weight = -254;
-
-/// `weight` of a tracker table: -254..0. keepalived adds a positive weight while the object is
-/// up; here every weight applies while it is down, so a positive one would raise a sick
-/// director's priority.
-std::optional<track_weight> read_weight(const table_reader& reader) {
-    const toml::node* node = reader.find("weight");
-    if (node == nullptr) {
-        return track_weight{0};
-    }
-    if (const auto* number = node->as_integer(); number != nullptr && number->get() > 0) {
-        reader.report("weight",
-                      "weight must be -254..0: it is added to the priority while the tracked "
-                      "object is down (0 = Fault); keepalived's positive weights (added while "
-                      "up) are written here as a higher priority and a negative weight");
-        return std::nullopt;
-    }
-    if (auto weight = reader.integer("weight", k_min_weight, 0)) {
-        return static_cast<track_weight>(*weight);
-    }
-    return std::nullopt;
-}
-
-/// The elements of an array key that are tables or (when `strings_ok`) strings, each handed to
-/// `read` with its path; anything else is reported.
-template <typename Read>
-void for_each_entry(const table_reader& reader, std::string_view key, std::string_view example,
-                    bool strings_ok, Read read) {
-    const toml::node* node = reader.find(key);
-    if (node == nullptr) {
-        return;
-    }
-    const auto* array = node->as_array();
-    if (array == nullptr) {
-        reader.report(key, std::string(key) + " must be a list such as " + std::string(example) +
-                               ", got " + std::string(describe(node->type())));
-        return;
-    }
-    for (std::size_t i = 0; i < array->size(); ++i) {
-        const toml::node& element = *array->get(i);
-        const std::string path = reader.key_path(std::string(key) + "[" + std::to_string(i) + "]");
-        if (element.is_table() || (strings_ok && element.is_string())) {
-            read(element, path);
-        } else {
-            reader.diag().report(element.source(), path,
-                                 "each entry of " + std::string(key) + " must be " +
-                                     (strings_ok ? "a name or " : "") + "a table such as " +
-                                     std::string(example) + ", got " +
-                                     std::string(describe(element.type())));
-        }
-    }
-}
 
 struct named_entry {
     std::string name;
@@ -93,6 +43,28 @@ std::optional<named_entry> read_named(const toml::node& element, const std::stri
     return entry;
 }
 
+}  // namespace
+
+// keepalived adds a positive weight while the object is up; here every weight applies while it
+// is down, so a positive one would raise a sick director's priority.
+std::optional<track_weight> read_weight(const table_reader& reader) {
+    const toml::node* node = reader.find("weight");
+    if (node == nullptr) {
+        return track_weight{0};
+    }
+    if (const auto* number = node->as_integer(); number != nullptr && number->get() > 0) {
+        reader.report("weight",
+                      "weight must be -254..0: it is added to the priority while the tracked "
+                      "object is down (0 = Fault); keepalived's positive weights (added while "
+                      "up) are written here as a higher priority and a negative weight");
+        return std::nullopt;
+    }
+    if (auto weight = reader.integer("weight", k_min_weight, 0)) {
+        return static_cast<track_weight>(*weight);
+    }
+    return std::nullopt;
+}
+
 bool seen_before(std::vector<std::string>& seen, const std::string& name) {
     if (std::find(seen.begin(), seen.end(), name) != seen.end()) {
         return true;
@@ -100,8 +72,6 @@ bool seen_before(std::vector<std::string>& seen, const std::string& name) {
     seen.push_back(name);
     return false;
 }
-
-}  // namespace
 
 void read_tracking(const table_reader& reader, instance_draft& draft) {
     auto& diag = reader.diag();
@@ -168,6 +138,7 @@ void read_tracking(const table_reader& reader, instance_draft& draft) {
                        draft.value.track_virtual_servers.push_back({entry->name, entry->weight});
                        draft.tracked_server_at.emplace_back(entry->at, path);
                    });
+    read_polled_tracking(reader, draft);
 }
 
 void check_tracked_virtual_servers(const std::vector<instance_draft>& instances,

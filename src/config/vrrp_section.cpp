@@ -7,20 +7,21 @@ namespace vipd::config::detail {
 namespace {
 
 // clang-format off
-constexpr std::array<std::string_view, 27> k_vrrp_keys{
+constexpr std::array<std::string_view, 29> k_vrrp_keys{
     "name", "interface", "vrid", "priority", "version", "advert_interval", "preempt",
     "preempt_delay", "auth_pass", "vips", "garp", "v3_checksum", "use_vmac", "vmac_name",
     "unicast_peers", "unicast_source", "unicast_ttl_check", "unicast_min_ttl",
-    "track_interfaces", "track_scripts", "track_virtual_servers",
+    "track_interfaces", "track_scripts", "track_virtual_servers", "track_files", "track_processes",
     "notify", "notify_master", "notify_backup", "notify_fault", "notify_user", "notify_timeout"};
 // clang-format on
 constexpr std::array<std::string_view, 4> k_garp_keys{"delay", "repeat", "interval", "refresh"};
 
 // People arrive from keepalived.conf; point them at our names rather than at a generic list.
-constexpr std::array<foreign_key_hint, 15> k_keepalived_hints{{
+constexpr std::array<foreign_key_hint, 16> k_keepalived_hints{{
     {"track_interface", "keepalived's track_interface is track_interfaces here"},
     {"track_script", "keepalived's track_script is track_scripts here, a list of tables"},
-    {"track_process", "track processes with a track_scripts entry (e.g. pidof)"},
+    {"track_process", "keepalived's track_process is track_processes here, a list of tables"},
+    {"track_file", "keepalived's track_file is track_files here, a list of tables"},
     {"virtual_router_id", "keepalived's virtual_router_id is vrid here"},
     {"advert_int", "keepalived's advert_int is advert_interval here, a duration such as \"1s\""},
     {"virtual_ipaddress", "keepalived's virtual_ipaddress is vips here"},

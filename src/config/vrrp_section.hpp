@@ -37,8 +37,12 @@ struct instance_draft {
 
 instance_draft read_vrrp_instance(const toml::table& table, std::size_t index, diagnostics& diag);
 
-/// track_interfaces, track_scripts and track_virtual_servers into `draft.value`.
+/// track_interfaces, track_scripts, track_virtual_servers, track_files and track_processes into
+/// `draft.value`.
 void read_tracking(const table_reader& reader, instance_draft& draft);
+
+/// track_files and track_processes (the trackers the daemon polls) into `draft.value`.
+void read_polled_tracking(const table_reader& reader, instance_draft& draft);
 
 /// notify, notify_master, notify_backup, notify_fault, notify_user, notify_timeout.
 void read_notify(const table_reader& reader, instance_draft& draft);

@@ -43,7 +43,8 @@ runtime_ports linux_ports::ports() {
         [this](const health::check_spec& spec, const health::probe_target& target) {
             return health::checkers::make_probe(io_, spec, target);
         },
-        users_};
+        users_,
+        tracks_};
 }
 
 }  // namespace vipd::daemon

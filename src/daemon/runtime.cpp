@@ -145,6 +145,7 @@ runtime::runtime(asio::io_context& io, config::daemon_config config, std::string
                          write_record();
                      }},
         logs_, [] { return steady_clock::now(); }, [this] { arm_router_timer(); });
+    tracks_ = make_tracks(*config_);
 }
 
 runtime::~runtime() = default;
@@ -175,6 +176,31 @@ std::unique_ptr<health_driver> runtime::make_health(const config::daemon_config&
     events.deadlines_changed = [this] { arm_health_timer(); };
     return std::make_unique<health_driver>(
         config, ports_.probes, logs_, [] { return steady_clock::now(); }, std::move(events));
+}
+
+std::unique_ptr<track_poller> runtime::make_tracks(const config::daemon_config& config) {
+    track_events events;
+    events.file_read = [this](const std::string& instance, const std::string& name,
+                              std::int16_t value) {
+        router_->set_tracked_file(instance, name, value);
+    };
+    events.process_changed = [this](const std::string& instance, const std::string& name,
+                                    bool down) {
+        router_->set_tracked(instance, tracker_kind::process, name, down);
+    };
+    return std::make_unique<track_poller>(config, ports_.tracks, logs_, std::move(events));
+}
+
+void runtime::start_tracks() {
+    track_timer_.reset();
+    tracks_->create_init_files();
+    tracks_->poll(steady_clock::now());
+    if (tracks_->empty()) {
+        return;
+    }
+    track_timer_ = std::make_unique<periodic_timer>(io_, config_->global.track_interval,
+                                                    [this] { tracks_->poll(steady_clock::now()); });
+    track_timer_->start();
 }
 
 // The router asks for the timer to be re-armed after every event; one timer serves every
@@ -289,13 +315,17 @@ void runtime::start() {
     ipvs_->start();
     record_services(configured);
     restart_resync();
+    // Before the instances start, like the health checks: a file that lowers the priority or
+    // a process that is missing counts in the very first advert.
+    start_tracks();
     router_->start(previous.addresses);
     restart_vip_resync();
 }
 
 void runtime::shutdown() {
-    router_->shutdown();  // adverts, then VIPs (gated services follow each instance out)...
-    ipvs_->withdraw();    // ...then every service vipd manages
+    track_timer_.reset();  // a poll after this would only re-derive priorities nobody sends
+    router_->shutdown();   // adverts, then VIPs (gated services follow each instance out)...
+    ipvs_->withdraw();     // ...then every service vipd manages
     record_services({});
 }
 
@@ -364,6 +394,10 @@ std::string runtime::apply(std::unique_ptr<const config::daemon_config> next) {
     record_services(configured);
     // New trackers in the router start up; tell it which are down now.
     health_->report_trackers();
+    auto next_tracks = make_tracks(*config_);
+    next_tracks->inherit(*tracks_);
+    tracks_ = std::move(next_tracks);
+    start_tracks();
     notify_->reconfigure(*config_);
     if (next->ipvs.resync_interval != config_->ipvs.resync_interval || !resync_) {
         restart_resync();

@@ -30,6 +30,12 @@ struct vrrp_router::instance_slot {
         tracker_kind kind;
         std::string name;
         vrrp::tracker_state state;
+        std::int16_t value = 0;  // a track file's number (other kinds are only up or down)
+
+        vrrp::tracker_effect effect() const {
+            return kind == tracker_kind::file ? vrrp::file_effect(state.weight, value)
+                                              : vrrp::effect_of(state);
+        }
     };
 
     explicit instance_slot(config::vrrp_instance c)
@@ -69,6 +75,12 @@ struct vrrp_router::instance_slot {
         for (const auto& t : cfg.track_virtual_servers) {
             out.push_back({tracker_kind::virtual_server, t.name, {t.weight, false}});
         }
+        for (const auto& t : cfg.track_files) {
+            out.push_back({tracker_kind::file, t.name, {t.weight, false}});
+        }
+        for (const auto& t : cfg.track_processes) {
+            out.push_back({tracker_kind::process, t.name, {t.weight, false}});
+        }
         return out;
     }
     /// The priority trackers start from: the configured one, unless vipctl demoted the instance.
@@ -94,7 +106,7 @@ struct vrrp_router::instance_slot {
     vrrp::instance fsm;
     std::vector<tracker> trackers;
     vrrp::advert_sources sources;  // whom it hears
-    bool tracking_fault = false;   // a weight-0 tracker is down
+    bool tracking_fault = false;   // a tracker asks for Fault (weight 0 down, or a file)
     std::optional<std::uint8_t> priority_override;
     unsigned channel_failures = 0;  // failed socket opens since the last success
     std::uint64_t adverts_sent = 0;
@@ -184,6 +196,10 @@ std::string_view to_string(tracker_kind kind) noexcept {
             return "script";
         case tracker_kind::virtual_server:
             return "virtual server";
+        case tracker_kind::file:
+            return "file";
+        case tracker_kind::process:
+            return "process";
     }
     return "tracker";
 }
@@ -400,6 +416,7 @@ void vrrp_router::reconfigure_slot(instance_slot& slot, const config::vrrp_insta
         for (const auto& old : slot.trackers) {
             if (old.kind == t.kind && old.name == t.name) {
                 t.state.down = old.state.down;
+                t.value = old.value;
             }
         }
     }
@@ -600,8 +617,9 @@ void vrrp_router::on_tracked_link(const net::link_status& status) {
     commit(vip_cause::role);
 }
 
-void vrrp_router::set_tracked(const std::string& instance, tracker_kind kind,
-                              const std::string& name, bool down) {
+template <typename Update>
+void vrrp_router::update_trackers(const std::string& instance, const std::string& why,
+                                  Update update) {
     const auto now = clock_();
     for (auto& slot : slots_) {
         if (slot->cfg.name != instance) {
@@ -609,26 +627,46 @@ void vrrp_router::set_tracked(const std::string& instance, tracker_kind kind,
         }
         bool changed = false;
         for (auto& t : slot->trackers) {
-            if (t.kind == kind && t.name == name && t.state.down != down) {
-                t.state.down = down;
-                changed = true;
-            }
+            changed = update(t) || changed;
         }
         if (changed) {
-            apply_tracking(*slot, now,
-                           fmt::format("{} {} {}", to_string(kind), name, down ? "down" : "up"));
+            apply_tracking(*slot, now, why);
         }
     }
     commit(vip_cause::role);
 }
 
+void vrrp_router::set_tracked(const std::string& instance, tracker_kind kind,
+                              const std::string& name, bool down) {
+    update_trackers(instance, fmt::format("{} {} {}", to_string(kind), name, down ? "down" : "up"),
+                    [&](instance_slot::tracker& t) {
+                        if (t.kind != kind || t.name != name || t.state.down == down) {
+                            return false;
+                        }
+                        t.state.down = down;
+                        return true;
+                    });
+}
+
+void vrrp_router::set_tracked_file(const std::string& instance, const std::string& name,
+                                   std::int16_t value) {
+    update_trackers(instance, fmt::format("file {} reads {}", name, value),
+                    [&](instance_slot::tracker& t) {
+                        if (t.kind != tracker_kind::file || t.name != name || t.value == value) {
+                            return false;
+                        }
+                        t.value = value;
+                        return true;
+                    });
+}
+
 void vrrp_router::apply_tracking(instance_slot& slot, time_point now, std::string_view why) {
-    std::vector<vrrp::tracker_state> states;
-    states.reserve(slot.trackers.size());
+    std::vector<vrrp::tracker_effect> effects;
+    effects.reserve(slot.trackers.size());
     for (const auto& t : slot.trackers) {
-        states.push_back(t.state);
+        effects.push_back(t.effect());
     }
-    const auto tracked = vrrp::apply_trackers(slot.base_priority(), states);
+    const auto tracked = vrrp::apply_effects(slot.base_priority(), effects);
     const bool started = slot.fsm.current_state() != vrrp::state::initialize;
     if (tracked.priority != slot.fsm.priority()) {
         logs_.vrrp().info("{}: priority {} -> {} ({})", slot.cfg.name, slot.fsm.priority(),
@@ -637,10 +675,9 @@ void vrrp_router::apply_tracking(instance_slot& slot, time_point now, std::strin
     }
     if (tracked.fault != slot.tracking_fault) {
         slot.tracking_fault = tracked.fault;
-        logs_.vrrp().info("{}: {} ({})", slot.cfg.name,
-                          tracked.fault ? "a weight-0 tracker is down: Fault"
-                                        : "no weight-0 tracker is down any more",
-                          why);
+        logs_.vrrp().info(
+            "{}: {} ({})", slot.cfg.name,
+            tracked.fault ? "a tracker asks for Fault" : "no tracker asks for Fault any more", why);
         if (started) {
             execute(slot,
                     slot.fsm.on_interface(now, usable(slot, slot.link ? &*slot.link : nullptr)));

@@ -50,6 +50,7 @@ MODULE_OF_PREFIX = {
     "daemon/user_binding": "daemon/drivers",
     "daemon/loop_lag.": "daemon/drivers",  # not loop_lag_probe, its timer in the shell
     "daemon/options": "daemon/drivers",
+    "daemon/track_poller": "daemon/drivers",
 }
 
 # The vipd modules each module may include (its own is always allowed). The arrow of the

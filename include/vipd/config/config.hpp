@@ -34,7 +34,8 @@ struct vip {
 };
 
 /// A tracker's weight is added to the priority while the tracked object is down (-254..-1),
-/// or 0: down means Fault. Positive weights (keepalived: added while up) are refused by config.
+/// or 0: down means Fault. Positive weights (keepalived: added while up) are refused by config,
+/// except for track files, whose weight multiplies the file's number.
 using track_weight = std::int16_t;
 
 /// track_interfaces: the link of another interface (down, or gone).
@@ -58,6 +59,30 @@ struct tracked_virtual_server {
     std::string name;
     track_weight weight = 0;
     friend bool operator==(const tracked_virtual_server&, const tracked_virtual_server&) = default;
+};
+
+/// track_files (keepalived's track_file): a file holding an integer -254..254 (beyond counts as
+/// the bound). The priority moves by value × weight; weight 0 means Fault on any non-zero value;
+/// a product of -254 or less is Fault too. A missing or unreadable file, or one that holds no
+/// number, counts as 0.
+struct tracked_file {
+    std::string name;                  // for logs; unique in the instance
+    std::string path;                  // absolute
+    track_weight weight = 1;           // -254..254 (keepalived's `reverse` is a negative weight)
+    std::optional<std::int16_t> init;  // written at start when the file does not exist
+    friend bool operator==(const tracked_file&, const tracked_file&) = default;
+};
+
+/// track_processes (keepalived's vrrp_track_process): down while fewer than `quorum` processes
+/// match, once that has lasted `delay`.
+struct tracked_process {
+    std::string name;                 // for logs: `name`, else `process`; unique in the instance
+    std::string process;              // the comm or the file name of argv[0]
+    std::optional<std::string> args;  // the rest of the command line, exactly; nullopt = any
+    std::uint32_t quorum = 1;
+    microseconds delay{0};
+    track_weight weight = 0;
+    friend bool operator==(const tracked_process&, const tracked_process&) = default;
 };
 
 /// The user notify commands run as when notify_user is left out, if the daemon can switch:
@@ -112,6 +137,8 @@ struct vrrp_instance {
     std::vector<tracked_interface> track_interfaces;
     std::vector<tracked_script> track_scripts;
     std::vector<tracked_virtual_server> track_virtual_servers;  // names of virtual servers
+    std::vector<tracked_file> track_files;
+    std::vector<tracked_process> track_processes;
     notify_settings notify;
     /// The [[sync_group]] this instance is a member of (filled in by the loader).
     std::optional<std::string> sync_group;
@@ -166,6 +193,8 @@ struct global_settings {
     /// How often the host's addresses are re-read and VIP drift repaired (a Master's VIP
     /// deleted by hand comes back; one up where this director is not MASTER goes).
     microseconds vip_resync_interval{5'000'000};
+    /// How often track files are read and /proc is scanned for tracked processes.
+    microseconds track_interval{1'000'000};
     friend bool operator==(const global_settings&, const global_settings&) = default;
 };
 

@@ -6,6 +6,7 @@
 #include <memory>
 
 #include "vipd/daemon/host_users.hpp"
+#include "vipd/daemon/linux_track_host.hpp"
 #include "vipd/daemon/runtime_ports.hpp"
 #include "vipd/io/asio.hpp"
 #include "vipd/ipvs/linux/genl_client.hpp"
@@ -36,6 +37,7 @@ class linux_ports {
     std::unique_ptr<vrrp_sockets> channels_;
     ipvs::linux::genl_client ipvs_;
     host_users users_;
+    linux_track_host tracks_;
 };
 
 }  // namespace vipd::daemon

@@ -17,6 +17,7 @@
 #include "vipd/daemon/ipvs_driver.hpp"
 #include "vipd/daemon/runtime_ports.hpp"
 #include "vipd/daemon/state_file.hpp"
+#include "vipd/daemon/track_poller.hpp"
 #include "vipd/daemon/vrrp_router.hpp"
 #include "vipd/io/asio.hpp"
 #include "vipd/logging/logging.hpp"
@@ -69,6 +70,10 @@ class runtime {
   private:
     class roles;
     std::unique_ptr<health_driver> make_health(const config::daemon_config& config);
+    std::unique_ptr<track_poller> make_tracks(const config::daemon_config& config);
+    /// Writes missing init files, polls once at once (the first adverts already carry what the
+    /// trackers say) and then every [global] track_interval.
+    void start_tracks();
     void arm_router_timer();
     void arm_health_timer();
     void restart_resync();
@@ -115,6 +120,8 @@ class runtime {
     std::unique_ptr<vrrp_router> router_;
     std::unique_ptr<periodic_timer> resync_;
     std::unique_ptr<periodic_timer> vip_resync_;
+    std::unique_ptr<track_poller> tracks_;
+    std::unique_ptr<periodic_timer> track_timer_;
     state_record record_;                  // what the state file should say
     std::optional<state_record> written_;  // what it says; nullopt = not written yet
     asio::steady_timer resync_slice_timer_;

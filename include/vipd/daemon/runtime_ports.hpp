@@ -1,10 +1,11 @@
 #pragma once
 /// The kernel as the runtime sees it: addresses, links, frames, advert sockets, IPVS, the
-/// health probes and the user database. The shell builds them from the Linux adapters
-/// (linux_ports.hpp); unit tests build them from recording fakes, so start-up and reload ordering
-/// run without root.
+/// health probes, the user database, and the files and processes trackers watch. The shell builds
+/// them from the Linux adapters (linux_ports.hpp); unit tests build them from recording fakes, so
+/// start-up and reload ordering run without root.
 
 #include "vipd/daemon/health_driver.hpp"
+#include "vipd/daemon/track_poller.hpp"
 #include "vipd/daemon/user_binding.hpp"
 #include "vipd/ipvs/port.hpp"
 #include "vipd/net/ports.hpp"
@@ -22,6 +23,8 @@ struct runtime_ports {
     probe_factory probes;
     /// Binds a reloaded configuration's users (user_binding.hpp).
     const user_database& users;
+    /// Track files and the process table (track_files, track_processes).
+    track_host& tracks;
 };
 
 }  // namespace vipd::daemon

@@ -53,8 +53,9 @@ struct router_ports {
 
 using clock_function = std::function<time_point()>;
 
-/// What an instance can track (track_interfaces, track_scripts, track_virtual_servers).
-enum class tracker_kind : std::uint8_t { interface, script, virtual_server };
+/// What an instance can track (track_interfaces, track_scripts, track_virtual_servers,
+/// track_files, track_processes).
+enum class tracker_kind : std::uint8_t { interface, script, virtual_server, file, process };
 std::string_view to_string(tracker_kind kind) noexcept;  // "interface", "script", ...
 
 /// A read-only view of one instance, for logs, status and tests.
@@ -127,11 +128,15 @@ class vrrp_router {
     /// The earliest instance deadline, nullopt when none is armed.
     std::optional<time_point> next_deadline() const;
 
-    /// A tracked script or virtual server went down or came back (the health driver reports
-    /// them; the router watches tracked interfaces itself). Recomputes the instance's priority
-    /// and Fault (vrrp/tracking.hpp). Unknown instance or tracker names are ignored.
+    /// A tracked script, virtual server or process went down or came back (the health driver
+    /// and the track poller report them; the router watches tracked interfaces itself).
+    /// Recomputes the instance's priority and Fault (vrrp/tracking.hpp). Unknown instance or
+    /// tracker names are ignored.
     void set_tracked(const std::string& instance, tracker_kind kind, const std::string& name,
                      bool down);
+    /// A track file now reads `value` (-254..254; 0 for a missing or unreadable file), as the
+    /// track poller reports it. The same recomputation; unknown names are ignored.
+    void set_tracked_file(const std::string& instance, const std::string& name, std::int16_t value);
 
     /// A reload: converges the instances and static VIPs to `next` (already validated).
     /// Instances whose settings are unchanged keep their state, VIPs and timers untouched;
@@ -247,6 +252,10 @@ class vrrp_router {
     void settle_groups(time_point now);
     void settle_group(group_view& group, time_point now);
     void on_tracked_link(const net::link_status& status);
+    /// Runs `update` on every tracker of `instance` (it returns whether it changed one), then
+    /// re-derives the priority when one changed (`why` for the journal) and commits.
+    template <typename Update>
+    void update_trackers(const std::string& instance, const std::string& why, Update update);
     /// Re-derives priority and Fault from the trackers and feeds changes to the instance.
     void apply_tracking(instance_slot& slot, time_point now, std::string_view why);
     instance_slot* find(const std::string& name) const;

@@ -288,7 +288,8 @@ TEST_F(IncludeTest, IncludeMustBeAnArrayOfStrings) {
               path("main.toml") +
                   ":2:1: global.include: unknown key \"include\" (include is a top-level key: "
                   "write it above the first [table] of the file); allowed keys: router_id, "
-                  "static_vips, control_socket, metrics_listen, state_file, vip_resync_interval");
+                  "static_vips, control_socket, metrics_listen, state_file, vip_resync_interval, "
+                  "track_interval");
 }
 
 TEST_F(IncludeTest, DuplicateVridAcrossFilesNamesBothPlaces) {

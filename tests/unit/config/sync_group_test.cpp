@@ -236,6 +236,25 @@ members = ["outside", "inside"]
                   "t.toml:16:23: sync_group[0].members[1]: vrrp[1] \"inside\" (line 7) cannot "
                   "be in a sync group: track_scripts \"nginx\" has weight -20: in a sync group "
                   "a weight would lower one member only"},
+        error_row{"a track file with its default weight", R"([[vrrp]]
+name = "outside"
+interface = "eth0"
+vrid = 1
+vips = ["192.0.2.10/24"]
+track_files = [{ name = "maint", path = "/run/vipd/maint" }]
+
+[[vrrp]]
+name = "inside"
+interface = "eth1"
+vrid = 2
+vips = ["10.1.0.1/24"]
+
+[[sync_group]]
+name = "nat"
+members = ["outside", "inside"]
+)",
+                  "t.toml:16:12: sync_group[0].members[0]: vrrp[0] \"outside\" (line 1) cannot "
+                  "be in a sync group: track_files \"maint\" has weight 1"},
         error_row{"a group in an include fragment's place: not a table", R"(sync_group = 1
 )",
                   "t.toml:1:14: sync_group: sync_group must be an array of tables: write each "

@@ -461,6 +461,51 @@ TEST_F(RouterTest, ALoweredMasterHandsTheVipToAHigherBackup) {
     EXPECT_FALSE(addresses_.has("eth0", "10.0.0.100/24"));
 }
 
+TEST_F(RouterTest, ATrackFileMovesThePriorityByValueTimesWeightAndZeroRestoresIt) {
+    links_.links["eth0"] = eth0_up();
+    auto instance = make_instance("web", 51, 150, {"10.0.0.100/24"});
+    instance.track_files = {{"maint", "/run/vipd/web.weight", -1, std::nullopt}};
+    build({instance});
+    router_->start();
+    run_until(now_ + 4s);
+    ASSERT_EQ(router_->status().at(0).state, vrrp::state::master);
+    router_->set_tracked_file("web", "maint", 60);
+    EXPECT_EQ(router_->status().at(0).priority, 90);
+    // The peer (priority 100) now outranks our 90 and preempts.
+    deliver(advert_bytes(51, 100, "10.0.0.2", "10.0.0.100"), "10.0.0.2");
+    EXPECT_EQ(router_->status().at(0).state, vrrp::state::backup);
+    EXPECT_FALSE(addresses_.has("eth0", "10.0.0.100/24"));
+    router_->set_tracked_file("web", "maint", 0);
+    EXPECT_EQ(router_->status().at(0).priority, 150);
+    // Unknown names change nothing.
+    router_->set_tracked_file("web", "other", 100);
+    router_->set_tracked_file("db", "maint", 100);
+    EXPECT_EQ(router_->status().at(0).priority, 150);
+}
+
+TEST_F(RouterTest, ATrackFileWithWeightZeroOrAProductOfMinus254FaultsTheInstance) {
+    links_.links["eth0"] = eth0_up();
+    auto instance = make_instance("web", 51, 150, {"10.0.0.100/24"});
+    instance.track_files = {{"flag", "/run/vipd/flag", 0, std::nullopt},
+                            {"deep", "/run/vipd/deep", -2, std::nullopt}};
+    build({instance});
+    router_->start();
+    run_until(now_ + 4s);
+    ASSERT_EQ(router_->status().at(0).state, vrrp::state::master);
+    router_->set_tracked_file("web", "flag", 1);
+    EXPECT_EQ(router_->status().at(0).state, vrrp::state::fault);
+    EXPECT_FALSE(addresses_.has("eth0", "10.0.0.100/24"));
+    router_->set_tracked_file("web", "flag", 0);
+    run_until(now_ + 4s);
+    EXPECT_EQ(router_->status().at(0).state, vrrp::state::master);
+    router_->set_tracked_file("web", "deep", 127);  // 127 x -2 = -254: keepalived's Fault
+    EXPECT_EQ(router_->status().at(0).state, vrrp::state::fault);
+    router_->set_tracked_file("web", "deep", 126);  // -252: only lowered (to the floor, 1)
+    run_until(now_ + 4s);
+    EXPECT_EQ(router_->status().at(0).priority, 1);
+    EXPECT_NE(router_->status().at(0).state, vrrp::state::fault);
+}
+
 /// Records role changes together with what the address port had seen at that moment.
 class recording_roles final : public role_listener {
   public:
@@ -752,6 +797,30 @@ TEST_F(RouterReloadTest, ANewTrackedInterfaceCountsAtOnce) {
 
 /// A router on a kernel that keeps no IFA_PROTO: ownership must come from memory, the record
 /// and the configuration.
+TEST_F(RouterReloadTest, AMissingTrackedProcessLowersThePriorityAndAReloadKeepsTrackerValues) {
+    links_.links["eth0"] = eth0_up();
+    auto instance = make_instance("web", 51, 150, {"10.0.0.100/24"});
+    config::tracked_process nginx;
+    nginx.name = "nginx";
+    nginx.process = "nginx";
+    nginx.weight = -20;
+    instance.track_processes = {nginx};
+    instance.track_files = {{"maint", "/run/vipd/web.weight", -1, std::nullopt}};
+    build({instance});
+    router_->start();
+    router_->set_tracked("web", tracker_kind::process, "nginx", true);
+    EXPECT_EQ(router_->status().at(0).priority, 130);
+    router_->set_tracked_file("web", "maint", 30);
+    EXPECT_EQ(router_->status().at(0).priority, 100);
+    // A reload that changes something else keeps what the trackers reported.
+    auto changed = instance;
+    changed.preempt_delay = microseconds(1'000'000);
+    reload({changed});
+    EXPECT_EQ(router_->status().at(0).priority, 100);
+    router_->set_tracked("web", tracker_kind::process, "nginx", false);
+    EXPECT_EQ(router_->status().at(0).priority, 120);
+}
+
 class UntaggedKernelTest : public RouterTest {
   protected:
     void SetUp() override {
