@@ -23,6 +23,7 @@ class linux_ports::vrrp_sockets final : public net::channel_factory {
 linux_ports::linux_ports(asio::io_context& io) : io_(io) {
     try {
         addresses_ = std::make_unique<net::linux::rtnl_addresses>();
+        vmacs_ = std::make_unique<net::linux::rtnl_vmacs>();
         links_ = std::make_unique<net::linux::rtnl_link_monitor>(io);
         frames_ = std::make_unique<net::linux::packet_socket>();
     } catch (const std::exception& error) {

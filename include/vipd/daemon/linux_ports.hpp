@@ -1,7 +1,8 @@
 #pragma once
 /// The Linux adapters behind runtime_ports, opened in the calling thread's network namespace:
-/// rtnetlink addresses and links, an AF_PACKET socket for GARP / unsolicited NA, raw VRRP
-/// sockets, the IPVS generic-netlink client, the Asio health probes and the host's users.
+/// rtnetlink addresses, virtual MAC interfaces and links, an AF_PACKET socket for GARP /
+/// unsolicited NA, raw VRRP sockets, the IPVS generic-netlink client, the Asio health probes and
+/// the host's users.
 
 #include <memory>
 
@@ -13,6 +14,7 @@
 #include "vipd/net/linux/packet_socket.hpp"
 #include "vipd/net/linux/rtnl_addresses.hpp"
 #include "vipd/net/linux/rtnl_link_monitor.hpp"
+#include "vipd/net/linux/rtnl_vmacs.hpp"
 
 namespace vipd::daemon {
 
@@ -26,12 +28,15 @@ class linux_ports {
     linux_ports& operator=(const linux_ports&) = delete;
 
     runtime_ports ports();
+    /// The VMAC adapter, for the VRRP router (not part of runtime_ports yet).
+    net::vmac_port& vmacs() { return *vmacs_; }
 
   private:
     class vrrp_sockets;
 
     asio::io_context& io_;
     std::unique_ptr<net::linux::rtnl_addresses> addresses_;
+    std::unique_ptr<net::linux::rtnl_vmacs> vmacs_;
     std::unique_ptr<net::linux::rtnl_link_monitor> links_;
     std::unique_ptr<net::linux::packet_socket> frames_;
     std::unique_ptr<vrrp_sockets> channels_;

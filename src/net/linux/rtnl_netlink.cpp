@@ -241,34 +241,42 @@ std::error_code request_ack(nl_sock* sock, nl_msg* msg) {
     return transact(sock, msg, {});
 }
 
-namespace {
-
-/// The interface's net.ipv6.conf.IF.forwarding, from IFLA_AF_SPEC: a nest per family, AF_INET6's
-/// IFLA_INET6_CONF an array of 32-bit values indexed by DEVCONF_*. Lengths are checked here:
-/// nla_for_each_nested stops at a truncated attribute, nothing else does.
-bool ipv6_forwarding_of(const nlattr* af_spec) {
-    const nlattr* family = nullptr;
+const nlattr* af_spec_find(const nlattr* af_spec, int family, int type) {
+    // nla_for_each_nested stops at a truncated attribute; the caller checks lengths.
+    const nlattr* nest = nullptr;
     int left = 0;
-    nla_for_each_nested(family, af_spec, left) {
-        if (nla_type(family) != AF_INET6) {
+    nla_for_each_nested(nest, af_spec, left) {
+        if (nla_type(nest) != family) {
             continue;
         }
         const nlattr* item = nullptr;
         int rest = 0;
-        nla_for_each_nested(item, family, rest) {
-            if (nla_type(item) == IFLA_INET6_CONF &&
-                nla_len(item) >=
-                    static_cast<int>(sizeof(std::int32_t) * (DEVCONF_FORWARDING + 1))) {
-                std::int32_t forwarding = 0;
-                std::memcpy(&forwarding,
-                            static_cast<const char*>(nla_data(item)) +
-                                sizeof(std::int32_t) * DEVCONF_FORWARDING,
-                            sizeof forwarding);
-                return forwarding != 0;
+        nla_for_each_nested(item, nest, rest) {
+            if (nla_type(item) == type) {
+                return item;
             }
         }
     }
-    return false;
+    return nullptr;
+}
+
+std::optional<std::uint32_t> conf_entry(const nlattr* conf, std::size_t position) {
+    const auto offset = sizeof(std::uint32_t) * position;
+    if (conf == nullptr || nla_len(conf) < static_cast<int>(offset + sizeof(std::uint32_t))) {
+        return std::nullopt;
+    }
+    std::uint32_t value = 0;
+    std::memcpy(&value, static_cast<const char*>(nla_data(conf)) + offset, sizeof value);
+    return value;
+}
+
+namespace {
+
+/// The interface's net.ipv6.conf.IF.forwarding, from IFLA_AF_SPEC.
+bool ipv6_forwarding_of(const nlattr* af_spec) {
+    const auto forwarding =
+        conf_entry(af_spec_find(af_spec, AF_INET6, IFLA_INET6_CONF), DEVCONF_FORWARDING);
+    return forwarding.value_or(0) != 0;
 }
 
 }  // namespace
@@ -370,7 +378,8 @@ std::error_code dump_addresses(nl_sock* sock, std::vector<address_record>& out) 
         });
 }
 
-std::error_code get_link(nl_sock* sock, const std::string& name, link_record& out) {
+std::error_code get_link_reply(nl_sock* sock, const std::string& name,
+                               const std::function<bool(const nlmsghdr*)>& on_reply) {
     if (name.empty() || name.size() >= IFNAMSIZ) {
         return from_errno(ENODEV);
     }
@@ -385,12 +394,17 @@ std::error_code get_link(nl_sock* sock, const std::string& name, link_record& ou
         return from_errno(ENOMEM);
     }
     bool found = false;
-    const auto result = transact(
-        sock, msg.get(), [&](const nlmsghdr* reply) { found = parse_link(reply, out) || found; });
+    const auto result =
+        transact(sock, msg.get(), [&](const nlmsghdr* reply) { found = on_reply(reply) || found; });
     if (result) {
         return result;
     }
     return found ? std::error_code{} : from_errno(ENODEV);
+}
+
+std::error_code get_link(nl_sock* sock, const std::string& name, link_record& out) {
+    return get_link_reply(sock, name,
+                          [&out](const nlmsghdr* reply) { return parse_link(reply, out); });
 }
 
 }  // namespace vipd::net::linux::detail

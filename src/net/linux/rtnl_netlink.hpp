@@ -5,7 +5,9 @@
 /// libnl-route's rtnl_addr objects cannot carry IFA_PROTO (libnl 3.7), so addresses are parsed
 /// here with libnl-core's attribute helpers instead of the route caches.
 
+#include <cstddef>
 #include <cstdint>
+#include <functional>
 #include <memory>
 #include <optional>
 #include <string>
@@ -19,6 +21,7 @@
 #include "vipd/net/linux/rtnl_socket.hpp"
 
 struct nl_msg;
+struct nlattr;
 struct nlmsghdr;
 
 namespace vipd::net::linux::detail {
@@ -43,6 +46,17 @@ std::error_code dump_links(nl_sock* sock, std::vector<link_record>& out);
 std::error_code dump_addresses(nl_sock* sock, std::vector<address_record>& out);
 /// The interface named `name`; ENODEV when it does not exist.
 std::error_code get_link(nl_sock* sock, const std::string& name, link_record& out);
+/// The same request, with each reply handed to `on_reply` as it came, for callers that need
+/// attributes link_record leaves out; `on_reply` says whether it understood the reply, and
+/// ENODEV means no reply was understood.
+std::error_code get_link_reply(nl_sock* sock, const std::string& name,
+                               const std::function<bool(const nlmsghdr*)>& on_reply);
+
+/// The attribute of `type` in IFLA_AF_SPEC's nest for address family `family`, or nullptr.
+const nlattr* af_spec_find(const nlattr* af_spec, int family, int type);
+/// Entry `position` of a per-interface conf array (IFLA_INET_CONF: IPV4_DEVCONF_X at X - 1;
+/// IFLA_INET6_CONF: DEVCONF_X at X), or nullopt when `conf` is null or too short.
+std::optional<std::uint32_t> conf_entry(const nlattr* conf, std::size_t position);
 
 /// Parsers for a single message; false when the message is not of that type or malformed.
 bool parse_link(const nlmsghdr* header, link_record& out);

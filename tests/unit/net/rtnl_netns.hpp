@@ -65,7 +65,11 @@ class netns_test : public ::testing::Test {
         if (!enter_private_netns(why)) {
             GTEST_SKIP() << why;
         }
+        SetUpInNamespace();
     }
+
+    /// What a fixture prepares in its fresh namespace; not run when the test is skipped.
+    virtual void SetUpInNamespace() {}
 
     /// A veth pair, both ends up, with fixed MACs.
     static void add_veth(const std::string& name, const std::string& peer) {
