@@ -52,10 +52,9 @@ def table(topo: vt.Topology) -> str:
     return topo.run("dir1", ["ipvsadm", "-Ln"], check=False)
 
 
-def scenario(ctx: vt.Context) -> None:
-    if os.environ.get("VIPD_IN_VM") != "1":
-        raise vt.Skip("needs IPVS: run me with integration/vm/run-in-vm.py")
-    topo = ctx.topology(("dir1", *REALS, "client"))
+def start_echo_reals(topo: vt.Topology) -> dict:
+    """Each of REALS holds the VIP on lo (answering no ARP for it: DR) and echoes lines on PORT;
+    returns the echo servers by role. Also used by test_drain_ipvs."""
     servers = {}
     for real in REALS:
         topo.sysctl_ns(topo.ns[real], "net.ipv4.conf.all.arp_ignore=1",
@@ -66,6 +65,14 @@ def scenario(ctx: vt.Context) -> None:
                                    os.path.join(topo.tmpdir, f"echo-{real}.log"), f"echo-{real}")
         vt.wait_until(lambda r=real: "listening" in servers[r].log_text(), 15,
                       what=f"the echo server in {real}")
+    return servers
+
+
+def scenario(ctx: vt.Context) -> None:
+    if os.environ.get("VIPD_IN_VM") != "1":
+        raise vt.Skip("needs IPVS: run me with integration/vm/run-in-vm.py")
+    topo = ctx.topology(("dir1", *REALS, "client"))
+    servers = start_echo_reals(topo)
 
     vipd = vt.start_vipd(topo, "dir1", ctx.vipd, config_text(topo, ("real1",), "rr"))
     conf = os.path.join(topo.tmpdir, f"{vipd.name}.toml")

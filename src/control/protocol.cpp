@@ -17,12 +17,14 @@ struct command_name {
     std::string_view name;
 };
 
-constexpr std::array<command_name, 6> k_commands{{{command::status, "status"},
+constexpr std::array<command_name, 8> k_commands{{{command::status, "status"},
                                                   {command::ipvs, "ipvs"},
                                                   {command::reload, "reload"},
                                                   {command::demote, "demote"},
                                                   {command::promote, "promote"},
-                                                  {command::garp, "garp"}}};
+                                                  {command::garp, "garp"},
+                                                  {command::drain, "drain"},
+                                                  {command::undrain, "undrain"}}};
 
 // Strings come from configuration and from health checks quoting remote servers: never let a
 // stray byte turn an answer into an exception.
@@ -56,16 +58,31 @@ json to_json(const reload_view& v) {
     return json{{"ok", v.ok}, {"at_unix", v.at_unix}, {"message", v.message}};
 }
 
-json to_json(const status_view& v) {
-    json instances = json::array();
-    for (const auto& i : v.instances) {
-        instances.push_back(to_json(i));
+json to_json(const drain_view& v) {
+    return json{
+        {"service", v.service}, {"real", v.real}, {"until_unix", optional_json(v.until_unix)}};
+}
+
+// array_of finds to_json by ordinary lookup, which sees only what is declared before it.
+json to_json(const real_view& v);
+json to_json(const service_view& v);
+
+template <class T>
+json array_of(const std::vector<T>& items) {
+    json out = json::array();
+    for (const auto& item : items) {
+        out.push_back(to_json(item));
     }
+    return out;
+}
+
+json to_json(const status_view& v) {
     return json{{"router_id", v.router_id},
                 {"config_files", v.config_files},
                 {"started_unix", v.started_unix},
-                {"instances", std::move(instances)},
-                {"last_reload", v.last_reload ? to_json(*v.last_reload) : json(nullptr)}};
+                {"instances", array_of(v.instances)},
+                {"last_reload", v.last_reload ? to_json(*v.last_reload) : json(nullptr)},
+                {"drained", array_of(v.drained)}};
 }
 
 json to_json(const real_view& v) {
@@ -78,33 +95,23 @@ json to_json(const real_view& v) {
                 {"latency_ms", optional_json(v.latency_ms)},
                 {"fallback", v.fallback},
                 {"active_connections", v.active_connections},
-                {"inactive_connections", v.inactive_connections}};
+                {"inactive_connections", v.inactive_connections},
+                {"drained", v.drained},
+                {"drained_until_unix", optional_json(v.drained_until_unix)}};
 }
 
 json to_json(const service_view& v) {
-    json reals = json::array();
-    for (const auto& r : v.reals) {
-        reals.push_back(to_json(r));
-    }
     return json{{"name", v.name},
                 {"key", v.key},
                 {"scheduler", v.scheduler},
                 {"gate", v.gate},
                 {"in_kernel", v.in_kernel},
-                {"reals", std::move(reals)},
+                {"reals", array_of(v.reals)},
                 {"connections", v.connections},
                 {"packets_in", v.packets_in},
                 {"packets_out", v.packets_out},
                 {"bytes_in", v.bytes_in},
                 {"bytes_out", v.bytes_out}};
-}
-
-json to_json(const std::vector<service_view>& services) {
-    json out = json::array();
-    for (const auto& s : services) {
-        out.push_back(to_json(s));
-    }
-    return out;
 }
 
 // --- decoding -------------------------------------------------------------------------------
@@ -174,12 +181,10 @@ class object_reader {
     std::string string(std::string_view key) const {
         return as_string(required(key), path_of(key));
     }
-    bool boolean(std::string_view key) const {
-        const json& value = required(key);
-        if (!value.is_boolean()) {
-            fail(path_of(key), "must be a boolean, got " + describe(value));
-        }
-        return value.get<bool>();
+    bool boolean(std::string_view key) const { return as_boolean(required(key), path_of(key)); }
+    std::optional<bool> optional_boolean(std::string_view key) const {
+        const json* value = find(key);
+        return value ? std::optional(as_boolean(*value, path_of(key))) : std::nullopt;
     }
     std::int64_t int64(std::string_view key) const { return as_int64(required(key), path_of(key)); }
     int integer(std::string_view key) const { return as_int(required(key), path_of(key)); }
@@ -193,6 +198,10 @@ class object_reader {
     std::optional<std::string> optional_string(std::string_view key) const {
         const json* value = find(key);
         return value ? std::optional(as_string(*value, path_of(key))) : std::nullopt;
+    }
+    std::optional<std::int64_t> optional_int64(std::string_view key) const {
+        const json* value = find(key);
+        return value ? std::optional(as_int64(*value, path_of(key))) : std::nullopt;
     }
     std::optional<int> optional_integer(std::string_view key) const {
         const json* value = find(key);
@@ -226,6 +235,12 @@ class object_reader {
     }
 
   private:
+    static bool as_boolean(const json& value, const std::string& path) {
+        if (!value.is_boolean()) {
+            fail(path, "must be a boolean, got " + describe(value));
+        }
+        return value.get<bool>();
+    }
     static std::string as_string(const json& value, const std::string& path) {
         if (!value.is_string()) {
             fail(path, "must be a string, got " + describe(value));
@@ -283,6 +298,11 @@ reload_view reload_from(const json& j, const std::string& path) {
     return reload_view{in.boolean("ok"), in.int64("at_unix"), in.string("message")};
 }
 
+drain_view drain_from(const json& j, const std::string& path) {
+    object_reader in(j, path);
+    return drain_view{in.string("service"), in.string("real"), in.optional_int64("until_unix")};
+}
+
 status_view status_from(const json& j, const std::string& path) {
     object_reader in(j, path);
     status_view v;
@@ -295,6 +315,13 @@ status_view status_from(const json& j, const std::string& path) {
     }
     if (const json* reload = in.find("last_reload")) {
         v.last_reload = reload_from(*reload, in.path_of("last_reload"));
+    }
+    // Optional: an older vipd has no drains to tell.
+    if (in.find("drained") != nullptr) {
+        const json& drained = in.array("drained");
+        for (std::size_t i = 0; i < drained.size(); ++i) {
+            v.drained.push_back(drain_from(drained[i], index_path(in.path_of("drained"), i)));
+        }
     }
     return v;
 }
@@ -312,6 +339,8 @@ real_view real_from(const json& j, const std::string& path) {
     v.fallback = in.boolean("fallback");
     v.active_connections = in.uint64("active_connections");
     v.inactive_connections = in.uint64("inactive_connections");
+    v.drained = in.optional_boolean("drained").value_or(false);  // absent from an older vipd
+    v.drained_until_unix = in.optional_int64("drained_until_unix");
     return v;
 }
 
@@ -386,10 +415,18 @@ bool needs_instance(command c) noexcept {
     return c == command::demote || c == command::promote || c == command::garp;
 }
 
+bool needs_real(command c) noexcept {
+    return c == command::drain || c == command::undrain;
+}
+
 std::string encode(const request& r) {
     json j{{"command", std::string(to_string(r.cmd))}};
-    if (!r.instance.empty()) {
-        j["instance"] = r.instance;
+    for (const auto& [key, value] :
+         {std::pair{"instance", &r.instance}, std::pair{"service", &r.service},
+          std::pair{"real", &r.real}, std::pair{"for", &r.for_duration}}) {
+        if (!value->empty()) {
+            j[key] = *value;
+        }
     }
     return dump(j, -1);
 }
@@ -406,7 +443,7 @@ std::string encode(const response& r) {
         j["status"] = to_json(*r.status);
     }
     if (r.services) {
-        j["services"] = to_json(*r.services);
+        j["services"] = array_of(*r.services);
     }
     return dump(j, -1);
 }
@@ -431,12 +468,28 @@ decoded<request> decode_request(std::string_view text) {
         if (!cmd) {
             fail("request.command", "unknown command \"" + name + "\"");
         }
-        request r{*cmd, in.optional_string("instance").value_or("")};
-        if (needs_instance(r.cmd) && r.instance.empty()) {
-            fail("request.instance", "missing: " + name + " needs an instance name");
+        request r;
+        r.cmd = *cmd;
+        // Fields a command does not use are meaningless there: dropped, to keep equality
+        // simple for callers.
+        if (needs_instance(r.cmd)) {
+            r.instance = in.optional_string("instance").value_or("");
+            if (r.instance.empty()) {
+                fail("request.instance", "missing: " + name + " needs an instance name");
+            }
         }
-        if (!needs_instance(r.cmd)) {
-            r.instance.clear();  // meaningless there; keep equality simple for callers
+        if (needs_real(r.cmd)) {
+            r.service = in.optional_string("service").value_or("");
+            r.real = in.optional_string("real").value_or("");
+            for (const auto& [key, value] :
+                 {std::pair{"service", &r.service}, std::pair{"real", &r.real}}) {
+                if (value->empty()) {
+                    fail(in.path_of(key), "missing: " + name + " needs a service and a real");
+                }
+            }
+        }
+        if (r.cmd == command::drain) {
+            r.for_duration = in.optional_string("for").value_or("");
         }
         return r;
     });
@@ -469,7 +522,7 @@ std::string to_json_text(const status_view& status, int indent) {
 }
 
 std::string to_json_text(const std::vector<service_view>& services, int indent) {
-    return dump(to_json(services), indent);
+    return dump(array_of(services), indent);
 }
 
 }  // namespace vipd::control

@@ -70,15 +70,37 @@ std::string since_text(std::int64_t since_unix, std::int64_t now_unix) {
 }
 
 cell weight_cell(const real_view& r) {
-    std::string text = std::to_string(r.weight);
+    std::vector<std::string> notes;
+    if (r.drained) {
+        notes.emplace_back("drained");
+    }
     if (!r.kernel_weight) {
-        return cell{text + " (not in kernel)"};
+        notes.emplace_back("not in kernel");
+    } else if (*r.kernel_weight != r.weight && !(r.drained && *r.kernel_weight == 0)) {
+        // Health checks set the kernel weight to 0 (quiescent) while the real is down; a
+        // drain's 0 goes without saying.
+        notes.push_back("kernel " + std::to_string(*r.kernel_weight));
     }
-    if (*r.kernel_weight != r.weight) {
-        // Health checks set the kernel weight to 0 (quiescent) while the real is down.
-        return cell{text + " (kernel " + std::to_string(*r.kernel_weight) + ")"};
+    std::string text = std::to_string(r.weight);
+    if (!notes.empty()) {
+        text += " (" + join(notes, ", ") + ")";
     }
-    return cell{std::move(text)};
+    return cell{std::move(text), r.drained ? detail::k_yellow : std::string_view{}};
+}
+
+/// "drained: web-80 10.0.0.40:80 (9m59s left), api 10.0.0.41:80": a maintenance state that
+/// must not be forgotten, so it gets its own line.
+std::string drained_line(const std::vector<drain_view>& drained, std::int64_t now_unix,
+                         bool colour) {
+    std::vector<std::string> items;
+    for (const auto& d : drained) {
+        std::string item = d.service + " " + d.real;
+        if (d.until_unix) {
+            item += " (" + format_duration(*d.until_unix - now_unix) + " left)";
+        }
+        items.push_back(std::move(item));
+    }
+    return paint("drained: ", detail::k_yellow, colour) + join(items, ", ") + "\n";
 }
 
 cell health_cell(const real_view& r) {
@@ -144,6 +166,9 @@ std::string render_status(const status_view& status, std::int64_t now_unix, bool
                      detail::k_red, colour);
         out += status.last_reload->message.empty() ? "" : ": " + status.last_reload->message;
         out += "\n";
+    }
+    if (!status.drained.empty()) {
+        out += drained_line(status.drained, now_unix, colour);
     }
     if (status.instances.empty()) {
         return out + "no VRRP instances\n";

@@ -5,6 +5,8 @@
 
 #include <fmt/format.h>
 
+#include "vipd/config/loader.hpp"
+
 namespace vipd::daemon {
 
 // vipctl's default and vipd's default must name the same socket.
@@ -109,6 +111,12 @@ control::status_view status_view_of(const runtime& daemon) {
         view.last_reload =
             control::reload_view{reload->ok, unix_seconds(reload->at), reload->message};
     }
+    for (const auto& [real, until] : daemon.drains().entries()) {
+        auto name = policy::name_of(config, real);
+        view.drained.push_back(
+            control::drain_view{std::move(name.service), std::move(name.real),
+                                until ? std::optional(unix_seconds(*until)) : std::nullopt});
+    }
     return view;
 }
 
@@ -124,7 +132,7 @@ control::service_view service_view_of(const config::daemon_config& config,
                                       const config::virtual_server& server,
                                       const ipvs::table& kernel,
                                       const ipvs::counter_table& counters,
-                                      const health_index& health) {
+                                      const health_index& health, const policy::drain_set& drains) {
     control::service_view view;
     view.key = ipvs::to_string(server.key);
     view.name = server.name.value_or(view.key);
@@ -153,6 +161,12 @@ control::service_view service_view_of(const config::daemon_config& config,
             if (status.last) {
                 real_view.detail = status.last->success ? "check passed" : status.last->detail;
                 real_view.latency_ms = static_cast<double>(status.last->latency.count()) / 1000.0;
+            }
+        }
+        if (const auto* until = drains.find({server.key, real.key})) {
+            real_view.drained = true;
+            if (*until) {
+                real_view.drained_until_unix = unix_seconds(**until);
             }
         }
         view.reals.push_back(std::move(real_view));
@@ -225,7 +239,8 @@ class service_view_job : public std::enable_shared_from_this<service_view_job> {
             counters.clear();
         }
         for (std::size_t i = next_; i < end; ++i) {
-            views_.push_back(service_view_of(*config_, servers[i], kernel, counters, health_));
+            views_.push_back(
+                service_view_of(*config_, servers[i], kernel, counters, health_, daemon_.drains()));
         }
         next_ = end;
         // Behind whatever the loop has ready, as the IPVS resync does.
@@ -247,6 +262,45 @@ class service_view_job : public std::enable_shared_from_this<service_view_job> {
     std::size_t next_ = 0;
     bool failed_ = false;
 };
+
+/// "web-80 10.0.0.40:80", as the logs and `vipctl status` name a real.
+std::string real_text(const runtime& daemon, const policy::real_ref& real) {
+    const auto name = policy::name_of(daemon.config(), real);
+    return name.service + " " + name.real;
+}
+
+control::response drain(runtime& daemon, const control::request& request) {
+    const auto found = policy::find_real(daemon.config(), request.service, request.real);
+    if (const auto* error = std::get_if<std::string>(&found)) {
+        return refusal(*error);
+    }
+    const auto& real = std::get<policy::real_ref>(found);
+    std::optional<microseconds> period;
+    if (!request.for_duration.empty()) {
+        period = config::parse_duration(request.for_duration);
+        if (!period || period->count() == 0) {
+            return refusal("--for \"" + request.for_duration +
+                           "\" is not a duration greater than 0 (e.g. 30s, 10m, 2h)");
+        }
+    }
+    const bool added = daemon.drain(real, period);
+    return done(fmt::format(
+        "{} {}: weight 0 {}; established connections finish, health checks go on",
+        real_text(daemon, real), added ? "drained" : "still drained",
+        period ? "for " + request.for_duration : std::string("until undrained or vipd restarts")));
+}
+
+control::response undrain(runtime& daemon, const control::request& request) {
+    const auto found = policy::find_real(daemon.config(), request.service, request.real);
+    if (const auto* error = std::get_if<std::string>(&found)) {
+        return refusal(*error);
+    }
+    const auto& real = std::get<policy::real_ref>(found);
+    // Undraining what is not drained asks for the state it is in: done, as for draining twice.
+    return done(real_text(daemon, real) + (daemon.undrain(real)
+                                               ? " undrained: back to its configured weight"
+                                               : " was not drained"));
+}
 
 control::response answer_at_once(runtime& daemon, const control::request& request,
                                  const reload_function& reload) {
@@ -282,6 +336,10 @@ control::response answer_at_once(runtime& daemon, const control::request& reques
                 return refusal(*error);
             }
             return done("announced the VIPs of " + request.instance);
+        case control::command::drain:
+            return drain(daemon, request);
+        case control::command::undrain:
+            return undrain(daemon, request);
     }
     return refusal("unknown command");
 }

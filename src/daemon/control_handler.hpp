@@ -1,6 +1,6 @@
 #pragma once
 /// vipctl's requests answered from the running daemon: status and IPVS views, reload,
-/// maintenance overrides and GARP. Runs on the event loop, between other events.
+/// maintenance overrides (demote, drain) and GARP. Runs on the event loop, between other events.
 
 #include <functional>
 #include <map>
@@ -31,12 +31,12 @@ using health_index =
     std::map<std::pair<ipvs::service_key, ipvs::destination_key>, const real_status*>;
 health_index index_health(const std::vector<real_status>& reals);
 
-/// What `vipctl ipvs` shows of one configured virtual server: its reals' health, and what
-/// `kernel` (with `counters`) holds of it.
+/// What `vipctl ipvs` shows of one configured virtual server: its reals' health and drains,
+/// and what `kernel` (with `counters`) holds of it.
 control::service_view service_view_of(const config::daemon_config& config,
                                       const config::virtual_server& server,
                                       const ipvs::table& kernel,
                                       const ipvs::counter_table& counters,
-                                      const health_index& health);
+                                      const health_index& health, const policy::drain_set& drains);
 
 }  // namespace vipd::daemon

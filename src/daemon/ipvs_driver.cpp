@@ -260,6 +260,10 @@ void ipvs_driver::health_changed() {
     converge_changes(trigger::health);
 }
 
+void ipvs_driver::drains_changed() {
+    converge_changes(trigger::drain);
+}
+
 void ipvs_driver::converge_changes(trigger why) {
     if (!available_) {
         return;
@@ -390,6 +394,8 @@ const char* ipvs_driver::to_string(trigger t) noexcept {
             return "resync";
         case trigger::health:
             return "health";
+        case trigger::drain:
+            return "drain";
         case trigger::reload:
             return "reload";
         case trigger::shutdown:

@@ -106,6 +106,17 @@ void health_metrics(metrics::exposition& out, const health_driver& health) {
     out.sample({}, stats.transitions);
 }
 
+/// One sample per drained real, so an alert can ask how long a drain has lasted.
+void drain_metrics(metrics::exposition& out, const runtime& daemon) {
+    out.family("vipd_real_drained",
+               "1 for each real a vipctl drain holds at weight 0 (drained reals only)",
+               metric_type::gauge);
+    for (const auto& [real, until] : daemon.drains().entries()) {
+        const auto name = policy::name_of(daemon.config(), real);
+        out.sample({{"service", name.service}, {"real", name.real}}, 1);
+    }
+}
+
 /// The loop's own lag (loop_lag.hpp): how late its timers ran, and how often past the point
 /// where adverts go out late.
 void loop_metrics(metrics::exposition& out, const loop_lag& lag) {
@@ -125,6 +136,7 @@ std::string metrics_text(const runtime& daemon, const loop_lag& lag) {
     metrics::exposition out;
     instance_metrics(out, daemon.router());
     health_metrics(out, daemon.health());
+    drain_metrics(out, daemon);
     const auto& ipvs = daemon.ipvs().stats();
     out.family("vipd_ipvs_available", "1 when the kernel has IPVS and vipd manages services",
                metric_type::gauge);

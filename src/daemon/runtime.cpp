@@ -3,6 +3,7 @@
 #include <sys/resource.h>
 
 #include <algorithm>
+#include <array>
 #include <set>
 
 #include <fmt/format.h>
@@ -55,6 +56,18 @@ void raise_open_file_limit(const logging::log_set& logs, std::size_t checks) {
         logs.daemon().info("open-file limit raised from {} to {} for {} health check(s)", before,
                            limit.rlim_cur, checks);
     }
+}
+
+/// "10m", "90s", "1500ms": the largest unit that divides `period`, as durations are written.
+std::string duration_text(microseconds period) {
+    constexpr std::array<std::pair<std::int64_t, const char*>, 4> k_units{
+        {{3'600'000'000, "h"}, {60'000'000, "m"}, {1'000'000, "s"}, {1'000, "ms"}}};
+    for (const auto& [micros, suffix] : k_units) {
+        if (period.count() % micros == 0) {
+            return fmt::format("{}{}", period.count() / micros, suffix);
+        }
+    }
+    return fmt::format("{}us", period.count());
 }
 
 std::string names(const std::vector<std::string>& list) {
@@ -117,7 +130,8 @@ runtime::runtime(asio::io_context& io, config::daemon_config config, std::string
       health_timer_(io),
       converge_timer_(io),
       role_slice_timer_(io),
-      resync_slice_timer_(io) {
+      resync_slice_timer_(io),
+      drain_timer_(io) {
     // Health checks run on every director; their results shape the IPVS table and the
     // priorities of instances that track scripts or virtual servers.
     health_ = make_health(*config_);
@@ -131,6 +145,9 @@ runtime::runtime(asio::io_context& io, config::daemon_config config, std::string
                 },
                 [this](const ipvs::service_key& service, const ipvs::destination_key& real) {
                     return health_->is_up(service, real);
+                },
+                [this](const ipvs::service_key& service, const ipvs::destination_key& real) {
+                    return drains_.contains(service, real);
                 });
         },
         configured_services(*config_), logs_, sync_plan_of(*config_));
@@ -329,6 +346,60 @@ void runtime::shutdown() {
     record_services({});
 }
 
+bool runtime::drain(const policy::real_ref& real, std::optional<microseconds> period) {
+    std::optional<time_point> until;
+    if (period) {
+        until = steady_clock::now() + *period;
+    }
+    const bool added = drains_.drain(real, until);
+    const auto name = policy::name_of(*config_, real);
+    logs_.ipvs().info("{} {} {} by vipctl: weight 0, established connections finish, {}",
+                      name.service, name.real, added ? "drained" : "drained again",
+                      period ? "undrained by itself in " + duration_text(*period)
+                             : std::string("until undrained"));
+    arm_drain_timer();
+    ipvs_->drains_changed();
+    return added;
+}
+
+bool runtime::undrain(const policy::real_ref& real) {
+    if (!drains_.undrain(real)) {
+        return false;
+    }
+    const auto name = policy::name_of(*config_, real);
+    logs_.ipvs().info("{} {} undrained by vipctl: back to its configured weight", name.service,
+                      name.real);
+    arm_drain_timer();
+    ipvs_->drains_changed();
+    return true;
+}
+
+void runtime::arm_drain_timer() {
+    const auto deadline = drains_.next_deadline();
+    if (!deadline) {
+        drain_timer_.cancel();
+        return;
+    }
+    drain_timer_.expires_at(*deadline);
+    drain_timer_.async_wait([this](const boost::system::error_code& error) {
+        if (!error) {
+            expire_drains();
+        }
+    });
+}
+
+void runtime::expire_drains() {
+    const auto ended = drains_.expire(steady_clock::now());
+    for (const auto& real : ended) {
+        const auto name = policy::name_of(*config_, real);
+        logs_.ipvs().info("{} {} undrained: its drain's --for ran out", name.service, name.real);
+    }
+    arm_drain_timer();
+    if (!ended.empty()) {
+        ipvs_->drains_changed();
+    }
+}
+
 void runtime::record_services(const std::set<ipvs::service_key>& keys) {
     record_.services = ipvs_->active() ? keys : std::set<ipvs::service_key>{};
     // A removal that failed is retried by the resyncs, or by the next start after a crash.
@@ -380,6 +451,14 @@ std::string runtime::apply(std::unique_ptr<const config::daemon_config> next) {
     health_armed_.reset();
     health_ = std::move(next_health);
     std::swap(config_, next);  // `next` now holds the previous configuration
+    // A drain outlives a reload only with its real: one that came back would otherwise come
+    // back drained, long after anyone remembers why.
+    for (const auto& real : drains_.retain_configured(*config_)) {
+        const auto name = policy::name_of(*next, real);
+        logs_.ipvs().warn("reload: the drain of {} {} ends: the real is no longer configured",
+                          name.service, name.real);
+    }
+    arm_drain_timer();
     raise_open_file_limit(logs_, health_->size());
     health_->start();
     // Services in before new VIPs come up; removed services out after their VIPs went. The

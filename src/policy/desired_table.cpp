@@ -24,10 +24,21 @@ std::vector<health::real_health> reals_with_health(const virtual_server& server,
     return reals;
 }
 
+// After the health policy, so a drain never brings back a real that health took out.
+void set_drained_to_zero(const virtual_server& server, const drain_predicate& is_drained,
+                         ipvs::service& service) {
+    for (const auto& real : server.reals) {
+        if (auto found = service.destinations.find(real.key);
+            found != service.destinations.end() && is_drained(server.key, real.key)) {
+            found->second.weight = 0;
+        }
+    }
+}
+
 }  // namespace
 
 ipvs::table desired_table(const daemon_config& config, const master_predicate& is_master,
-                          const health_predicate& is_up) {
+                          const health_predicate& is_up, const drain_predicate& is_drained) {
     ipvs::table table;
     for (const auto& server : config.virtual_servers) {
         const bool wanted =
@@ -45,6 +56,9 @@ ipvs::table desired_table(const daemon_config& config, const master_predicate& i
         }
         service.destinations =
             health::healthy_destinations(reals_with_health(server, is_up), policy);
+        if (is_drained) {
+            set_drained_to_zero(server, is_drained, service);
+        }
     }
     return table;
 }

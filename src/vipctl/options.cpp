@@ -33,6 +33,19 @@ parse_outcome parse_options(const std::vector<std::string>& arguments, const cha
     promote->add_option("NAME", instance, "VRRP instance")->required();
     auto* garp = app.add_subcommand("garp", "Announce the instance's VIPs again (GARP / NA)");
     garp->add_option("NAME", instance, "VRRP instance")->required();
+    std::string service;
+    std::string real;
+    std::string for_duration;
+    auto* drain = app.add_subcommand(
+        "drain", "Maintenance: weight 0 for a real; its connections finish, checks go on");
+    auto* undrain = app.add_subcommand("undrain", "End a drain: back to the configured weight");
+    for (auto* sub : {drain, undrain}) {
+        sub->add_option("SERVICE", service, "Virtual server: its name or key, as `ipvs` shows")
+            ->required();
+        sub->add_option("REAL", real, "Real server: ADDR:PORT, or ADDR for the service's port")
+            ->required();
+    }
+    drain->add_option("--for", for_duration, "Undrain by itself after DURATION (30s, 10m, 2h)");
 
     // CLI11 wants argv order reversed when given a vector.
     std::vector<std::string> reversed(arguments.rbegin(), arguments.rend());
@@ -48,21 +61,24 @@ parse_outcome parse_options(const std::vector<std::string>& arguments, const cha
     if (parsed.show_version) {
         return {parsed, 0, {}};
     }
-    const std::array<std::pair<CLI::App*, control::command>, 6> commands{
+    const std::array<std::pair<CLI::App*, control::command>, 8> commands{
         {{status, control::command::status},
          {ipvs, control::command::ipvs},
          {reload, control::command::reload},
          {demote, control::command::demote},
          {promote, control::command::promote},
-         {garp, control::command::garp}}};
+         {garp, control::command::garp},
+         {drain, control::command::drain},
+         {undrain, control::command::undrain}}};
     for (const auto& [sub, cmd] : commands) {
         if (sub->parsed()) {
-            parsed.req = control::request{cmd, instance};
+            parsed.req = control::request{cmd, instance, service, real, for_duration};
             return {parsed, 0, {}};
         }
     }
     return {std::nullopt, 2,
-            "vipctl: a command is required: status, ipvs, reload, demote, promote or garp\n"
+            "vipctl: a command is required: status, ipvs, reload, demote, promote, garp, drain "
+            "or undrain\n"
             "Run with --help for more information.\n"};
 }
 

@@ -20,20 +20,30 @@ namespace vipd::control {
 /// `vipctl --socket`, VIPD_SOCKET).
 inline constexpr std::string_view k_default_socket_path = "/run/vipd/vipd.sock";
 
-enum class command { status, ipvs, reload, demote, promote, garp };
+enum class command { status, ipvs, reload, demote, promote, garp, drain, undrain };
 
-/// "status", "ipvs", "reload", "demote", "promote", "garp": the wire and command-line names.
+/// "status", "ipvs", "reload", "demote", "promote", "garp", "drain", "undrain": the wire and
+/// command-line names.
 std::string_view to_string(command c) noexcept;
 /// The command named `name` (exact, lower case), or nullopt.
 std::optional<command> parse_command(std::string_view name) noexcept;
 /// Whether `c` acts on one named instance (demote, promote, garp).
 bool needs_instance(command c) noexcept;
+/// Whether `c` acts on one real of one virtual service (drain, undrain).
+bool needs_real(command c) noexcept;
 
 /// What a client asks. `instance` names the VRRP instance for demote, promote and garp (the
-/// decoder rejects those without one) and is empty otherwise.
+/// decoder rejects those without one) and is empty otherwise. `service` (a virtual server's
+/// name or key) and `real` ("ADDR:PORT" or ADDR) name the real for drain and undrain, which the
+/// decoder rejects without them; `for_duration` ("10m", wire name "for") ends a drain by itself
+/// and is vipd's to parse. Fields a command does not use are dropped by the decoder.
 struct request {
     command cmd = command::status;
     std::string instance;
+    // `= {}`: requests written {cmd, instance} in code stay complete initializers.
+    std::string service = {};
+    std::string real = {};
+    std::string for_duration = {};
 
     friend bool operator==(const request&, const request&) = default;
 };
@@ -56,6 +66,15 @@ struct instance_view {
     friend bool operator==(const instance_view&, const instance_view&) = default;
 };
 
+/// A real a `vipctl drain` holds at weight 0.
+struct drain_view {
+    std::string service;                     ///< the virtual server's name, else its key
+    std::string real;                        ///< "10.0.0.1:80"
+    std::optional<std::int64_t> until_unix;  ///< when it ends by itself (`--for`); nullopt: never
+
+    friend bool operator==(const drain_view&, const drain_view&) = default;
+};
+
 /// The outcome of the last configuration reload.
 struct reload_view {
     bool ok = false;
@@ -72,6 +91,7 @@ struct status_view {
     std::int64_t started_unix = 0;
     std::vector<instance_view> instances;
     std::optional<reload_view> last_reload;  ///< nullopt: no reload since start
+    std::vector<drain_view> drained;         ///< JSON "drained"; absent from an older vipd
 
     friend bool operator==(const status_view&, const status_view&) = default;
 };
@@ -88,6 +108,8 @@ struct real_view {
     bool fallback = false;             ///< the fallback server, in use because all reals are down
     std::uint64_t active_connections = 0;
     std::uint64_t inactive_connections = 0;
+    bool drained = false;  ///< `vipctl drain`: weight 0 in the kernel; false from an older vipd
+    std::optional<std::int64_t> drained_until_unix;  ///< when the drain ends by itself
 
     friend bool operator==(const real_view&, const real_view&) = default;
 };
@@ -138,7 +160,8 @@ std::string encode_service(const service_view& v);
 std::string encode_services_answer(std::string_view items);
 
 /// Parses a request line (a trailing '\n' or "\r\n" is allowed). Requires "command" (a known
-/// name) and, for demote/promote/garp, a non-empty "instance". Never throws.
+/// name), for demote/promote/garp a non-empty "instance", for drain/undrain non-empty
+/// "service" and "real". Never throws.
 decoded<request> decode_request(std::string_view text);
 /// Parses a response line. Requires "ok"; every field of a present view is required except the
 /// optional ones (which may be absent or null). Never throws.

@@ -11,7 +11,8 @@
 namespace vipd::control {
 
 /// A header line (router id, uptime, configuration files), a line about the last reload when it
-/// failed, then one aligned row per instance: INSTANCE STATE PRIO MASTER VIPS SINCE. PRIO adds
+/// failed, a line naming the drained reals (with the time left of a `--for`) when there are
+/// any, then one aligned row per instance: INSTANCE STATE PRIO MASTER VIPS SINCE. PRIO adds
 /// "(demoted, configured N)" under a maintenance demote and "(configured N)" when tracking moved
 /// it; SINCE is relative to `now_unix` ("3m12s ago"). With `colour`, ANSI SGR codes mark the
 /// states (MASTER green, BACKUP plain, FAULT red, INIT yellow), demotes and a failed reload.
@@ -20,7 +21,8 @@ std::string render_status(const status_view& status, std::int64_t now_unix, bool
 
 /// ipvsadm-like: two header lines, then each service (name, virtual key, scheduler, gate,
 /// whether it is in the kernel, counters) followed by its reals indented under "->" (forwarding,
-/// weight with the kernel's when it differs, health, connections, the last check's result).
+/// weight with the kernel's when it differs and "drained" under a drain, in yellow, health,
+/// connections, the last check's result).
 /// Columns are aligned across all services and across all reals.
 std::string render_services(const std::vector<service_view>& services, bool colour);
 

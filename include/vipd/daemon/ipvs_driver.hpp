@@ -77,6 +77,8 @@ class ipvs_driver final : public role_listener {
     bool resync_pending() const noexcept { return !resync_queue_.empty(); }
     /// A real's health or a service's quorum changed: converge to the new desired table.
     void health_changed();
+    /// A real was drained or undrained (vipctl): converge to the new desired table.
+    void drains_changed();
     /// A reload, before the instances change: from now on `managed` are the configured
     /// services (the desired function already follows the new configuration). Converges the
     /// new and changed services but leaves services the reload removed in place until
@@ -99,7 +101,16 @@ class ipvs_driver final : public role_listener {
     const ipvs_driver_stats& stats() const noexcept { return stats_; }
 
   private:
-    enum class trigger { startup, became_master, left_master, resync, health, reload, shutdown };
+    enum class trigger {
+        startup,
+        became_master,
+        left_master,
+        resync,
+        health,
+        drain,
+        reload,
+        shutdown
+    };
     static const char* to_string(trigger t) noexcept;
     /// Reads back `scope` (null: the whole table) and applies the difference to `desired`.
     void converge(const ipvs::table& desired, trigger why,

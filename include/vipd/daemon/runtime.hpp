@@ -21,6 +21,7 @@
 #include "vipd/daemon/vrrp_router.hpp"
 #include "vipd/io/asio.hpp"
 #include "vipd/logging/logging.hpp"
+#include "vipd/policy/drains.hpp"
 
 namespace vipd::daemon {
 
@@ -56,6 +57,16 @@ class runtime {
     /// Graceful stop: VIPs out (Masters resign), then every managed IPVS service.
     void shutdown();
 
+    /// `vipctl drain`: `real` (a configured one) goes to weight 0 and stays there, whatever its
+    /// health, until undrained, a reload drops it, vipd restarts or, with `period`, that long
+    /// from now; draining it again replaces the deadline. Logs it and converges the table.
+    /// True when it was not drained before.
+    bool drain(const policy::real_ref& real, std::optional<microseconds> period);
+    /// `vipctl undrain`: back to its configured weight (as health allows). False when it was
+    /// not drained.
+    bool undrain(const policy::real_ref& real);
+    const policy::drain_set& drains() const noexcept { return drains_; }
+
     const config::daemon_config& config() const noexcept { return *config_; }
     vrrp_router& router() noexcept { return *router_; }
     const vrrp_router& router() const noexcept { return *router_; }
@@ -90,6 +101,10 @@ class runtime {
     /// left, the instances waiting for their services bring their VIPs up.
     void continue_roles();
     std::string apply(std::unique_ptr<const config::daemon_config> next);
+    /// Waits for the earliest `--for` deadline, if any.
+    void arm_drain_timer();
+    /// Ends the drains whose deadline passed.
+    void expire_drains();
 
     asio::io_context& io_;
     std::string config_file_;
@@ -125,6 +140,8 @@ class runtime {
     state_record record_;                  // what the state file should say
     std::optional<state_record> written_;  // what it says; nullopt = not written yet
     asio::steady_timer resync_slice_timer_;
+    policy::drain_set drains_;
+    asio::steady_timer drain_timer_;
 };
 
 }  // namespace vipd::daemon

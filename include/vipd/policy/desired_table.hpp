@@ -22,13 +22,20 @@ using master_predicate = std::function<bool(std::string_view instance_name)>;
 using health_predicate =
     std::function<bool(const ipvs::service_key& service, const ipvs::destination_key& real)>;
 
+/// Whether a real of a service is drained (`vipctl drain`): weight 0, whatever its health.
+using drain_predicate =
+    std::function<bool(const ipvs::service_key& service, const ipvs::destination_key& real)>;
+
 /// Every virtual server that should be in the kernel now, with its reals: with
 /// `ipvs.mode == always` all of them; otherwise those with no gating instance plus those whose
 /// gating instance `is_master`. `is_master` is called only with names of configured instances.
 /// Reals that `is_up` says are down leave (or get weight 0 when the server is quiescent), and
-/// the fallback comes in while quorum is lost; without `is_up` every real is up.
+/// the fallback comes in while quorum is lost; without `is_up` every real is up. A real that
+/// `is_drained` names and health keeps in the table gets weight 0, quiescent or not, so its
+/// established connections finish; a drain changes neither the quorum nor the fallback.
 ipvs::table desired_table(const config::daemon_config& config, const master_predicate& is_master,
-                          const health_predicate& is_up = {});
+                          const health_predicate& is_up = {},
+                          const drain_predicate& is_drained = {});
 
 /// Whether the up reals of `server` reach its quorum (track_virtual_servers).
 bool has_quorum(const config::virtual_server& server, const health_predicate& is_up);

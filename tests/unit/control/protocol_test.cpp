@@ -32,7 +32,7 @@ std::string error_of(const decoded<T>& d) {
 
 TEST(Command, NamesRoundTripAndOnlyInstanceCommandsNeedAName) {
     for (auto c : {command::status, command::ipvs, command::reload, command::demote,
-                   command::promote, command::garp}) {
+                   command::promote, command::garp, command::drain, command::undrain}) {
         EXPECT_EQ(parse_command(to_string(c)), c) << to_string(c);
     }
     EXPECT_EQ(parse_command("STATUS"), std::nullopt);
@@ -43,11 +43,28 @@ TEST(Command, NamesRoundTripAndOnlyInstanceCommandsNeedAName) {
     EXPECT_TRUE(needs_instance(command::demote));
     EXPECT_TRUE(needs_instance(command::promote));
     EXPECT_TRUE(needs_instance(command::garp));
+    EXPECT_FALSE(needs_instance(command::drain));
+    EXPECT_TRUE(needs_real(command::drain));
+    EXPECT_TRUE(needs_real(command::undrain));
+    EXPECT_FALSE(needs_real(command::demote));
+}
+
+request drain_request(std::string service, std::string real, std::string for_duration = "") {
+    request r;
+    r.cmd = command::drain;
+    r.service = std::move(service);
+    r.real = std::move(real);
+    r.for_duration = std::move(for_duration);
+    return r;
 }
 
 TEST(Request, EncodesAsOneLineOfJson) {
     EXPECT_EQ(encode(request{command::status, ""}), R"({"command":"status"})");
     EXPECT_EQ(encode(request{command::demote, "web"}), R"({"command":"demote","instance":"web"})");
+    EXPECT_EQ(encode(drain_request("web-80", "10.0.0.40:80", "10m")),
+              R"({"command":"drain","for":"10m","real":"10.0.0.40:80","service":"web-80"})");
+    EXPECT_EQ(encode(drain_request("tcp 10.0.0.1:80", "10.0.0.40")),
+              R"({"command":"drain","real":"10.0.0.40","service":"tcp 10.0.0.1:80"})");
 }
 
 TEST(Request, DecodesValidLines) {
@@ -70,6 +87,21 @@ TEST(Request, DecodesValidLines) {
         {"null instance on status",
          R"({"command":"status","instance":null})",
          {command::status, ""}},
+        {"drain for a while",
+         R"({"command":"drain","service":"web-80","real":"10.0.0.40:80","for":"10m"})",
+         drain_request("web-80", "10.0.0.40:80", "10m")},
+        {"drain until undrained", R"({"command":"drain","service":"web-80","real":"10.0.0.40"})",
+         drain_request("web-80", "10.0.0.40")},
+        {"undrain drops for and instance",
+         R"({"command":"undrain","service":"s","real":"r","for":"1m","instance":"web"})",
+         [] {
+             auto r = drain_request("s", "r");
+             r.cmd = command::undrain;
+             return r;
+         }()},
+        {"service and real dropped where meaningless",
+         R"({"command":"garp","instance":"web","service":"s","real":"r"})",
+         {command::garp, "web"}},
     };
     for (const auto& r : rows) {
         EXPECT_EQ(value_of(decode_request(r.text)), r.expected) << r.description;
@@ -98,6 +130,12 @@ TEST(Request, DecodeErrorsNameTheProblem) {
          "request.instance: missing: garp needs an instance name"},
         {"instance not a string", R"({"command":"promote","instance":7})",
          "request.instance: must be a string, got an integer"},
+        {"drain without a real", R"({"command":"drain","service":"web-80"})",
+         "request.real: missing: drain needs a service and a real"},
+        {"undrain with an empty service", R"({"command":"undrain","service":"","real":"r"})",
+         "request.service: missing: undrain needs a service and a real"},
+        {"for not a string", R"({"command":"drain","service":"s","real":"r","for":600})",
+         "request.for: must be a string, got an integer"},
     };
     for (const auto& r : rows) {
         EXPECT_EQ(error_of(decode_request(r.text)), r.error) << r.description;
@@ -142,6 +180,14 @@ TEST(Response, StatusAndServicesRoundTrip) {
     full.status->instances[0].sync_group = "nat";
     EXPECT_EQ(value_of(decode_response(encode(full))), full);
 
+    // Drains, with and without a deadline, in both views.
+    full.status->drained = {{"web-http", "10.0.0.1:80", testing::k_now + 600},
+                            {"mail", "[2001:db8::1]:25", std::nullopt}};
+    full.services->at(0).reals.at(0).drained = true;
+    full.services->at(0).reals.at(0).drained_until_unix = testing::k_now + 600;
+    full.services->at(1).reals.at(0).drained = true;
+    EXPECT_EQ(value_of(decode_response(encode(full))), full);
+
     // Every optional unset, empty lists.
     response sparse;
     sparse.status = status_view{};
@@ -157,15 +203,20 @@ TEST(Response, StatusJsonHasTheDocumentedFieldNames) {
     s.instances = {testing::v6_fault()};
     s.instances[0].since_unix = 200;
     EXPECT_EQ(to_json_text(s, -1),
-              R"({"config_files":["/etc/vipd/vipd.toml"],"instances":[{"configured_priority":100,)"
+              R"({"config_files":["/etc/vipd/vipd.toml"],"drained":[],)"
+              R"("instances":[{"configured_priority":100,)"
               R"("demoted":false,"interface":"eth2","master":null,"name":"v6","priority":90,)"
               R"("since_unix":200,"state":"FAULT","sync_group":null,"transitions":0,)"
               R"("vips":["2001:db8::10/128"],)"
               R"("vrid":7}],"last_reload":null,"router_id":"dir1","started_unix":100})");
     s.last_reload = reload_view{true, 300, "2 instances"};
     s.instances.clear();
+    s.drained = {{"web-80", "10.0.0.40:80", 400}, {"tcp 10.0.0.1:443", "10.0.0.41:443", {}}};
     EXPECT_EQ(to_json_text(s, -1),
-              R"({"config_files":["/etc/vipd/vipd.toml"],"instances":[],)"
+              R"({"config_files":["/etc/vipd/vipd.toml"],)"
+              R"("drained":[{"real":"10.0.0.40:80","service":"web-80","until_unix":400},)"
+              R"({"real":"10.0.0.41:443","service":"tcp 10.0.0.1:443","until_unix":null}],)"
+              R"("instances":[],)"
               R"("last_reload":{"at_unix":300,"message":"2 instances","ok":true},)"
               R"("router_id":"dir1","started_unix":100})");
 }
@@ -187,6 +238,7 @@ TEST(Response, ServicesJsonHasTheDocumentedFieldNames) {
               R"([{"bytes_in":0,"bytes_out":0,"connections":0,"gate":"","in_kernel":false,)"
               R"("key":"udp 10.0.0.53:53","name":"dns","packets_in":0,"packets_out":0,)"
               R"("reals":[{"active_connections":0,"address":"10.0.0.1:53","detail":"",)"
+              R"("drained":false,"drained_until_unix":null,)"
               R"("fallback":false,"forwarding":"route","health":"up","inactive_connections":0,)"
               R"("kernel_weight":2,"latency_ms":0.5,"weight":2}],"scheduler":"rr"}])");
 }
@@ -291,7 +343,21 @@ TEST(Response, OptionalFieldsMayBeAbsentOrNull) {
     ASSERT_EQ(r.services->size(), 1U);
     EXPECT_EQ(r.services->at(0).reals.at(0).kernel_weight, std::nullopt);
     EXPECT_EQ(r.services->at(0).reals.at(0).latency_ms, std::nullopt);
+    EXPECT_FALSE(r.services->at(0).reals.at(0).drained) << "absent from an older vipd";
+    EXPECT_EQ(r.services->at(0).reals.at(0).drained_until_unix, std::nullopt);
     EXPECT_FALSE(r.status);
+}
+
+TEST(Response, AStatusFromAnOlderVipdHasNoDrains) {
+    const auto r = value_of(decode_response(
+        R"({"ok":true,"status":{"router_id":"r","config_files":[],"started_unix":0,)"
+        R"("instances":[],"last_reload":null}})"));
+    ASSERT_TRUE(r.status);
+    EXPECT_TRUE(r.status->drained.empty());
+    EXPECT_EQ(error_of(decode_response(
+                  R"({"ok":true,"status":{"router_id":"r","config_files":[],"started_unix":0,)"
+                  R"("instances":[],"drained":[{"service":"s"}]}})")),
+              "response.status.drained[0].real: missing");
 }
 
 TEST(Response, LargeCountersSurvive) {

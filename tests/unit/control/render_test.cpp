@@ -188,6 +188,37 @@ TEST(RenderServices, LatencyAloneAndServiceWithoutReals) {
         << text;
 }
 
+TEST(RenderServices, ADrainedRealSaysSoWithItsHealth) {
+    auto services = sample_services();
+    services.resize(1);
+    auto& up = services[0].reals[0];
+    up.drained = true;
+    up.kernel_weight = 0;
+    auto& down = services[0].reals[1];
+    down.drained = true;
+    down.kernel_weight = std::nullopt;  // not quiescent: health took it out
+    const std::string text = render_services(services, false);
+    EXPECT_NE(text.find("  -> 10.0.0.1:80  route    1 (drained)                 up      3"),
+              std::string::npos)
+        << text;
+    EXPECT_NE(text.find("  -> 10.0.0.2:80  route    5 (drained, not in kernel)  down    0"),
+              std::string::npos)
+        << text;
+    EXPECT_NE(render_services(services, true).find("\x1b[33m1 (drained)\x1b[0m"),
+              std::string::npos);
+}
+
+TEST(RenderStatus, DrainedRealsGetALineWithTheTimeLeft) {
+    auto s = sample_status();
+    s.instances.clear();
+    s.drained = {{"web-http", "10.0.0.1:80", k_now + 599}, {"mail", "[2001:db8::1]:25", {}}};
+    const std::string text = render_status(s, k_now, false);
+    EXPECT_NE(text.find("\ndrained: web-http 10.0.0.1:80 (9m59s left), mail [2001:db8::1]:25\n"),
+              std::string::npos)
+        << text;
+    EXPECT_EQ(render_status(sample_status(), k_now, false).find("drained"), std::string::npos);
+}
+
 TEST(RenderServices, NoneConfigured) {
     EXPECT_EQ(render_services({}, true), "no virtual servers\n");
 }

@@ -130,7 +130,12 @@ TEST_F(Vipctl, ActionsPrintTheDaemonsMessage) {
     for (const auto& [args, expected] :
          {row{"demote web", {command::demote, "web"}},
           row{"promote web", {command::promote, "web"}}, row{"garp web", {command::garp, "web"}},
-          row{"reload", {command::reload, ""}}}) {
+          row{"reload", {command::reload, ""}},
+          row{"drain web-80 10.0.0.40:80 --for 10m",
+              {command::drain, "", "web-80", "10.0.0.40:80", "10m"}},
+          row{"drain 'tcp 10.0.0.1:80' 10.0.0.40",
+              {command::drain, "", "tcp 10.0.0.1:80", "10.0.0.40", ""}},
+          row{"undrain web-80 10.0.0.40:80", {command::undrain, "", "web-80", "10.0.0.40:80"}}}) {
         const auto r = run(socket_arg() + " " + args);
         EXPECT_EQ(r.exit_code, 0) << args << ": " << r.err;
         EXPECT_EQ(r.out, "web demoted to priority 1\n") << args;
@@ -156,7 +161,8 @@ TEST_F(Vipctl, NoDaemonIsExit2NamingTheSocket) {
 }
 
 TEST_F(Vipctl, UsageErrorsAreExit2) {
-    for (const char* args : {"", "demote", "frobnicate", "status --bogus", "garp a b"}) {
+    for (const char* args : {"", "demote", "frobnicate", "status --bogus", "garp a b", "drain web",
+                             "undrain web 10.0.0.1 --for 1m"}) {
         const auto r = run(socket_arg() + " " + args);
         EXPECT_EQ(r.exit_code, 2) << args;
         EXPECT_NE(r.err, "") << args;
