@@ -15,6 +15,11 @@ class linux_ports::vrrp_sockets final : public net::channel_factory {
                                               std::error_code& error) override {
         return net::linux::vrrp_socket::open(io_, interface, family, error);
     }
+    std::unique_ptr<net::advert_channel> open_sender(const std::string& interface,
+                                                     address_family family,
+                                                     std::error_code& error) override {
+        return net::linux::vrrp_socket::open(io_, interface, family, error, false);
+    }
 
   private:
     asio::io_context& io_;
@@ -45,7 +50,8 @@ runtime_ports linux_ports::ports() {
             return health::checkers::make_probe(io_, spec, target);
         },
         users_,
-        tracks_};
+        tracks_,
+        vmacs_.get()};
 }
 
 }  // namespace vipd::daemon

@@ -160,7 +160,8 @@ runtime::runtime(asio::io_context& io, config::daemon_config config, std::string
                      [this](const std::set<vips::address>& owned) {
                          record_.addresses = owned;
                          write_record();
-                     }},
+                     },
+                     ports_.vmacs},
         logs_, [] { return steady_clock::now(); }, [this] { arm_router_timer(); });
     tracks_ = make_tracks(*config_);
 }

@@ -115,6 +115,11 @@ struct vrrp_router::instance_slot {
     std::uint64_t channel_drops_at_join = 0;
     std::uint64_t drops_on_left_channels = 0;
     std::optional<net::link_status> link;
+    /// use_vmac: the socket adverts leave from (on the VMAC, with the virtual router MAC), and
+    /// what waits to go; null until the VMAC exists.
+    std::unique_ptr<net::advert_channel> vmac_sender;
+    std::vector<net::outgoing_advert> vmac_pending;
+    unsigned vmac_failures = 0;
     /// The last advert encoded (one per destination: VRRPv3's checksum covers it), reused
     /// while priority and source stay the same: a Master sends the same bytes every interval.
     struct encoded_advert {
@@ -127,8 +132,13 @@ struct vrrp_router::instance_slot {
 
 namespace {
 
-/// How often a VRRP socket that failed to open is tried again.
+/// How often a VRRP socket (or a VMAC) that failed to open is tried again.
 constexpr milliseconds k_channel_retry{1000};
+
+/// The virtual router MAC of an IPv4 virtual router (RFC 5798 §7.3): 00-00-5E-00-01-{VRID}.
+net::mac_address virtual_router_mac(std::uint8_t vrid) {
+    return {0x00, 0x00, 0x5e, 0x00, 0x01, vrid};
+}
 
 /// The address adverts leave from: the primary IPv4 address, or the IPv6 link-local
 /// (RFC 5798 §5.1.2.1).
@@ -174,7 +184,7 @@ std::string peer_suffix(const vrrp::state_changed& change) {
 /// changes how it starts (RFC 5798 §6.4.1).
 bool same_identity(const config::vrrp_instance& a, const config::vrrp_instance& b) {
     return a.interface == b.interface && a.vrid == b.vrid && a.family() == b.family() &&
-           a.version == b.version &&
+           a.version == b.version && a.vmac == b.vmac &&
            (a.priority == vrrp::k_owner_priority) == (b.priority == vrrp::k_owner_priority);
 }
 
@@ -307,6 +317,8 @@ void vrrp_router::run_start(instance_slot& slot, time_point now) {
 }
 
 void vrrp_router::prepare_slot(instance_slot& slot, time_point now) {
+    // The VMAC first: its link is one the VIPs are announced on, watched below.
+    ensure_vmac(slot);
     watch_links(slot);
     apply_tracking(slot, now, "start");
     slot.link = ports_.links.status(slot.cfg.interface);
@@ -343,6 +355,7 @@ reload_summary vrrp_router::reconfigure(const config::daemon_config& next) {
     configure_vips(next);
     effects_.vips = true;  // static VIPs and Masters' VIP lists may differ
     const auto outcome = commit(vip_cause::role);
+    remove_vmacs(std::exchange(departed_, {}));
     summary.vips_added = outcome.added.size();
     summary.vips_removed = outcome.removed.size();
     return summary;
@@ -373,7 +386,9 @@ vrrp_router::kept_slots vrrp_router::resign_leaving(const config::daemon_config&
     }
     flush_adverts();
     for (auto& slot : leaving) {
+        flush_vmac_adverts(*slot);
         detach(*slot);
+        departed_.push_back(std::move(slot));
     }
     slots_.clear();
     return kept;
@@ -483,7 +498,68 @@ std::optional<std::string> vrrp_router::announce(const std::string& instance) {
 
 bool vrrp_router::usable_alone(const instance_slot& slot, const net::link_status* status) const {
     return !slot.tracking_fault && status != nullptr && status->up && slot.ch != nullptr &&
+           (!slot.cfg.vmac || slot.vmac_sender != nullptr) &&
            advert_source(slot.cfg.family(), *status).has_value();
+}
+
+void vrrp_router::ensure_vmac(instance_slot& slot) {
+    if (!slot.cfg.vmac || slot.vmac_sender != nullptr) {
+        return;
+    }
+    const auto& name = *slot.cfg.vmac;
+    std::error_code error =
+        ports_.vmacs == nullptr
+            ? std::make_error_code(std::errc::operation_not_supported)
+            : ports_.vmacs->ensure({name, slot.cfg.interface, virtual_router_mac(slot.cfg.vrid)});
+    if (!error) {
+        slot.vmac_sender = ports_.channels.open_sender(name, slot.cfg.family(), error);
+    }
+    if (error) {
+        // Said once loudly, then quietly on every retry, as for the VRRP sockets.
+        logs_.vrrp().log(slot.vmac_failures == 0 ? spdlog::level::err : spdlog::level::debug,
+                         "{}: cannot make its VMAC {} on {}: {}; retrying every {} ms",
+                         slot.cfg.name, name, slot.cfg.interface, error.message(),
+                         k_channel_retry.count());
+        ++slot.vmac_failures;
+        if (!channel_retry_) {
+            channel_retry_ = clock_() + k_channel_retry;
+        }
+        return;
+    }
+    logs_.vrrp().info("{}: VMAC {} on {} ready{}", slot.cfg.name, name, slot.cfg.interface,
+                      slot.vmac_failures > 0
+                          ? fmt::format(" after {} failed attempt(s)", slot.vmac_failures)
+                          : std::string());
+    slot.vmac_failures = 0;
+}
+
+void vrrp_router::remove_vmacs(const std::vector<std::unique_ptr<instance_slot>>& leaving) {
+    if (ports_.vmacs == nullptr) {
+        return;
+    }
+    std::set<std::string> parents;
+    for (const auto& slot : leaving) {
+        if (!slot->cfg.vmac) {
+            continue;
+        }
+        slot->vmac_sender.reset();
+        if (auto error = ports_.vmacs->remove(*slot->cfg.vmac)) {
+            logs_.vrrp().warn("{}: cannot remove its VMAC {}: {}", slot->cfg.name, *slot->cfg.vmac,
+                              error.message());
+        }
+        parents.insert(slot->cfg.interface);
+    }
+    for (const auto& parent : parents) {
+        const bool still_used = std::any_of(slots_.begin(), slots_.end(), [&](const auto& slot) {
+            return slot->cfg.vmac && slot->cfg.interface == parent && !shutting_down_;
+        });
+        if (!still_used) {
+            if (auto error = ports_.vmacs->release_parent(parent)) {
+                logs_.vrrp().warn("cannot restore arp_ignore and arp_filter of {}: {}", parent,
+                                  error.message());
+            }
+        }
+    }
 }
 
 bool vrrp_router::usable(const instance_slot& slot, const net::link_status* status) const {
@@ -795,12 +871,14 @@ void vrrp_router::on_link(const net::link_status& status) {
 void vrrp_router::retry_channels(time_point now) {
     channel_retry_.reset();
     for (auto& slot : slots_) {
-        if (slot->ch != nullptr || !slot->link) {
+        const bool vmac_missing = slot->cfg.vmac && slot->vmac_sender == nullptr;
+        if ((slot->ch != nullptr && !vmac_missing) || !slot->link) {
             continue;
         }
         open_channel_if_needed(*slot);
-        if (slot->ch != nullptr) {
-            execute(*slot, slot->fsm.on_interface(now, usable(*slot, &*slot->link)));
+        ensure_vmac(*slot);
+        if (usable(*slot, &*slot->link)) {
+            execute(*slot, slot->fsm.on_interface(now, true));
         }
     }
 }
@@ -836,6 +914,7 @@ void vrrp_router::shutdown() {
         execute(*slot, slot->fsm.shutdown(now));
     }
     commit(vip_cause::shutdown);
+    remove_vmacs(slots_);
 }
 
 std::vector<instance_status> vrrp_router::status() const {
@@ -1078,27 +1157,46 @@ void vrrp_router::queue_advert(instance_slot& slot, std::uint8_t priority) {
         }
         slot.last_advert = std::move(encoded);
     }
-    slot.ch->pending.insert(slot.ch->pending.end(), slot.last_advert->copies.begin(),
-                            slot.last_advert->copies.end());
+    // A VMAC's adverts leave from it, with the virtual router MAC (RFC 5798 §7.3); they are
+    // still heard on the interface's channel.
+    auto& pending = slot.vmac_sender ? slot.vmac_pending : slot.ch->pending;
+    pending.insert(pending.end(), slot.last_advert->copies.begin(), slot.last_advert->copies.end());
 }
 
 void vrrp_router::flush_adverts() {
     for (auto& [key, ch] : channels_) {
-        if (ch->pending.empty()) {
-            continue;
-        }
-        if (auto error = ch->socket->send(ch->pending)) {
-            if (const auto verdict = send_log_limit_.admit(clock_()); verdict.allowed) {
-                logs_.pkt().warn("sending {} advert(s) on {} failed: {}{}", ch->pending.size(),
-                                 ch->interface, error.message(),
-                                 verdict.suppressed_before > 0
-                                     ? fmt::format(" ({} more failed sends not logged)",
-                                                   verdict.suppressed_before)
-                                     : std::string());
-            }
-        }
-        ch->pending.clear();
+        send_pending(*ch->socket, ch->pending, ch->interface);
     }
+    for (auto& slot : slots_) {
+        if (slot != nullptr) {  // a reload moves some out while it rebuilds
+            flush_vmac_adverts(*slot);
+        }
+    }
+}
+
+void vrrp_router::flush_vmac_adverts(instance_slot& slot) {
+    if (slot.vmac_sender) {
+        send_pending(*slot.vmac_sender, slot.vmac_pending, *slot.cfg.vmac);
+    }
+}
+
+void vrrp_router::send_pending(net::advert_channel& socket,
+                               std::vector<net::outgoing_advert>& pending,
+                               const std::string& interface) {
+    if (pending.empty()) {
+        return;
+    }
+    if (auto error = socket.send(pending)) {
+        if (const auto verdict = send_log_limit_.admit(clock_()); verdict.allowed) {
+            logs_.pkt().warn(
+                "sending {} advert(s) on {} failed: {}{}", pending.size(), interface,
+                error.message(),
+                verdict.suppressed_before > 0
+                    ? fmt::format(" ({} more failed sends not logged)", verdict.suppressed_before)
+                    : std::string());
+        }
+    }
+    pending.clear();
 }
 
 void vrrp_router::count_drop(vrrp::drop_reason reason, const std::string& context,

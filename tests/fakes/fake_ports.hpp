@@ -202,10 +202,49 @@ class fake_channel_factory : public net::channel_factory {
         ++opens;
         return channel;
     }
+    std::unique_ptr<net::advert_channel> open_sender(const std::string& interface,
+                                                     address_family family,
+                                                     std::error_code& error) override {
+        senders.insert(interface);
+        return open(interface, family, error);
+    }
+    std::set<std::string> senders;  // interfaces opened with open_sender (no group joined)
     std::map<std::pair<std::string, address_family>, fake_advert_channel*> opened;
     int opens = 0;  // sockets handed out (a freed one's address may be reused)
     std::set<std::string> refuse;
     journal* changes = nullptr;  ///< given to every channel opened from now on
+};
+
+/// Records the VMACs made and removed; `fail_with` makes every ensure fail.
+class fake_vmac_port : public net::vmac_port {
+  public:
+    std::error_code ensure(const net::vmac_spec& spec) override {
+        record("ensure " + spec.name + " on " + spec.parent);
+        if (fail_with) {
+            return fail_with;
+        }
+        present[spec.name] = spec;
+        return {};
+    }
+    std::error_code remove(const std::string& name) override {
+        record("remove " + name);
+        present.erase(name);
+        return {};
+    }
+    std::error_code release_parent(const std::string& parent) override {
+        record("release " + parent);
+        return {};
+    }
+    std::map<std::string, net::vmac_spec> present;
+    std::vector<std::string> calls;
+    std::error_code fail_with;
+    journal* changes = nullptr;  ///< every call, in order with the other fakes' changes
+
+  private:
+    void record(std::string call) {
+        note(changes, "vmac " + call);
+        calls.push_back(std::move(call));
+    }
 };
 
 }  // namespace vipd::fakes

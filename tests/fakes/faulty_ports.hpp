@@ -138,12 +138,23 @@ class faulty_channel_factory final : public net::channel_factory {
         if ((error = plan_.check(request_kind::channel_open))) {
             return nullptr;
         }
-        auto channel = inner_.open(interface, family, error);
+        return wrap(inner_.open(interface, family, error));
+    }
+    std::unique_ptr<net::advert_channel> open_sender(const std::string& interface,
+                                                     address_family family,
+                                                     std::error_code& error) override {
+        if ((error = plan_.check(request_kind::channel_open))) {
+            return nullptr;
+        }
+        return wrap(inner_.open_sender(interface, family, error));
+    }
+
+  private:
+    std::unique_ptr<net::advert_channel> wrap(std::unique_ptr<net::advert_channel> channel) {
         return channel ? std::make_unique<faulty_advert_channel>(std::move(channel), plan_)
                        : nullptr;
     }
 
-  private:
     net::channel_factory& inner_;
     fault_plan& plan_;
 };

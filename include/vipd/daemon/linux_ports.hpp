@@ -28,8 +28,6 @@ class linux_ports {
     linux_ports& operator=(const linux_ports&) = delete;
 
     runtime_ports ports();
-    /// The VMAC adapter, for the VRRP router (not part of runtime_ports yet).
-    net::vmac_port& vmacs() { return *vmacs_; }
 
   private:
     class vrrp_sockets;

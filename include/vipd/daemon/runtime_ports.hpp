@@ -25,6 +25,8 @@ struct runtime_ports {
     const user_database& users;
     /// Track files and the process table (track_files, track_processes).
     track_host& tracks;
+    /// Virtual MAC interfaces (use_vmac); null: none can be made.
+    net::vmac_port* vmacs = nullptr;
 };
 
 }  // namespace vipd::daemon

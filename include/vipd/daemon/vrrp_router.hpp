@@ -49,6 +49,9 @@ struct router_ports {
     transition_listener* transitions = nullptr;
     /// Told of every change to the VIPs vipd owns (the state file); may be empty.
     vip_driver::record_function record_vips = {};
+    /// Makes the instances' virtual MAC interfaces (use_vmac); null: instances with one stay in
+    /// Fault.
+    net::vmac_port* vmacs = nullptr;
 };
 
 using clock_function = std::function<time_point()>;
@@ -202,6 +205,9 @@ class vrrp_router {
     /// `slots_` empty. Their VIPs go in the commit that ends the reload.
     kept_slots resign_leaving(const config::daemon_config& next, reload_summary& summary,
                               time_point now);
+    /// Instances a reload removed or replaced, kept until their VIPs are gone (their VMACs
+    /// go after).
+    std::vector<std::unique_ptr<instance_slot>> departed_;
     /// Reload, second step: `slots_` in `next`'s order, kept instances reconfigured in place
     /// and new ones started (a replaced one keeps its override).
     void rebuild_slots(const config::daemon_config& next, kept_slots kept, reload_summary& summary,
@@ -215,6 +221,12 @@ class vrrp_router {
     /// Closes channels bound to an interface that vanished or was re-created (new ifindex).
     void close_stale_channels(const net::link_status& status);
     void open_channel_if_needed(instance_slot& slot);
+    /// use_vmac: makes the instance's VMAC and opens its sending socket there; a failure is
+    /// retried with the channels.
+    void ensure_vmac(instance_slot& slot);
+    /// Deletes the VMACs of `leaving` (their VIPs are gone), and gives each parent no VMAC is
+    /// left on its ARP settings back.
+    void remove_vmacs(const std::vector<std::unique_ptr<instance_slot>>& leaving);
     /// Opens the sockets that failed before; instances that get one leave Fault.
     void retry_channels(time_point now);
     /// Queues the instance's actions: adverts on their channel, everything else in `effects_`.
@@ -230,6 +242,9 @@ class vrrp_router {
     void notify(const std::vector<std::pair<std::string, vrrp::state_changed>>& transitions,
                 const std::vector<std::pair<std::string, vrrp::state_changed>>& group_transitions);
     void flush_adverts();
+    void flush_vmac_adverts(instance_slot& slot);
+    void send_pending(net::advert_channel& socket, std::vector<net::outgoing_advert>& pending,
+                      const std::string& interface);
     /// Queues the slot's advert on its channel: one copy per destination.
     void queue_advert(instance_slot& slot, std::uint8_t priority);
     void count_drop(vrrp::drop_reason reason, const std::string& context, const ip_address& source);

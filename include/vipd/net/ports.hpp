@@ -84,17 +84,18 @@ class vmac_port {
     virtual ~vmac_port() = default;
     /// Makes `spec.name` a macvlan on `spec.parent` in bridge mode with `spec.mac`, without
     /// IPv6 address generation (a Backup's VMAC must send nothing: no MLD, no DAD), up, with
-    /// arp_ignore=1, accept_local=1 and rp_filter=0 on it, and arp_ignore=1 and arp_filter=1 on
-    /// the parent (which must not answer ARP for the VIPs with its own MAC). An existing
+    /// arp_ignore=1, accept_local=1 and rp_filter=0 on it, and arp_ignore=1, arp_filter=1 and
+    /// arp_announce=2 on the parent (which must not answer ARP for the VIPs with its own MAC, nor
+    /// send ARP requests that name a VIP as sender). An existing
     /// macvlan of that name on that parent with that MAC (a crashed run's) is taken over as it
     /// is and set up again; any other link of that name is left alone and the answer is
-    /// std::errc::file_exists. The parent's earlier arp_ignore and arp_filter are remembered
-    /// the first time for `release_parent`.
+    /// std::errc::file_exists. The parent's earlier ARP settings are remembered the first time
+    /// for `release_parent`.
     virtual std::error_code ensure(const vmac_spec& spec) = 0;
     /// Deletes the macvlan `name`; an absent one counts as success.
     virtual std::error_code remove(const std::string& name) = 0;
-    /// The last VMAC on `parent` is gone: its arp_ignore and arp_filter go back to what they
-    /// were before the first `ensure` on it (nothing when none was made).
+    /// The last VMAC on `parent` is gone: its ARP settings go back to what they were before
+    /// the first `ensure` on it (nothing when none was made).
     virtual std::error_code release_parent(const std::string& parent) = 0;
 };
 
@@ -159,6 +160,12 @@ class channel_factory {
     /// nullptr with `error` set when the interface is missing or the socket cannot be opened.
     virtual std::unique_ptr<advert_channel> open(const std::string& interface,
                                                  address_family family, std::error_code& error) = 0;
+    /// A socket that only sends, from a VMAC: it joins no group, since a membership report
+    /// would leave a Backup's VMAC with the virtual MAC and draw the VIPs' traffic to it. Its
+    /// receive handler is never called.
+    virtual std::unique_ptr<advert_channel> open_sender(const std::string& interface,
+                                                        address_family family,
+                                                        std::error_code& error) = 0;
 };
 
 /// Sends raw Ethernet frames on one interface (AF_PACKET), for GARP and unsolicited NA.

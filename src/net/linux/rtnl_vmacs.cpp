@@ -50,6 +50,7 @@ struct observed_link {
     int parent_index = 0;  // IFLA_LINK
     std::optional<std::uint32_t> arp_ignore;
     std::optional<std::uint32_t> arp_filter;
+    std::optional<std::uint32_t> arp_announce;
 };
 
 std::string kind_of(nlattr* link_info) {
@@ -84,6 +85,7 @@ bool parse_observed(const nlmsghdr* header, observed_link& out) {
             detail::af_spec_find(attributes[IFLA_AF_SPEC], AF_INET, IFLA_INET_CONF);
         out.arp_ignore = detail::conf_entry(conf, IPV4_DEVCONF_ARP_IGNORE - 1);
         out.arp_filter = detail::conf_entry(conf, IPV4_DEVCONF_ARPFILTER - 1);
+        out.arp_announce = detail::conf_entry(conf, IPV4_DEVCONF_ARP_ANNOUNCE - 1);
     }
     return true;
 }
@@ -200,10 +202,11 @@ std::error_code rtnl_vmacs::ensure(const vmac_spec& spec) {
     }
     // Read before anything changes, so what release_parent restores is the host's own setting.
     if (!earlier_.contains(spec.parent)) {
-        if (!parent.arp_ignore || !parent.arp_filter) {
+        if (!parent.arp_ignore || !parent.arp_filter || !parent.arp_announce) {
             return from_errno(EAFNOSUPPORT);  // no IPv4 on the parent
         }
-        earlier_.emplace(spec.parent, arp_settings{*parent.arp_ignore, *parent.arp_filter});
+        earlier_.emplace(spec.parent, arp_settings{*parent.arp_ignore, *parent.arp_filter,
+                                                   *parent.arp_announce});
     }
 
     if (absent) {
@@ -224,10 +227,15 @@ std::error_code rtnl_vmacs::ensure(const vmac_spec& spec) {
                                true)) {
         return error;
     }
-    // The parent must not answer ARP for the VIPs with its own MAC.
-    if (auto error =
-            configure(sock_.get(), parent.link.index,
-                      {{IPV4_DEVCONF_ARP_IGNORE, 1}, {IPV4_DEVCONF_ARPFILTER, 1}}, false)) {
+    // The parent must not answer ARP for the VIPs with its own MAC (arp_ignore, arp_filter),
+    // nor name a VIP as the sender of its own ARP requests (arp_announce=2): replies from a VIP
+    // are routed out of the parent, and a request with the VIP as sender would move the hosts'
+    // entries for it to the parent's MAC.
+    if (auto error = configure(sock_.get(), parent.link.index,
+                               {{IPV4_DEVCONF_ARP_IGNORE, 1},
+                                {IPV4_DEVCONF_ARPFILTER, 1},
+                                {IPV4_DEVCONF_ARP_ANNOUNCE, 2}},
+                               false)) {
         return error;
     }
     return (vmac.link.flags & IFF_UP) != 0U ? std::error_code{}
@@ -254,7 +262,8 @@ std::error_code rtnl_vmacs::release_parent(const std::string& parent) {
     if (!error) {
         error = configure(sock_.get(), link.link.index,
                           {{IPV4_DEVCONF_ARP_IGNORE, earlier->second.arp_ignore},
-                           {IPV4_DEVCONF_ARPFILTER, earlier->second.arp_filter}},
+                           {IPV4_DEVCONF_ARPFILTER, earlier->second.arp_filter},
+                           {IPV4_DEVCONF_ARP_ANNOUNCE, earlier->second.arp_announce}},
                           false);
     }
     // A parent that is gone took its settings with it; a failed write is kept for a retry.

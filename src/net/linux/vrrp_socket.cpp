@@ -97,9 +97,11 @@ std::optional<std::uint32_t> kernel_drop_count(msghdr& header) {
 
 }  // namespace
 
-vrrp_socket::vrrp_socket(asio::io_context& io, std::string interface, address_family family)
+vrrp_socket::vrrp_socket(asio::io_context& io, std::string interface, address_family family,
+                         bool joins_group)
     : interface_(std::move(interface)),
       family_(family),
+      joins_group_(joins_group),
       ifindex_(lookup_ifindex(interface_, family_)),
       // The descriptor owns the fd from here on, so a failing setsockopt below closes it.
       descriptor_(io, open_raw_socket(interface_, family_)),
@@ -108,9 +110,10 @@ vrrp_socket::vrrp_socket(asio::io_context& io, std::string interface, address_fa
 }
 
 std::unique_ptr<vrrp_socket> vrrp_socket::open(asio::io_context& io, std::string interface,
-                                               address_family family, std::error_code& error) {
+                                               address_family family, std::error_code& error,
+                                               bool joins_group) {
     try {
-        auto socket = std::make_unique<vrrp_socket>(io, std::move(interface), family);
+        auto socket = std::make_unique<vrrp_socket>(io, std::move(interface), family, joins_group);
         error.clear();
         return socket;
     } catch (const std::system_error& e) {
@@ -139,11 +142,13 @@ void vrrp_socket::configure() {
     // A full receive queue drops packets silently; this makes each packet say how many so far.
     set_option(fd, SOL_SOCKET, SO_RXQ_OVFL, on, name, family, "setsockopt(SO_RXQ_OVFL)");
     if (family == address_family::ipv4) {
-        ip_mreqn membership{};
-        std::memcpy(&membership.imr_multiaddr, k_group_v4.data(), k_group_v4.size());
-        membership.imr_ifindex = ifindex_;
-        set_option(fd, IPPROTO_IP, IP_ADD_MEMBERSHIP, membership, name, family,
-                   "setsockopt(IP_ADD_MEMBERSHIP 224.0.0.18)");
+        if (joins_group_) {
+            ip_mreqn membership{};
+            std::memcpy(&membership.imr_multiaddr, k_group_v4.data(), k_group_v4.size());
+            membership.imr_ifindex = ifindex_;
+            set_option(fd, IPPROTO_IP, IP_ADD_MEMBERSHIP, membership, name, family,
+                       "setsockopt(IP_ADD_MEMBERSHIP 224.0.0.18)");
+        }
         ip_mreqn outgoing{};
         outgoing.imr_ifindex = ifindex_;
         set_option(fd, IPPROTO_IP, IP_MULTICAST_IF, outgoing, name, family,
@@ -157,11 +162,13 @@ void vrrp_socket::configure() {
         // The header gives TTL and destination; IP_PKTINFO adds the arrival interface.
         set_option(fd, IPPROTO_IP, IP_PKTINFO, on, name, family, "setsockopt(IP_PKTINFO)");
     } else {
-        ipv6_mreq membership{};
-        std::memcpy(&membership.ipv6mr_multiaddr, k_group_v6.data(), k_group_v6.size());
-        membership.ipv6mr_interface = static_cast<unsigned>(ifindex_);
-        set_option(fd, IPPROTO_IPV6, IPV6_JOIN_GROUP, membership, name, family,
-                   "setsockopt(IPV6_JOIN_GROUP ff02::12)");
+        if (joins_group_) {
+            ipv6_mreq membership{};
+            std::memcpy(&membership.ipv6mr_multiaddr, k_group_v6.data(), k_group_v6.size());
+            membership.ipv6mr_interface = static_cast<unsigned>(ifindex_);
+            set_option(fd, IPPROTO_IPV6, IPV6_JOIN_GROUP, membership, name, family,
+                       "setsockopt(IPV6_JOIN_GROUP ff02::12)");
+        }
         set_option(fd, IPPROTO_IPV6, IPV6_MULTICAST_IF, ifindex_, name, family,
                    "setsockopt(IPV6_MULTICAST_IF)");
         set_option(fd, IPPROTO_IPV6, IPV6_MULTICAST_HOPS, k_ttl, name, family,

@@ -41,7 +41,8 @@ class RouterTest : public ::testing::Test {
     void build(std::vector<config::vrrp_instance> instances) {
         config_.vrrp = std::move(instances);
         router_ = std::make_unique<vrrp_router>(
-            config_, router_ports{addresses_, frames_, links_, channels_, nullptr, transitions_},
+            config_,
+            router_ports{addresses_, frames_, links_, channels_, nullptr, transitions_, {}, vmacs_},
             logs_, [this] { return now_; }, [this] { ++deadline_changes_; });
     }
     /// The pkt logger's warnings from now on (the drop and send-failure lines).
@@ -98,6 +99,7 @@ class RouterTest : public ::testing::Test {
     std::unique_ptr<vrrp_router> router_;
     int deadline_changes_ = 0;
     transition_listener* transitions_ = nullptr;  // set before build() to hear transitions
+    net::vmac_port* vmacs_ = nullptr;             // set before build() to make VMACs
 };
 
 }  // namespace vipd::daemon::router_tests

@@ -71,6 +71,7 @@ class RtnlVmacsTest : public testing::netns_test {
         EXPECT_EQ(conf(name, "rp_filter"), "0");
         EXPECT_EQ(conf(parent, "arp_ignore"), "1");
         EXPECT_EQ(conf(parent, "arp_filter"), "1");
+        EXPECT_EQ(conf(parent, "arp_announce"), "2");
     }
 
     std::unique_ptr<rtnl_vmacs> vmacs_;
@@ -169,6 +170,7 @@ TEST_F(RtnlVmacsTest, RemoveDeletesItAndAnAbsentOneIsFine) {
 TEST_F(RtnlVmacsTest, ReleaseParentRestoresTheValuesFromBeforeTheFirstEnsure) {
     set_conf("va", "arp_ignore", 2);
     set_conf("va", "arp_filter", 0);
+    set_conf("va", "arp_announce", 1);
     ASSERT_FALSE(vmacs_->ensure(spec("vrrp.51")));
     // A second VMAC on the same parent finds 1/1 there: not what goes back.
     ASSERT_FALSE(vmacs_->ensure(spec("vrrp.52", "va", {0x00, 0x00, 0x5e, 0x00, 0x01, 0x34})));
@@ -180,6 +182,7 @@ TEST_F(RtnlVmacsTest, ReleaseParentRestoresTheValuesFromBeforeTheFirstEnsure) {
     ASSERT_FALSE(vmacs_->release_parent("va"));
     EXPECT_EQ(conf("va", "arp_ignore"), "2");
     EXPECT_EQ(conf("va", "arp_filter"), "0");
+    EXPECT_EQ(conf("va", "arp_announce"), "1");
 
     // Forgotten once written back: a second release changes nothing.
     set_conf("va", "arp_ignore", 1);

@@ -35,15 +35,16 @@ class rtnl_vmacs final : public vmac_port {
     /// Deletes the link `name` (whatever its type: the caller only names its own VMACs); an
     /// absent one counts as success, an invalid name is EINVAL.
     std::error_code remove(const std::string& name) override;
-    /// Writes back the arp_ignore and arp_filter remembered for `parent` and forgets them; a
-    /// parent that is gone is forgotten without an error. Nothing remembered: nothing done.
+    /// Writes back the arp_ignore, arp_filter and arp_announce remembered for `parent` and forgets
+    /// them; a parent that is gone is forgotten without an error. Nothing remembered: nothing done.
     std::error_code release_parent(const std::string& parent) override;
 
   private:
-    /// net.ipv4.conf.PARENT.{arp_ignore,arp_filter} before vipd's first change.
+    /// net.ipv4.conf.PARENT.{arp_ignore,arp_filter,arp_announce} before vipd's first change.
     struct arp_settings {
         std::uint32_t arp_ignore = 0;
         std::uint32_t arp_filter = 0;
+        std::uint32_t arp_announce = 0;
     };
 
     detail::nl_sock_ptr sock_;

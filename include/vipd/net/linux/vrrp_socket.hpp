@@ -45,11 +45,14 @@ struct vrrp_socket_stats {
 class vrrp_socket final : public advert_channel {
   public:
     /// Opens and configures the socket on `interface` for `family`. Throws std::system_error.
-    vrrp_socket(asio::io_context& io, std::string interface, address_family family);
+    /// `joins_group` false: a sender only (channel_factory::open_sender), no group membership.
+    vrrp_socket(asio::io_context& io, std::string interface, address_family family,
+                bool joins_group = true);
 
     /// The same without exceptions: nullptr with `error` set when any step fails.
     static std::unique_ptr<vrrp_socket> open(asio::io_context& io, std::string interface,
-                                             address_family family, std::error_code& error);
+                                             address_family family, std::error_code& error,
+                                             bool joins_group = true);
 
     ~vrrp_socket() override;
     vrrp_socket(const vrrp_socket&) = delete;
@@ -85,6 +88,7 @@ class vrrp_socket final : public advert_channel {
 
     std::string interface_;
     address_family family_;
+    bool joins_group_;
     int ifindex_ = 0;
     asio::posix::stream_descriptor descriptor_;
     receive_handler handler_;

@@ -1,0 +1,144 @@
+// use_vmac in the router, on fakes: the instance's VMAC is made before it starts, its adverts
+// leave from the VMAC's own socket (which joins no group), its VIPs live there and are
+// announced with the virtual router MAC; the VMAC goes, and its parent's ARP settings come
+// back, when the instance stops or a reload removes it. A VMAC that cannot be made keeps the
+// instance in Fault and is tried again.
+#include <gtest/gtest.h>
+
+#include <spdlog/sinks/ostream_sink.h>
+
+#include <algorithm>
+#include <string>
+#include <vector>
+
+#include "router_fixture.hpp"
+
+namespace vipd::daemon {
+namespace {
+
+using namespace std::chrono_literals;
+using router_tests::make_instance;
+
+const net::mac_address k_virtual_mac{0x00, 0x00, 0x5e, 0x00, 0x01, 51};
+
+class VmacRouterTest : public router_tests::RouterTest {
+  protected:
+    void SetUp() override {
+        links_.links["eth0"] = fakes::eth0_up();
+        // The fake port makes nothing: the link the kernel would show once it exists.
+        net::link_status vmac;
+        vmac.name = "vrrp.51";
+        vmac.index = 9;
+        vmac.up = true;
+        vmac.mac = k_virtual_mac;
+        links_.links["vrrp.51"] = vmac;
+        vmacs_ = &fake_vmacs_;
+        addresses_.changes = channels_.changes = fake_vmacs_.changes = &kernel_;
+        logs_.vrrp().sinks().push_back(std::make_shared<spdlog::sinks::ostream_sink_st>(log_));
+        logs_.vrrp().set_level(spdlog::level::info);
+    }
+    config::vrrp_instance web() {
+        auto instance = make_instance("web", 51, 150, {"10.0.0.100/24"});
+        instance.vmac = "vrrp.51";
+        return instance;
+    }
+    fakes::fake_advert_channel& on(const char* interface) {
+        return *channels_.opened.at({interface, address_family::ipv4});
+    }
+
+    /// What reached the kernel after the first `start` entries: addresses, adverts, VMACs.
+    std::vector<std::string> kernel_after(std::size_t start) const {
+        return {kernel_.begin() + static_cast<std::ptrdiff_t>(start), kernel_.end()};
+    }
+
+    fakes::journal kernel_;
+    fakes::fake_vmac_port fake_vmacs_;
+    std::ostringstream log_;
+};
+
+TEST_F(VmacRouterTest, AMasterAdvertisesAndAnnouncesFromItsVmacWhereItsVipsLive) {
+    build({web()});
+    router_->start();
+    ASSERT_EQ(fake_vmacs_.present.count("vrrp.51"), 1u);
+    EXPECT_EQ(fake_vmacs_.present["vrrp.51"], (net::vmac_spec{"vrrp.51", "eth0", k_virtual_mac}));
+    // It listens on eth0 and sends from the VMAC, whose socket joins no group.
+    EXPECT_EQ(channels_.senders, std::set<std::string>{"vrrp.51"});
+    EXPECT_EQ(channels_.opened.count({"eth0", address_family::ipv4}), 1u);
+
+    run_until(now_ + 4s);
+    ASSERT_EQ(router_->status().at(0).state, vrrp::state::master);
+    EXPECT_TRUE(addresses_.has("vrrp.51", "10.0.0.100/24"));
+    EXPECT_FALSE(addresses_.has("eth0", "10.0.0.100/24"));
+    EXPECT_FALSE(on("vrrp.51").batches.empty());
+    EXPECT_TRUE(on("eth0").batches.empty()) << "no advert may leave from eth0's own MAC";
+    EXPECT_EQ(on("vrrp.51").batches.front().source, *ip_address::parse("10.0.0.1"));
+    ASSERT_FALSE(frames_.sent.empty());
+    for (const auto& [interface, frame] : frames_.sent) {
+        EXPECT_EQ(interface, "vrrp.51");
+        // The ARP sender hardware address: bytes 22-27.
+        EXPECT_TRUE(std::equal(k_virtual_mac.begin(), k_virtual_mac.end(), frame.begin() + 22));
+    }
+}
+
+TEST_F(VmacRouterTest, StoppingRemovesTheVmacAfterItsVipsAndGivesTheParentBack) {
+    build({web()});
+    router_->start();
+    run_until(now_ + 4s);
+    const auto before = kernel_.size();
+    router_->shutdown();
+    EXPECT_FALSE(addresses_.has("vrrp.51", "10.0.0.100/24"));
+    // The resignation leaves from the VMAC, the VIP goes, then the VMAC and the parent's settings.
+    EXPECT_EQ(kernel_after(before),
+              (std::vector<std::string>{"advert vrid 51 priority 0", "remove vrrp.51 10.0.0.100/24",
+                                        "vmac remove vrrp.51", "vmac release eth0"}));
+}
+
+TEST_F(VmacRouterTest, AVmacThatCannotBeMadeKeepsTheInstanceInFaultUntilARetryWorks) {
+    fake_vmacs_.fail_with = std::make_error_code(std::errc::file_exists);
+    build({web()});
+    router_->start();
+    EXPECT_EQ(router_->status().at(0).state, vrrp::state::fault);
+    EXPECT_NE(log_.str().find("web: cannot make its VMAC vrrp.51 on eth0: File exists; retrying "
+                              "every 1000 ms"),
+              std::string::npos)
+        << log_.str();
+    run_until(now_ + 3s);
+    EXPECT_EQ(router_->status().at(0).state, vrrp::state::fault);
+    EXPECT_GE(
+        std::count(fake_vmacs_.calls.begin(), fake_vmacs_.calls.end(), "ensure vrrp.51 on eth0"),
+        3);
+
+    fake_vmacs_.fail_with.clear();
+    run_until(now_ + 1100ms);
+    EXPECT_EQ(router_->status().at(0).state, vrrp::state::backup);
+    EXPECT_NE(log_.str().find("web: VMAC vrrp.51 on eth0 ready after"), std::string::npos);
+    run_until(now_ + 4s);
+    EXPECT_TRUE(addresses_.has("vrrp.51", "10.0.0.100/24"));
+}
+
+TEST_F(VmacRouterTest, AReloadThatRemovesTheInstanceRemovesItsVmac) {
+    auto other = make_instance("api", 52, 100, {"10.0.0.200/24"});
+    build({web(), other});
+    router_->start();
+    run_until(now_ + 4s);
+    config::daemon_config next;
+    next.vrrp = {other};
+    const auto before = kernel_.size();
+    router_->reconfigure(next);
+    EXPECT_FALSE(addresses_.has("vrrp.51", "10.0.0.100/24"));
+    EXPECT_EQ(fake_vmacs_.present.count("vrrp.51"), 0u);
+    EXPECT_EQ(kernel_after(before),
+              (std::vector<std::string>{"advert vrid 51 priority 0", "remove vrrp.51 10.0.0.100/24",
+                                        "vmac remove vrrp.51", "vmac release eth0"}));
+}
+
+TEST_F(VmacRouterTest, WithoutAVmacPortTheInstanceStaysInFault) {
+    vmacs_ = nullptr;
+    build({web()});
+    router_->start();
+    run_until(now_ + 4s);
+    EXPECT_EQ(router_->status().at(0).state, vrrp::state::fault);
+}
+
+}  // namespace
+}  // namespace vipd::daemon
