@@ -8,11 +8,12 @@ sends a numbered line every 200 ms; the real that accepted it is drained:
      echoes; new connections all go to the other real; `vipctl ipvs --json` and
      `status --json` say drained, with its health;
   2. a reload (SIGHUP) leaves it at 0;
-  3. `ipvsadm -C`: the resync puts the service back with the real at 0;
-  4. `vipctl undrain`: back at its configured weight;
-  5. `vipctl drain --for 3s`: 0, then back by itself, logged.
-The connection never breaks and every echo arrives in order. Runs inside the VM; exit 0 pass,
-1 fail, 77 skip.
+  3. `vipctl undrain`: back at its configured weight;
+  4. `vipctl drain --for 3s`: 0, then back by itself, logged;
+  the connection never breaks and every echo arrives in order;
+  5. with the connection closed and the real drained again, `ipvsadm -C`: the resync puts the
+     service back with the real at 0.
+Runs inside the VM; exit 0 pass, 1 fail, 77 skip.
 """
 
 import json
@@ -153,15 +154,11 @@ def scenario(ctx: vt.Context) -> None:
     more_echoes("after the reload")
     vt.check(weights(topo) == drained, f"after the reload: {weights(topo)}")
 
-    # 3. A flushed table comes back with the real at 0.
-    topo.run("dir1", ["ipvsadm", "-C"])
-    expect_weights(drained, 10, "the resync to restore the service with the real at 0")
-
-    # 4. Undrain.
+    # 3. Undrain.
     ctx.log(vipctl_run("undrain", "web-7000", addr[holder]).strip())
     expect_weights(configured, 5, f"{holder} back at weight {WEIGHT}")
 
-    # 5. For a while: back by itself.
+    # 4. For a while: back by itself.
     ctx.log(vipctl_run("drain", "tcp 10.99.0.100:7000", addr[holder], "--for", "3s").strip())
     expect_weights(drained, 5, f"{holder} drained for 3s")
     expect_weights(configured, 10, f"{holder} undrained by itself")
@@ -171,7 +168,16 @@ def scenario(ctx: vt.Context) -> None:
     numbers = [n for _, n in echoes(client)]
     vt.check(numbers == list(range(1, len(numbers) + 1)), "echoes missing or out of order")
     ctx.log(f"{len(numbers)} echoes on one connection to {holder} through drain, reload, "
-            "flush, undrain and a timed drain")
+            "undrain and a timed drain")
+
+    # 5. A flushed table comes back with the real at 0. Without the connection: once its last
+    #    service is gone the kernel unhooks IPVS (5.x+), so a packet in the gap before the resync
+    #    reaches the director's own stack, which resets the connection, drain or not.
+    client.stop()
+    ctx.log(vipctl_run("drain", "web-7000", addr[holder]).strip())
+    expect_weights(drained, 5, f"{holder} drained again")
+    topo.run("dir1", ["ipvsadm", "-C"])
+    expect_weights(drained, 10, "the resync to restore the service with the real at 0")
     vt.check(vipd.stop() == 0, "vipd did not exit cleanly")
 
 
