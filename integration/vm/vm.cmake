@@ -207,9 +207,17 @@ if(TARGET vipd)
                      COMMAND ${vipd_python} ${vipd_netns_dir}/test_${scenario}.py
                              --vipd $<TARGET_FILE:vipd> --deadline 120)
   endforeach()
-  vipd_add_vm_test(trio_big_table KERNEL 5.10 DEADLINE 420
+  # Two kills, not five: the 6.1 tier runs the five; here the point is the 5.10 genetlink path
+  # under a big table (each kill costs about 65 s under emulation, and .ci/run has 60 minutes).
+  vipd_add_vm_test(trio_big_table KERNEL 5.10 DEADLINE 300
                    COMMAND ${vipd_python} ${vipd_vm_dir}/test_trio_big_table.py
-                           --vipd $<TARGET_FILE:vipd> --deadline 390)
+                           --vipd $<TARGET_FILE:vipd> --deadline 270)
+  set_tests_properties(vm-5.10.trio_big_table PROPERTIES ENVIRONMENT VIPD_TRIO_BIG_RUNS=2)
+  # use_vmac on the oldest kernel: macvlan creation with the address generation mode and the
+  # IPv4 devconf over rtnetlink, and no frame from a Backup's VMAC.
+  vipd_add_vm_test(vmac_pair KERNEL 5.10 DEADLINE 150 LOAD ${vipd_vm_netns_load},macvlan
+                   COMMAND ${vipd_python} ${vipd_netns_dir}/test_vmac_pair.py
+                           --vipd $<TARGET_FILE:vipd> --deadline 120)
   vipd_add_vm_test(vip_ownership KERNEL 5.10 DEADLINE 180 LOAD ${vipd_vm_netns_load}
                    COMMAND ${vipd_python} ${vipd_netns_dir}/test_vip_ownership.py
                            --vipd $<TARGET_FILE:vipd> --deadline 150)
