@@ -978,11 +978,11 @@ vip_outcome vrrp_router::commit(vip_cause cause) {
     for (const auto& [instance, change] : effects.transitions) {
         log_transition(instance, change);
     }
-    for (const auto& [group, change] : effects.group_transitions) {
+    for (const auto& entry : effects.group_transitions) {
         if (const auto found = std::find_if(groups_.begin(), groups_.end(),
-                                            [&](const auto& g) { return g.name == group; });
+                                            [&](const auto& g) { return g.name == entry.first; });
             found != groups_.end()) {
-            log_group_transition(*found, change);
+            log_group_transition(*found, entry.second);
         }
     }
     // 2. Services in before the VIPs: the first packet to a new VIP finds its service. A big
