@@ -549,9 +549,13 @@ void vrrp_router::remove_vmacs(const std::vector<std::unique_ptr<instance_slot>>
         }
         parents.insert(slot->cfg.interface);
     }
+    const auto leaves = [&](const instance_slot& slot) {
+        return std::any_of(leaving.begin(), leaving.end(),
+                           [&](const auto& gone) { return gone.get() == &slot; });
+    };
     for (const auto& parent : parents) {
         const bool still_used = std::any_of(slots_.begin(), slots_.end(), [&](const auto& slot) {
-            return slot->cfg.vmac && slot->cfg.interface == parent && !shutting_down_;
+            return slot->cfg.vmac && slot->cfg.interface == parent && !leaves(*slot);
         });
         if (!still_used) {
             if (auto error = ports_.vmacs->release_parent(parent)) {

@@ -132,6 +132,27 @@ TEST_F(VmacRouterTest, AReloadThatRemovesTheInstanceRemovesItsVmac) {
                                         "vmac remove vrrp.51", "vmac release eth0"}));
 }
 
+TEST_F(VmacRouterTest, TheParentKeepsItsArpSettingsWhileAnotherVmacIsOnIt) {
+    auto api = make_instance("api", 52, 100, {"10.0.0.200/24"});
+    api.vmac = "vrrp.52";
+    auto vmac52 = links_.links["vrrp.51"];
+    vmac52.name = "vrrp.52";
+    vmac52.index = 10;
+    links_.links["vrrp.52"] = vmac52;
+    build({web(), api});
+    router_->start();
+    config::daemon_config next;
+    next.vrrp = {api};
+    const auto before = fake_vmacs_.calls.size();
+    router_->reconfigure(next);
+    EXPECT_EQ(
+        std::vector<std::string>(fake_vmacs_.calls.begin() + static_cast<std::ptrdiff_t>(before),
+                                 fake_vmacs_.calls.end()),
+        std::vector<std::string>{"remove vrrp.51"});
+    router_->shutdown();
+    EXPECT_EQ(fake_vmacs_.calls.back(), "release eth0");
+}
+
 TEST_F(VmacRouterTest, WithoutAVmacPortTheInstanceStaysInFault) {
     vmacs_ = nullptr;
     build({web()});
