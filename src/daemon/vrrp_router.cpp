@@ -567,15 +567,14 @@ void vrrp_router::remove_vmacs(const std::vector<std::unique_ptr<instance_slot>>
 }
 
 bool vrrp_router::usable(const instance_slot& slot, const net::link_status* status) const {
-    if (!usable_alone(slot, status)) {
-        return false;
-    }
-    if (!slot.cfg.sync_group) {
-        return true;
-    }
-    return std::none_of(slots_.begin(), slots_.end(), [&](const auto& other) {
-        return other.get() != &slot && other->cfg.sync_group == slot.cfg.sync_group &&
-               !usable_alone(*other, other->link ? &*other->link : nullptr);
+    return usable_alone(slot, status) &&
+           !(slot.cfg.sync_group && member_cannot_run(*slot.cfg.sync_group, &slot));
+}
+
+bool vrrp_router::member_cannot_run(const std::string& group, const instance_slot* except) const {
+    return std::any_of(slots_.begin(), slots_.end(), [&](const auto& slot) {
+        return slot.get() != except && slot->cfg.sync_group == group &&
+               !usable_alone(*slot, slot->link ? &*slot->link : nullptr);
     });
 }
 
@@ -622,9 +621,7 @@ void vrrp_router::settle_group(group_view& group, time_point now) {
     };
     // 1. Fault together: the first member that cannot run holds the others in Fault, with a
     //    priority-0 advert from any that was Master, since their own links work.
-    const bool faulted = std::any_of(members.begin(), members.end(), [&](const auto* slot) {
-        return !usable_alone(*slot, slot->link ? &*slot->link : nullptr);
-    });
+    const bool faulted = member_cannot_run(group.name);
     for (auto* slot : members) {
         if (!started(slot) || faulted == in(slot, vrrp::state::fault)) {
             continue;

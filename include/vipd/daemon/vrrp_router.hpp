@@ -252,6 +252,9 @@ class vrrp_router {
     /// tracker down, and (sync groups) the same for every other member of its group.
     bool usable(const instance_slot& slot, const net::link_status* status) const;
     bool usable_alone(const instance_slot& slot, const net::link_status* status) const;
+    /// Whether a member of sync group `group` (other than `except`) cannot run alone: it holds
+    /// the whole group in Fault.
+    bool member_cannot_run(const std::string& group, const instance_slot* except = nullptr) const;
     /// A sync group: its members (those configured), and the state last reported for it.
     struct group_view {
         std::string name;
