@@ -16,6 +16,8 @@ build_packages=(
 test_packages=(
   iproute2 procps iputils-ping curl python3 psmisc
   keepalived tshark ipvsadm
+  # FRR's vrrpd (with zebra) is the second reference peer: the VMAC interop test
+  frr
   # real servers for the health-check tests: DNS and UDP backends (HTTPS is openssl s_server)
   dnsmasq-base socat openssl
   # CPU starvation for the loop-lag test (netns.loop_lag)
