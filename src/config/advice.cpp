@@ -1,14 +1,43 @@
 #include "vipd/config/advice.hpp"
 
 namespace vipd::config {
+namespace {
+
+std::string where(const vrrp_instance& instance) {
+    return instance.position.file + ":" + std::to_string(instance.position.line) +
+           ": vrrp instance " + instance.name;
+}
+
+/// An IPv6 instance's adverts leave from the interface's link-local unless unicast_source says
+/// otherwise, and a peer hears only the addresses it lists: peers named by a global address
+/// usually name this director by its global address too, which its adverts will not carry.
+std::optional<std::string> unicast_source_advice(const vrrp_instance& instance) {
+    if (!instance.unicast || instance.unicast->source ||
+        instance.family() != address_family::ipv6) {
+        return std::nullopt;
+    }
+    for (const auto& peer : instance.unicast->peers) {
+        if (!peer.is_link_local_v6()) {
+            return where(instance) + ": its adverts leave from " + instance.interface +
+                   "'s link-local address (no unicast_source), but peer " + peer.to_string() +
+                   " is named by a global one: the peers must list this director's link-local "
+                   "address, or set unicast_source to the address they list";
+        }
+    }
+    return std::nullopt;
+}
+
+}  // namespace
 
 std::vector<std::string> advise(const daemon_config& config) {
     std::vector<std::string> out;
     for (const auto& instance : config.vrrp) {
+        if (auto advice = unicast_source_advice(instance)) {
+            out.push_back(std::move(*advice));
+        }
         const auto& first = instance.vips.front().prefix.address;
         if (instance.version == vrrp::version::v3 && first.is_v6() && !first.is_link_local_v6()) {
-            out.push_back(instance.position.file + ":" + std::to_string(instance.position.line) +
-                          ": vrrp instance " + instance.name +
+            out.push_back(where(instance) +
                           ": the first VIP of an IPv6 instance should be the virtual router's "
                           "link-local address (RFC 5798 §5.2.9), such as \"fe80::1/64\"; " +
                           first.to_string() +

@@ -16,10 +16,6 @@ constexpr std::int64_t k_default_min_ttl_unchecked = 1;
 constexpr std::array<std::string_view, 3> k_unicast_only_keys{"unicast_source", "unicast_ttl_check",
                                                               "unicast_min_ttl"};
 
-constexpr std::string_view k_no_ipv6_peers =
-    "IPv6 unicast peers are not supported yet; use multicast for IPv6 instances (leave "
-    "unicast_peers out)";
-
 struct peer_list {
     std::vector<ip_address> addresses;
     std::vector<source_position> at;  // parallel to addresses: where each was written
@@ -70,9 +66,6 @@ std::optional<std::string> add_peer(const toml::node& element, const source_posi
                std::string(family_name(draft.value.family())) +
                "; a peer must be of the VIPs' family";
     }
-    if (address->is_v6()) {
-        return std::string(k_no_ipv6_peers);
-    }
     if (auto vip = vip_key_of(draft, *address)) {
         return shown + " is a VIP of this instance (" + *vip +
                "); list the other directors' own addresses, which stay with them when the VIPs "
@@ -108,10 +101,6 @@ peer_list read_peers(const table_reader& reader, const instance_draft& draft) {
             "unicast_peers must list at least one address; leave unicast_peers out for "
             "multicast");
     }
-    // One message for the instance rather than one per peer: no IPv6 peer list would do.
-    if (draft.vips_ok && draft.value.family() == address_family::ipv6) {
-        return fail(std::string(k_no_ipv6_peers));
-    }
     if (array->size() > k_max_unicast_peers) {
         return fail("unicast_peers lists " + std::to_string(array->size()) +
                     " addresses; at most " + std::to_string(k_max_unicast_peers) +
@@ -133,19 +122,26 @@ peer_list read_peers(const table_reader& reader, const instance_draft& draft) {
 bool read_source(const table_reader& reader, const instance_draft& draft, const peer_list& peers,
                  unicast_settings& out) {
     constexpr std::string_view k_key = "unicast_source";
-    const auto text = reader.string(k_key, "this director's IPv4 address such as \"10.0.0.1\"");
+    const auto text = reader.string(k_key, "this director's address such as \"10.0.0.1\"");
     if (!text) {
         return !reader.has(k_key);
     }
     const auto address = ip_address::parse(*text);
-    if (!address || !address->is_v4() || address->is_multicast() || is_unspecified(*address)) {
+    if (!address || address->is_multicast() || is_unspecified(*address)) {
         reader.report(k_key,
-                      "unicast_source must be this director's own IPv4 address such as "
-                      "\"10.0.0.1\" (no prefix length; IPv6 unicast is not supported yet), got " +
+                      "unicast_source must be this director's own address such as \"10.0.0.1\" "
+                      "or \"2001:db8::1\" (no prefix length), got " +
                           show(*reader.find(k_key)));
         return false;
     }
     const std::string shown = address->to_string();
+    if (draft.vips_ok && address->family() != draft.value.family()) {
+        reader.report(k_key, "unicast_source " + shown + " is " +
+                                 std::string(family_name(address->family())) + " but vips are " +
+                                 std::string(family_name(draft.value.family())) +
+                                 "; adverts leave from an address of the VIPs' family");
+        return false;
+    }
     if (auto vip = vip_key_of(draft, *address)) {
         reader.report(k_key, "unicast_source " + shown + " is a VIP of this instance (" + *vip +
                                  "); adverts must come from an address that stays on this "

@@ -34,5 +34,31 @@ TEST(Advice, NothingToSayAboutALinkLocalFirstOrIpv4) {
     EXPECT_TRUE(advice_for(R"(["10.0.0.100/24"])", 2).empty());
 }
 
+std::vector<std::string> unicast_advice_for(const char* unicast_keys) {
+    const auto result = load_string(std::string("[[vrrp]]\nname = \"web6\"\ninterface = "
+                                                "\"eth1\"\nvrid = 7\nvips = [\"fe80::1/64\"]\n") +
+                                        unicast_keys,
+                                    "t.toml");
+    EXPECT_TRUE(result.ok());
+    return result.ok() ? advise(*result.config) : std::vector<std::string>{};
+}
+
+TEST(Advice, Ipv6PeersNamedGloballyWantAUnicastSource) {
+    const auto advice = unicast_advice_for("unicast_peers = [\"fe80::2\", \"2001:db8::3\"]\n");
+    ASSERT_EQ(advice.size(), 1u);
+    EXPECT_EQ(advice[0],
+              "t.toml:1: vrrp instance web6: its adverts leave from eth1's link-local address (no "
+              "unicast_source), but peer 2001:db8::3 is named by a global one: the peers must "
+              "list this director's link-local address, or set unicast_source to the address "
+              "they list");
+}
+
+TEST(Advice, Ipv6PeersByLinkLocalOrWithASourceNeedNoAdvice) {
+    EXPECT_TRUE(unicast_advice_for("unicast_peers = [\"fe80::2\"]\n").empty());
+    EXPECT_TRUE(
+        unicast_advice_for("unicast_peers = [\"2001:db8::3\"]\nunicast_source = \"2001:db8::2\"\n")
+            .empty());
+}
+
 }  // namespace
 }  // namespace vipd::config

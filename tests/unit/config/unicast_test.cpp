@@ -119,19 +119,20 @@ TEST(Unicast, SixtyFourPeersAreTheMostAccepted) {
               "(each gets every advert: use multicast for more)");
 }
 
-TEST(Unicast, AnIpv6PeerIsRefusedEvenWhenTheVipsAreBroken) {
-    const auto result = load_string(R"([[vrrp]]
-name = "web"
+TEST(Unicast, Ipv6PeersAndSourceAreAccepted) {
+    const auto c = load_ok(R"([[vrrp]]
+name = "web6"
 interface = "eth1"
 vrid = 1
-vips = ["bogus"]
-unicast_peers = ["2001:db8::2"]
-)",
-                                    "t.toml");
-    ASSERT_EQ(result.errors.size(), 2u) << all_errors(result);
-    EXPECT_EQ(result.errors[1].to_string(),
-              "t.toml:6:18: vrrp[0].unicast_peers[0]: IPv6 unicast peers are not supported yet; "
-              "use multicast for IPv6 instances (leave unicast_peers out)");
+vips = ["fe80::1/64", "2001:db8::100/64"]
+unicast_peers = ["fe80::2", "2001:db8::3"]
+unicast_source = "2001:db8::10"
+)");
+    ASSERT_EQ(c.vrrp.size(), 1u);
+    ASSERT_TRUE(c.vrrp[0].unicast.has_value());
+    EXPECT_EQ(c.vrrp[0].unicast->peers,
+              (std::vector<ip_address>{addr("fe80::2"), addr("2001:db8::3")}));
+    EXPECT_EQ(c.vrrp[0].unicast->source, addr("2001:db8::10"));
 }
 
 class UnicastErrorTest : public ::testing::TestWithParam<error_row> {};
@@ -228,16 +229,6 @@ unicast_peers = ["10.0.0.2", "2001:db8::2"]
 )",
                   "t.toml:6:30: vrrp[0].unicast_peers[1]: 2001:db8::2 is IPv6 but vips are "
                   "IPv4; a peer must be of the VIPs' family"},
-        error_row{"peers for IPv6 VIPs",
-                  R"([[vrrp]]
-name = "web"
-interface = "eth1"
-vrid = 1
-vips = ["2001:db8::1/64"]
-unicast_peers = ["2001:db8::2", "2001:db8::3"]
-)",
-                  "t.toml:6:17: vrrp[0].unicast_peers: IPv6 unicast peers are not supported "
-                  "yet; use multicast for IPv6 instances (leave unicast_peers out)"},
         error_row{"one of the instance's own VIPs",
                   R"([[vrrp]]
 name = "web"
@@ -273,7 +264,7 @@ unicast_peers = ["10.0.0.2"]
 unicast_source = 10
 )",
                   "t.toml:7:18: vrrp[0].unicast_source: unicast_source must be this director's "
-                  "IPv4 address such as \"10.0.0.1\", got an integer 10"},
+                  "address such as \"10.0.0.1\", got an integer 10"},
         error_row{"with a prefix length",
                   R"([[vrrp]]
 name = "web"
@@ -284,9 +275,9 @@ unicast_peers = ["10.0.0.2"]
 unicast_source = "10.0.0.10/24"
 )",
                   "t.toml:7:18: vrrp[0].unicast_source: unicast_source must be this director's "
-                  "own IPv4 address such as \"10.0.0.1\" (no prefix length; IPv6 unicast is not "
-                  "supported yet), got \"10.0.0.10/24\""},
-        error_row{"an IPv6 address",
+                  "own address such as \"10.0.0.1\" or \"2001:db8::1\" (no prefix length), got "
+                  "\"10.0.0.10/24\""},
+        error_row{"an IPv6 address for IPv4 VIPs",
                   R"([[vrrp]]
 name = "web"
 interface = "eth1"
@@ -295,9 +286,8 @@ vips = ["10.0.0.1/24"]
 unicast_peers = ["10.0.0.2"]
 unicast_source = "2001:db8::10"
 )",
-                  "t.toml:7:18: vrrp[0].unicast_source: unicast_source must be this director's "
-                  "own IPv4 address such as \"10.0.0.1\" (no prefix length; IPv6 unicast is not "
-                  "supported yet), got \"2001:db8::10\""},
+                  "t.toml:7:18: vrrp[0].unicast_source: unicast_source 2001:db8::10 is IPv6 but "
+                  "vips are IPv4; adverts leave from an address of the VIPs' family"},
         error_row{"one of the instance's VIPs",
                   R"([[vrrp]]
 name = "web"
