@@ -67,11 +67,32 @@ def arp_settings(topo: vt.Topology, role: str) -> tuple[str, str, str]:
     return tuple(sysctl(topo, role, key) for key in ("arp_ignore", "arp_filter", "arp_announce"))
 
 
-def frames_from_vmac(topo: vt.Topology, role: str, seconds: float) -> tuple[int, str]:
+def frames_from_vmac(topo: vt.Topology, role: str, seconds: float,
+                     mac: str = VIRTUAL_MAC) -> tuple[int, str]:
+    """Frames with source `mac` that role's switch port carried toward the switch in `seconds`."""
     out = vt.sh.run(["ip", "netns", "exec", topo.switch, sys.executable, "-c", COUNT_FRAMES,
-                     topo.port(role), VIRTUAL_MAC, str(seconds)], timeout=seconds + 10)
+                     topo.port(role), mac, str(seconds)], timeout=seconds + 10)
     count, _, kinds = out.strip().partition(" ")
     return int(count), kinds
+
+
+def fail_over_and_back(ctx: vt.Context, topo: vt.Topology, inst: vt.Instance, vip: str,
+                       mac: str) -> None:
+    """Cut dir1: dir2 takes the VIP and the client reaches it with its entry still naming `mac`
+    (only the switch relearns the port); restore dir1: it preempts and the client reaches the
+    VIP through it again."""
+    topo.cut("dir1")
+    bound = inst.master_down_interval(100) + 2.0
+    vt.wait_holders(ctx, topo, vip, {"dir2"}, bound)
+    elapsed = vt.wait_until(lambda: topo.ping("client", vip, count=1, wait=0.5), bound,
+                            interval=0.05, what="the client reaching the VIP through dir2")
+    ctx.log(f"the VIP answers through dir2 {elapsed:.2f}s after it came up there")
+    seen = topo.neigh_mac(vip)
+    vt.check(seen == mac, f"after the failover the client's entry is {seen}, not {mac}")
+    topo.restore("dir1")
+    vt.wait_holders(ctx, topo, vip, {"dir1"}, inst.master_down_interval(150) + 5.0)
+    vt.wait_until(lambda: topo.ping("client", vip, count=1, wait=0.5), 5, interval=0.05,
+                  what="the client reaching the VIP through dir1 again")
 
 
 def scenario(ctx: vt.Context) -> None:
@@ -111,21 +132,8 @@ def scenario(ctx: vt.Context) -> None:
     vt.check(busy >= 3, f"only {busy} frame(s) from dir1's VMAC in 1 s (adverts every 200 ms)")
     ctx.log(f"virtual MAC frames: dir2 (BACKUP) {quiet} in 3 s, dir1 (MASTER) {busy} in 1 s")
 
-    # 4. Failover: the same MAC, now at dir2.
-    topo.cut("dir1")
-    bound = inst.master_down_interval(100) + 2.0
-    vt.wait_holders(ctx, topo, VIP, {"dir2"}, bound)
-    elapsed = vt.wait_until(lambda: topo.ping("client", "10.99.0.100", count=1, wait=0.5), bound,
-                            interval=0.05, what="the client reaching the VIP through dir2")
-    ctx.log(f"the VIP answers through dir2 {elapsed:.2f}s after it came up there")
-    seen = topo.neigh_mac(VIP)
-    vt.check(seen == VIRTUAL_MAC, f"after the failover the client's entry is {seen}")
-
-    # 5. Back, then stop.
-    topo.restore("dir1")
-    vt.wait_holders(ctx, topo, VIP, {"dir1"}, inst.master_down_interval(150) + 5.0)
-    vt.wait_until(lambda: topo.ping("client", "10.99.0.100", count=1, wait=0.5), 5, interval=0.05,
-                  what="the client reaching the VIP through dir1 again")
+    # 4-5. Failover and back: the same MAC at dir2, then at dir1 again.
+    fail_over_and_back(ctx, topo, inst, VIP, VIRTUAL_MAC)
     for role, d in directors.items():
         vt.check(d.stop() == 0, f"{role} did not exit cleanly")
         vt.check(link_json(topo, role, VMAC) is None, f"{role} left {VMAC} behind")

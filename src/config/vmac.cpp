@@ -13,14 +13,11 @@ void read_vmac(const table_reader& reader, instance_draft& draft) {
         }
         return;
     }
-    if (draft.vips_ok && draft.value.family() == address_family::ipv6) {
-        reader.report("use_vmac",
-                      "use_vmac is IPv4 only for now (an IPv6 VMAC needs a link-local address of "
-                      "its own); leave it out for IPv6 instances");
-        return;
-    }
-    // keepalived's default name; vrid is 1..255, so it always fits IFNAMSIZ.
-    std::string chosen = name.value_or("vrrp." + std::to_string(draft.value.vrid));
+    // keepalived's default name for IPv4; IPv6 gets its own, so an IPv4 and an IPv6 instance
+    // of one VRID both fit. vrid is 1..255, so either always fits IFNAMSIZ.
+    const bool ipv6 = draft.vips_ok && draft.value.family() == address_family::ipv6;
+    std::string chosen =
+        name.value_or((ipv6 ? "vrrp6." : "vrrp.") + std::to_string(draft.value.vrid));
     if (auto problem = interface_name_problem(chosen)) {
         reader.report("vmac_name", "vmac_name " + *problem + ": \"" + chosen + "\"");
         return;

@@ -120,6 +120,9 @@ struct vrrp_router::instance_slot {
     std::unique_ptr<net::advert_channel> vmac_sender;
     std::vector<net::outgoing_advert> vmac_pending;
     unsigned vmac_failures = 0;
+    /// An IPv6 VMAC is up only while its instance is Master (net::vmac_port::activate).
+    bool vmac_active = false;
+    unsigned vmac_switch_failures = 0;  // failed activate/deactivate calls in a row
     /// The last advert encoded (one per destination: VRRPv3's checksum covers it), reused
     /// while priority and source stay the same: a Master sends the same bytes every interval.
     struct encoded_advert {
@@ -135,9 +138,11 @@ namespace {
 /// How often a VRRP socket (or a VMAC) that failed to open is tried again.
 constexpr milliseconds k_channel_retry{1000};
 
-/// The virtual router MAC of an IPv4 virtual router (RFC 5798 §7.3): 00-00-5E-00-01-{VRID}.
-net::mac_address virtual_router_mac(std::uint8_t vrid) {
-    return {0x00, 0x00, 0x5e, 0x00, 0x01, vrid};
+/// The virtual router MAC (RFC 5798 §7.3): 00-00-5E-00-01-{VRID} for IPv4, 00-00-5E-00-02-{VRID}
+/// for IPv6.
+net::mac_address virtual_router_mac(std::uint8_t vrid, address_family family) {
+    const std::uint8_t kind = family == address_family::ipv4 ? 0x01 : 0x02;
+    return {0x00, 0x00, 0x5e, 0x00, kind, vrid};
 }
 
 /// The address adverts leave from: the primary IPv4 address, or the IPv6 link-local
@@ -510,7 +515,9 @@ void vrrp_router::ensure_vmac(instance_slot& slot) {
     std::error_code error =
         ports_.vmacs == nullptr
             ? std::make_error_code(std::errc::operation_not_supported)
-            : ports_.vmacs->ensure({name, slot.cfg.interface, virtual_router_mac(slot.cfg.vrid)});
+            : ports_.vmacs->ensure({name, slot.cfg.interface,
+                                    virtual_router_mac(slot.cfg.vrid, slot.cfg.family()),
+                                    slot.cfg.family()});
     if (!error) {
         slot.vmac_sender = ports_.channels.open_sender(name, slot.cfg.family(), error);
     }
@@ -543,6 +550,7 @@ void vrrp_router::remove_vmacs(const std::vector<std::unique_ptr<instance_slot>>
             continue;
         }
         slot->vmac_sender.reset();
+        slot->vmac_active = false;
         if (auto error = ports_.vmacs->remove(*slot->cfg.vmac)) {
             logs_.vrrp().warn("{}: cannot remove its VMAC {}: {}", slot->cfg.name, *slot->cfg.vmac,
                               error.message());
@@ -1176,9 +1184,42 @@ void vrrp_router::flush_adverts() {
 }
 
 void vrrp_router::flush_vmac_adverts(instance_slot& slot) {
-    if (slot.vmac_sender) {
-        send_pending(*slot.vmac_sender, slot.vmac_pending, *slot.cfg.vmac);
+    if (!slot.vmac_sender) {
+        return;
     }
+    // An IPv6 VMAC comes up before a new Master's first advert leaves from it, and goes down
+    // only after a leaving Master's last one (its priority-0 advert on shutdown or demotion).
+    const bool ipv6 = slot.cfg.family() == address_family::ipv6;
+    const bool master = slot.fsm.current_state() == vrrp::state::master;
+    if (ipv6 && master && !slot.vmac_active) {
+        set_vmac_active(slot, true);
+    }
+    send_pending(*slot.vmac_sender, slot.vmac_pending, *slot.cfg.vmac);
+    if (ipv6 && !master && slot.vmac_active) {
+        set_vmac_active(slot, false);
+    }
+}
+
+void vrrp_router::set_vmac_active(instance_slot& slot, bool active) {
+    const auto& name = *slot.cfg.vmac;
+    const auto source = slot.ch != nullptr ? slot.ch->source : std::nullopt;
+    std::error_code error;
+    if (active) {
+        error = source ? ports_.vmacs->activate(name, *source)
+                       : std::make_error_code(std::errc::address_not_available);
+    } else {
+        error = ports_.vmacs->deactivate(name);
+    }
+    if (error) {
+        // Tried again at every commit (a Master's adverts, each packet heard): said once loudly.
+        logs_.vrrp().log(slot.vmac_switch_failures == 0 ? spdlog::level::err : spdlog::level::debug,
+                         "{}: cannot bring its VMAC {} {}: {}; retrying", slot.cfg.name, name,
+                         active ? "up" : "down", error.message());
+        ++slot.vmac_switch_failures;
+        return;
+    }
+    slot.vmac_switch_failures = 0;
+    slot.vmac_active = active;
 }
 
 void vrrp_router::send_pending(net::advert_channel& socket,

@@ -235,7 +235,22 @@ class fake_vmac_port : public net::vmac_port {
         record("release " + parent);
         return {};
     }
+    std::error_code activate(const std::string& name, const ip_address& link_local) override {
+        record("activate " + name + " " + link_local.to_string());
+        if (activate_fails_with) {
+            return activate_fails_with;
+        }
+        active.insert(name);
+        return {};
+    }
+    std::error_code deactivate(const std::string& name) override {
+        record("deactivate " + name);
+        active.erase(name);
+        return {};
+    }
     std::map<std::string, net::vmac_spec> present;
+    std::set<std::string> active;  ///< IPv6 VMACs that are up
+    std::error_code activate_fails_with;
     std::vector<std::string> calls;
     std::error_code fail_with;
     journal* changes = nullptr;  ///< every call, in order with the other fakes' changes

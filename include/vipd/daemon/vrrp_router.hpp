@@ -243,6 +243,7 @@ class vrrp_router {
                 const std::vector<std::pair<std::string, vrrp::state_changed>>& group_transitions);
     void flush_adverts();
     void flush_vmac_adverts(instance_slot& slot);
+    void set_vmac_active(instance_slot& slot, bool active);
     void send_pending(net::advert_channel& socket, std::vector<net::outgoing_advert>& pending,
                       const std::string& interface);
     /// Queues the slot's advert on its channel: one copy per destination.

@@ -74,7 +74,8 @@ class address_port {
 struct vmac_spec {
     std::string name;    // e.g. "vrrp.51"
     std::string parent;  // the instance's interface
-    mac_address mac{};   // 00:00:5e:00:01:VRID (IPv4)
+    mac_address mac{};   // 00:00:5e:00:01:VRID (IPv4) or 00:00:5e:00:02:VRID (IPv6)
+    address_family family = address_family::ipv4;  // the instance's
     friend bool operator==(const vmac_spec&, const vmac_spec&) = default;
 };
 
@@ -91,7 +92,17 @@ class vmac_port {
     /// is and set up again; any other link of that name is left alone and the answer is
     /// std::errc::file_exists. The parent's earlier ARP settings are remembered the first time
     /// for `release_parent`.
+    ///
+    /// An IPv6 VMAC is different: it is left down, and its parent's ARP settings are left alone.
+    /// Any IPv6 address on it joins a multicast group, and a Backup's membership reports would
+    /// carry the virtual MAC; down, it sends nothing. `activate` brings it up for a Master.
     virtual std::error_code ensure(const vmac_spec& spec) = 0;
+    /// An IPv6 Master's VMAC: up, with `link_local` (the parent's, so peers see one source
+    /// whatever the state; RFC 5798 §5.1.2.1 wants a link-local on the sending interface) added
+    /// without DAD. Idempotent.
+    virtual std::error_code activate(const std::string& name, const ip_address& link_local) = 0;
+    /// Down again: the kernel drops its IPv6 addresses without a word on the wire.
+    virtual std::error_code deactivate(const std::string& name) = 0;
     /// Deletes the macvlan `name`; an absent one counts as success.
     virtual std::error_code remove(const std::string& name) = 0;
     /// The last VMAC on `parent` is gone: its ARP settings go back to what they were before

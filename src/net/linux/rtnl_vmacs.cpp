@@ -95,16 +95,19 @@ std::error_code look_up(nl_sock* sock, const std::string& name, observed_link& o
         sock, name, [&out](const nlmsghdr* reply) { return parse_observed(reply, out); });
 }
 
-/// A link request for interface `index` (0: named by an attribute). The family is AF_UNSPEC
-/// whatever the link is: with AF_BRIDGE (what libnl copies from a bridge it read) the kernel
-/// hands RTM_SETLINK and RTM_DELLINK to its bridge-port handlers, which refuse these requests.
-detail::nl_msg_ptr link_message(int type, int flags, int index, unsigned up = 0) {
+/// A link request for interface `index` (0: named by an attribute), changing IFF_UP to
+/// `up` when given. The family is AF_UNSPEC whatever the link is: with AF_BRIDGE (what libnl
+/// copies from a bridge it read) the kernel hands RTM_SETLINK and RTM_DELLINK to its bridge-port
+/// handlers, which refuse these requests.
+detail::nl_msg_ptr link_message(int type, int flags, int index,
+                                std::optional<bool> up = std::nullopt) {
     detail::nl_msg_ptr msg(nlmsg_alloc_simple(type, flags));
     ifinfomsg header{};
     header.ifi_family = AF_UNSPEC;
     header.ifi_index = index;
-    header.ifi_flags = up;
-    header.ifi_change = up;
+    constexpr unsigned k_up = IFF_UP;
+    header.ifi_flags = up.value_or(false) ? k_up : 0U;
+    header.ifi_change = up ? k_up : 0U;
     if (msg && nlmsg_append(msg.get(), &header, sizeof(header), NLMSG_ALIGNTO) < 0) {
         msg.reset();
     }
@@ -166,9 +169,29 @@ std::error_code create_macvlan(nl_sock* sock, const vmac_spec& spec, int parent_
     return send(sock, msg, built);
 }
 
-std::error_code bring_up(nl_sock* sock, int index) {
-    auto msg = link_message(RTM_NEWLINK, 0, index, IFF_UP);
+std::error_code set_up(nl_sock* sock, int index, bool up) {
+    auto msg = link_message(RTM_NEWLINK, 0, index, up);
     return send(sock, msg, true);
+}
+
+/// `address`/64 on interface `index`, link scope, without DAD; an existing one is replaced.
+std::error_code add_link_local(nl_sock* sock, int index, const ip_address& address) {
+    detail::nl_msg_ptr msg(nlmsg_alloc_simple(RTM_NEWADDR, NLM_F_CREATE | NLM_F_REPLACE));
+    if (!msg) {
+        return from_errno(ENOMEM);
+    }
+    ifaddrmsg header{};
+    header.ifa_family = AF_INET6;
+    header.ifa_prefixlen = 64;
+    header.ifa_flags = IFA_F_NODAD;
+    header.ifa_scope = RT_SCOPE_LINK;
+    header.ifa_index = static_cast<std::uint32_t>(index);
+    const auto bytes = address.bytes();
+    const bool built =
+        nlmsg_append(msg.get(), &header, sizeof(header), NLMSG_ALIGNTO) >= 0 &&
+        nla_put(msg.get(), IFA_LOCAL, static_cast<int>(bytes.size()), bytes.data()) >= 0 &&
+        nla_put(msg.get(), IFA_ADDRESS, static_cast<int>(bytes.size()), bytes.data()) >= 0;
+    return send(sock, msg, built);
 }
 
 bool is_the_vmac(const observed_link& existing, const vmac_spec& spec, int parent_index) {
@@ -200,8 +223,9 @@ std::error_code rtnl_vmacs::ensure(const vmac_spec& spec) {
     if (!absent && !is_the_vmac(vmac, spec, parent.link.index)) {
         return std::make_error_code(std::errc::file_exists);
     }
+    const bool ipv4 = spec.family == address_family::ipv4;
     // Read before anything changes, so what release_parent restores is the host's own setting.
-    if (!earlier_.contains(spec.parent)) {
+    if (ipv4 && !earlier_.contains(spec.parent)) {
         if (!parent.arp_ignore || !parent.arp_filter || !parent.arp_announce) {
             return from_errno(EAFNOSUPPORT);  // no IPv4 on the parent
         }
@@ -227,6 +251,10 @@ std::error_code rtnl_vmacs::ensure(const vmac_spec& spec) {
                                true)) {
         return error;
     }
+    if (!ipv4) {
+        return (vmac.link.flags & IFF_UP) != 0U ? set_up(sock_.get(), vmac.link.index, false)
+                                                : std::error_code{};
+    }
     // The parent must not answer ARP for the VIPs with its own MAC (arp_ignore, arp_filter),
     // nor name a VIP as the sender of its own ARP requests (arp_announce=2): replies from a VIP
     // are routed out of the parent, and a request with the VIP as sender would move the hosts'
@@ -239,7 +267,35 @@ std::error_code rtnl_vmacs::ensure(const vmac_spec& spec) {
         return error;
     }
     return (vmac.link.flags & IFF_UP) != 0U ? std::error_code{}
-                                            : bring_up(sock_.get(), vmac.link.index);
+                                            : set_up(sock_.get(), vmac.link.index, true);
+}
+
+std::error_code rtnl_vmacs::activate(const std::string& name, const ip_address& link_local) {
+    if (!valid_interface_name(name) || !link_local.is_link_local_v6()) {
+        return from_errno(EINVAL);
+    }
+    observed_link vmac;
+    if (auto error = look_up(sock_.get(), name, vmac)) {
+        return error;
+    }
+    if ((vmac.link.flags & IFF_UP) == 0U) {
+        if (auto error = set_up(sock_.get(), vmac.link.index, true)) {
+            return error;
+        }
+    }
+    return add_link_local(sock_.get(), vmac.link.index, link_local);
+}
+
+std::error_code rtnl_vmacs::deactivate(const std::string& name) {
+    if (!valid_interface_name(name)) {
+        return from_errno(EINVAL);
+    }
+    observed_link vmac;
+    if (auto error = look_up(sock_.get(), name, vmac)) {
+        return error;
+    }
+    return (vmac.link.flags & IFF_UP) != 0U ? set_up(sock_.get(), vmac.link.index, false)
+                                            : std::error_code{};
 }
 
 std::error_code rtnl_vmacs::remove(const std::string& name) {

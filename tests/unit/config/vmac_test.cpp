@@ -38,6 +38,27 @@ vips = ["10.0.0.100/24", "10.1.0.100/24 dev eth1"]
     EXPECT_EQ(web.device_of(web.vips[1]), "eth1");  // a VIP with its own device keeps it
 }
 
+TEST(Vmac, AnIpv6InstanceGetsAnIpv6NameSoOneVridCanHaveBoth) {
+    const auto c = load_ok(R"([[vrrp]]
+name = "web"
+interface = "eth0"
+vrid = 51
+use_vmac = true
+vips = ["10.0.0.100/24"]
+
+[[vrrp]]
+name = "web6"
+interface = "eth0"
+vrid = 51
+use_vmac = true
+vips = ["fe80::51/64", "2001:db8::100/64"]
+)");
+    ASSERT_EQ(c.vrrp.size(), 2u);
+    EXPECT_EQ(c.vrrp[0].vmac, "vrrp.51");
+    EXPECT_EQ(c.vrrp[1].vmac, "vrrp6.51");
+    EXPECT_EQ(c.vrrp[1].device_of(c.vrrp[1].vips[1]), "vrrp6.51");
+}
+
 TEST(Vmac, ANameOfItsOwn) {
     const auto c = load_ok(instance_with(R"(use_vmac = true
 vmac_name = "vmac-web"
@@ -94,14 +115,6 @@ vmac_name = "vrrp.51"
 vips = ["10.0.0.100/24"]
 )",
                   "t.toml:5:13: vrrp[0].vmac_name: vmac_name needs use_vmac = true"},
-        error_row{"IPv6", R"([[vrrp]]
-name = "web"
-interface = "eth0"
-vrid = 51
-use_vmac = true
-vips = ["2001:db8::100/64"]
-)",
-                  "t.toml:5:12: vrrp[0].use_vmac: use_vmac is IPv4 only for now"},
         error_row{"a name too long for an interface", R"([[vrrp]]
 name = "web"
 interface = "eth0"

@@ -25,17 +25,20 @@ class VmacRouterTest : public router_tests::RouterTest {
   protected:
     void SetUp() override {
         links_.links["eth0"] = fakes::eth0_up();
-        // The fake port makes nothing: the link the kernel would show once it exists.
-        net::link_status vmac;
-        vmac.name = "vrrp.51";
-        vmac.index = 9;
-        vmac.up = true;
-        vmac.mac = k_virtual_mac;
-        links_.links["vrrp.51"] = vmac;
+        add_vmac_link("vrrp.51", 9, k_virtual_mac);
         vmacs_ = &fake_vmacs_;
         addresses_.changes = channels_.changes = fake_vmacs_.changes = &kernel_;
         logs_.vrrp().sinks().push_back(std::make_shared<spdlog::sinks::ostream_sink_st>(log_));
         logs_.vrrp().set_level(spdlog::level::info);
+    }
+    /// The fake port makes nothing: the link the kernel would show once the VMAC exists.
+    void add_vmac_link(const std::string& name, int index, const net::mac_address& mac) {
+        net::link_status vmac;
+        vmac.name = name;
+        vmac.index = index;
+        vmac.up = true;
+        vmac.mac = mac;
+        links_.links[name] = vmac;
     }
     config::vrrp_instance web() {
         auto instance = make_instance("web", 51, 150, {"10.0.0.100/24"});
@@ -44,6 +47,9 @@ class VmacRouterTest : public router_tests::RouterTest {
     }
     fakes::fake_advert_channel& on(const char* interface) {
         return *channels_.opened.at({interface, address_family::ipv4});
+    }
+    fakes::fake_advert_channel& on6(const char* interface) {
+        return *channels_.opened.at({interface, address_family::ipv6});
     }
 
     /// What reached the kernel after the first `start` entries: addresses, adverts, VMACs.
@@ -159,6 +165,84 @@ TEST_F(VmacRouterTest, WithoutAVmacPortTheInstanceStaysInFault) {
     router_->start();
     run_until(now_ + 4s);
     EXPECT_EQ(router_->status().at(0).state, vrrp::state::fault);
+}
+
+// IPv6: the VMAC is down while the instance is not Master, so a Backup's VMAC cannot send an
+// MLD report (any IPv6 address joins a group) with the virtual MAC.
+class Ipv6VmacRouterTest : public VmacRouterTest {
+  protected:
+    void SetUp() override {
+        VmacRouterTest::SetUp();
+        links_.links["eth0"].link_local_v6 = ip_address::parse("fe80::1");
+        add_vmac_link("vrrp6.51", 10, k_virtual_mac6);
+    }
+    static config::vrrp_instance web6() {
+        auto instance = make_instance("web6", 51, 150, {"fe80::51/64", "2001:db8::100/64"});
+        instance.vmac = "vrrp6.51";
+        return instance;
+    }
+    static constexpr net::mac_address k_virtual_mac6{0x00, 0x00, 0x5e, 0x00, 0x02, 51};
+};
+
+TEST_F(Ipv6VmacRouterTest, ItIsUpOnlyWhileMasterAndAMastersFirstAndLastAdvertsLeaveFromIt) {
+    build({web6()});
+    router_->start();
+    EXPECT_EQ(fake_vmacs_.present["vrrp6.51"],
+              (net::vmac_spec{"vrrp6.51", "eth0", k_virtual_mac6, address_family::ipv6}));
+    EXPECT_TRUE(fake_vmacs_.active.empty()) << "a Backup's IPv6 VMAC is down";
+
+    const auto start = kernel_.size();
+    run_until(now_ + 4s);
+    ASSERT_EQ(router_->status().at(0).state, vrrp::state::master);
+    EXPECT_EQ(fake_vmacs_.active, std::set<std::string>{"vrrp6.51"});
+    // Up, with eth0's link-local (the adverts' source whatever the state), before the first
+    // advert; the VIPs after it.
+    const auto became_master = kernel_after(start);
+    ASSERT_GE(became_master.size(), 3u);
+    EXPECT_EQ(became_master[0], "vmac activate vrrp6.51 fe80::1");
+    EXPECT_EQ(became_master[1], "advert vrid 51 priority 150");
+    EXPECT_TRUE(addresses_.has("vrrp6.51", "2001:db8::100/64"));
+    EXPECT_EQ(on6("vrrp6.51").batches.front().source, *ip_address::parse("fe80::1"));
+
+    const auto before = kernel_.size();
+    router_->shutdown();
+    // The priority-0 advert leaves from the VMAC while it is up; then it goes down (its
+    // addresses with it, silently), and the VIPs and the VMAC are removed.
+    const auto stopped = kernel_after(before);
+    ASSERT_GE(stopped.size(), 2u);
+    EXPECT_EQ(stopped[0], "advert vrid 51 priority 0");
+    EXPECT_EQ(stopped[1], "vmac deactivate vrrp6.51");
+    EXPECT_TRUE(fake_vmacs_.active.empty());
+}
+
+TEST_F(Ipv6VmacRouterTest, AMasterThatYieldsToAHigherPriorityTakesItsVmacDown) {
+    build({web6()});
+    router_->start();
+    run_until(now_ + 4s);
+    ASSERT_EQ(router_->status().at(0).state, vrrp::state::master);
+
+    auto higher = advert_bytes(51, 200, "fe80::2", "fe80::51", "ff02::12");
+    on6("eth0").deliver(
+        {higher, *ip_address::parse("fe80::2"), *ip_address::parse("ff02::12"), 255, 2});
+    EXPECT_EQ(router_->status().at(0).state, vrrp::state::backup);
+    EXPECT_TRUE(fake_vmacs_.active.empty());
+    EXPECT_FALSE(addresses_.has("vrrp6.51", "2001:db8::100/64"));
+}
+
+TEST_F(Ipv6VmacRouterTest, AVmacThatWillNotComeUpIsTriedAgainAtTheNextAdvert) {
+    fake_vmacs_.activate_fails_with = std::make_error_code(std::errc::no_such_device);
+    build({web6()});
+    router_->start();
+    run_until(now_ + 4s);
+    ASSERT_EQ(router_->status().at(0).state, vrrp::state::master);
+    EXPECT_TRUE(fake_vmacs_.active.empty());
+    EXPECT_NE(log_.str().find("web6: cannot bring its VMAC vrrp6.51 up: No such device; retrying"),
+              std::string::npos)
+        << log_.str();
+
+    fake_vmacs_.activate_fails_with.clear();
+    run_until(now_ + 1100ms);
+    EXPECT_EQ(fake_vmacs_.active, std::set<std::string>{"vrrp6.51"});
 }
 
 }  // namespace

@@ -202,6 +202,65 @@ TEST_F(RtnlVmacsTest, AFifteenCharacterNameWorks) {
     expect_vmac("vrrp.0123456789", "va");
 }
 
+// IPv6: down until a Master activates it, the parent untouched.
+constexpr mac_address k_vrid_51_mac6{0x00, 0x00, 0x5e, 0x00, 0x02, 0x33};
+
+vmac_spec ipv6_spec() {
+    return vmac_spec{
+        .name = "vrrp6.51", .parent = "va", .mac = k_vrid_51_mac6, .family = address_family::ipv6};
+}
+
+TEST_F(RtnlVmacsTest, AnIpv6VmacStaysDownWithoutAddressesAndLeavesTheParentAlone) {
+    ASSERT_FALSE(vmacs_->ensure(ipv6_spec()));
+    const auto link = details("vrrp6.51");
+    EXPECT_TRUE(has(link, R"("address":"00:00:5e:00:02:33")")) << link;
+    EXPECT_TRUE(has(link, R"("mode":"bridge")")) << link;
+    EXPECT_TRUE(has(link, R"("inet6_addr_gen_mode":"none")")) << link;
+    EXPECT_FALSE(has(link, R"("UP")")) << link;
+    EXPECT_FALSE(has(ipv6_addresses("vrrp6.51"), "inet6")) << ipv6_addresses("vrrp6.51");
+    EXPECT_EQ(conf("va", "arp_ignore"), "0");
+    EXPECT_EQ(conf("va", "arp_filter"), "0");
+    EXPECT_EQ(conf("va", "arp_announce"), "0");
+}
+
+TEST_F(RtnlVmacsTest, ALeftoverIpv6VmacThatIsUpIsSetDown) {
+    ASSERT_EQ(sh("ip link add vrrp6.51 link va address 00:00:5e:00:02:33 type macvlan mode bridge "
+                 "&& ip link set vrrp6.51 up"),
+              0);
+    ASSERT_FALSE(vmacs_->ensure(ipv6_spec()));
+    EXPECT_FALSE(has(details("vrrp6.51"), R"("UP")")) << details("vrrp6.51");
+}
+
+TEST_F(RtnlVmacsTest, ActivateBringsItUpWithTheLinkLocalWithoutDadAndDeactivateEmptiesIt) {
+    ASSERT_FALSE(vmacs_->ensure(ipv6_spec()));
+    const auto link_local = *ip_address::parse("fe80::1:2:3:4");
+
+    ASSERT_FALSE(vmacs_->activate("vrrp6.51", link_local));
+    EXPECT_TRUE(has(details("vrrp6.51"), R"("UP")")) << details("vrrp6.51");
+    const auto addresses = ipv6_addresses("vrrp6.51");
+    EXPECT_TRUE(has(addresses, "inet6 fe80::1:2:3:4/64 scope link")) << addresses;
+    EXPECT_FALSE(has(addresses, "tentative")) << addresses;
+    // Still no address of the kernel's own making, now that it is up.
+    EXPECT_EQ(capture("ip -6 -o addr show dev vrrp6.51 | wc -l"), "1\n") << addresses;
+    ASSERT_FALSE(vmacs_->activate("vrrp6.51", link_local));  // idempotent
+    EXPECT_EQ(capture("ip -6 -o addr show dev vrrp6.51 | wc -l"), "1\n");
+
+    ASSERT_FALSE(vmacs_->deactivate("vrrp6.51"));
+    EXPECT_FALSE(has(details("vrrp6.51"), R"("UP")")) << details("vrrp6.51");
+    EXPECT_FALSE(has(ipv6_addresses("vrrp6.51"), "inet6")) << ipv6_addresses("vrrp6.51");
+    EXPECT_FALSE(vmacs_->deactivate("vrrp6.51"));  // already down
+}
+
+TEST_F(RtnlVmacsTest, ActivateRefusesWhatCannotBeAVmacsSource) {
+    ASSERT_FALSE(vmacs_->ensure(ipv6_spec()));
+    EXPECT_EQ(vmacs_->activate("vrrp6.51", *ip_address::parse("2001:db8::1")),
+              std::error_code(EINVAL, std::system_category()));
+    EXPECT_EQ(vmacs_->activate("absent0", *ip_address::parse("fe80::1")),
+              std::error_code(ENODEV, std::system_category()));
+    EXPECT_EQ(vmacs_->deactivate("absent0"), std::error_code(ENODEV, std::system_category()));
+    EXPECT_FALSE(has(details("vrrp6.51"), R"("UP")"));
+}
+
 struct bad_spec_case {
     const char* description;
     const char* name;

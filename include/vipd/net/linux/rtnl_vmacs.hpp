@@ -30,8 +30,16 @@ class rtnl_vmacs final : public vmac_port {
     /// `spec.name` exists but is not a macvlan on the parent with `spec.mac`. A new macvlan is
     /// created down, gets IPv6 address generation "none" and its sysctls, and only then comes
     /// up, so it never sends a DAD or MLD packet. A taken-over one gets the same settings; its
-    /// macvlan mode and any address it already has are kept. Otherwise the kernel's errno.
+    /// macvlan mode and any address it already has are kept. An IPv6 VMAC ends down (a
+    /// taken-over one that is up is set down) and its parent is not touched. Otherwise the
+    /// kernel's errno.
     std::error_code ensure(const vmac_spec& spec) override;
+    /// EINVAL for a bad name or an address that is not IPv6 link-local; ENODEV when `name` does
+    /// not exist. Sets it up when it is down, then adds `link_local`/64 (IFA_F_NODAD, replacing
+    /// one already there).
+    std::error_code activate(const std::string& name, const ip_address& link_local) override;
+    /// EINVAL for a bad name, ENODEV when absent; sets it down when it is up.
+    std::error_code deactivate(const std::string& name) override;
     /// Deletes the link `name` (whatever its type: the caller only names its own VMACs); an
     /// absent one counts as success, an invalid name is EINVAL.
     std::error_code remove(const std::string& name) override;
