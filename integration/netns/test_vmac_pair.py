@@ -14,6 +14,7 @@ VIP 10.99.0.100/24 lives on it while MASTER.
 4. dir1's cable is cut: dir2 takes over; the client's entry still names the virtual MAC and it
    reaches the VIP through dir2 without a new ARP exchange (only the switch relearns the port,
    from dir2's gratuitous ARP).
+   (Before that, dir1's VMAC deleted by hand is made again with the VIP, without a failover.)
 5. Restored, dir1 preempts; stopped, each director deletes its VMAC and gives eth0 its ARP
    settings back.
 """
@@ -124,6 +125,19 @@ def scenario(ctx: vt.Context) -> None:
     vt.check(topo.ping("client", "10.99.0.100", count=2), "the client cannot ping the VIP")
     seen = topo.neigh_mac(VIP)
     vt.check(seen == VIRTUAL_MAC, f"the client's entry for the VIP is {seen}, not {VIRTUAL_MAC}")
+
+    # 2b. Someone deletes the Master's VMAC: vipd makes it again and puts the VIP back on it,
+    #     without a failover.
+    transitions = len(directors["dir1"].transitions())
+    vt.sh.run(["ip", "-n", topo.ns["dir1"], "link", "del", VMAC])
+    elapsed = vt.wait_until(lambda: VIP.split("/")[0] in vt.sh.run(
+        ["ip", "-n", topo.ns["dir1"], "-4", "addr", "show", "dev", VMAC], check=False), 3.0,
+        what="the VIP back on a new VMAC after `ip link del`")
+    ctx.log(f"VMAC deleted by hand: made again with the VIP on it in {elapsed:.2f}s")
+    vt.check(len(directors["dir1"].transitions()) == transitions,
+             f"dir1 changed state: {directors['dir1'].transition_lines()[transitions:]}")
+    vt.check(topo.ping("client", "10.99.0.100", count=1), "the VIP does not answer after that")
+    vt.check(topo.neigh_mac(VIP) == VIRTUAL_MAC, f"the client's entry is {topo.neigh_mac(VIP)}")
 
     # 3. Nothing from the Backup's VMAC; the Master's adverts from its own.
     quiet, kinds = frames_from_vmac(topo, "dir2", 3.0)

@@ -285,6 +285,9 @@ void vrrp_router::watch_links(instance_slot& slot) {
         // Its MAC is the GARP's sender: kept from its notifications, not asked at each burst.
         ports_.links.watch(link, [this](const net::link_status& status) {
             announce_links_[status.name] = status;
+            if (status.index == 0) {
+                on_link_gone(status.name);
+            }
         });
         announce_links_[link] = ports_.links.status(link);
     }
@@ -538,6 +541,31 @@ void vrrp_router::ensure_vmac(instance_slot& slot) {
                           ? fmt::format(" after {} failed attempt(s)", slot.vmac_failures)
                           : std::string());
     slot.vmac_failures = 0;
+}
+
+void vrrp_router::on_link_gone(const std::string& name) {
+    const auto now = clock_();
+    bool remade = false;
+    for (auto& slot : slots_) {
+        // vmac_sender is reset before vipd deletes a VMAC itself: only someone else's deletion
+        // finds it set.
+        if (!slot->cfg.vmac || *slot->cfg.vmac != name || slot->vmac_sender == nullptr) {
+            continue;
+        }
+        logs_.vrrp().warn("{}: its VMAC {} was deleted by someone else; making it again",
+                          slot->cfg.name, name);
+        slot->vmac_sender.reset();
+        slot->vmac_active = false;
+        ensure_vmac(*slot);
+        // Made again: the state holds and the resync below puts the VIPs back. Not made: Fault
+        // (usable() needs the VMAC) until the retry timer makes it.
+        const auto* link = slot->link ? &*slot->link : nullptr;
+        execute(*slot, slot->fsm.on_interface(now, usable(*slot, link)));
+        remade = true;
+    }
+    if (remade) {
+        commit(vip_cause::resync);
+    }
 }
 
 void vrrp_router::remove_vmacs(const std::vector<std::unique_ptr<instance_slot>>& leaving) {

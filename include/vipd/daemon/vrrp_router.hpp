@@ -224,6 +224,8 @@ class vrrp_router {
     /// use_vmac: makes the instance's VMAC and opens its sending socket there; a failure is
     /// retried with the channels.
     void ensure_vmac(instance_slot& slot);
+    /// A watched announce link disappeared: an instance's VMAC deleted by hand is made again.
+    void on_link_gone(const std::string& name);
     /// Deletes the VMACs of `leaving` (their VIPs are gone), and gives each parent no VMAC is
     /// left on its ARP settings back.
     void remove_vmacs(const std::vector<std::unique_ptr<instance_slot>>& leaving);

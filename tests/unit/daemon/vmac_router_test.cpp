@@ -167,6 +167,46 @@ TEST_F(VmacRouterTest, WithoutAVmacPortTheInstanceStaysInFault) {
     EXPECT_EQ(router_->status().at(0).state, vrrp::state::fault);
 }
 
+TEST_F(VmacRouterTest, AVmacDeletedByHandIsMadeAgainAndTheMasterKeepsItsVip) {
+    build({web()});
+    router_->start();
+    run_until(now_ + 4s);
+    ASSERT_EQ(router_->status().at(0).state, vrrp::state::master);
+
+    // Someone runs `ip link del vrrp.51`: the VIP goes with it.
+    fake_vmacs_.present.erase("vrrp.51");
+    std::erase_if(addresses_.present, [](const auto& e) { return e.interface == "vrrp.51"; });
+    const int opens = channels_.opens;
+    net::link_status gone;
+    gone.name = "vrrp.51";
+    links_.set(gone);
+
+    EXPECT_EQ(fake_vmacs_.present.count("vrrp.51"), 1u);
+    EXPECT_EQ(router_->status().at(0).state, vrrp::state::master);
+    EXPECT_TRUE(addresses_.has("vrrp.51", "10.0.0.100/24"));
+    EXPECT_NE(log_.str().find("web: its VMAC vrrp.51 was deleted by someone else; making it again"),
+              std::string::npos)
+        << log_.str();
+    EXPECT_EQ(channels_.opens, opens + 1) << "a new socket on the new VMAC";
+}
+
+TEST_F(VmacRouterTest, AVmacThatCannotBeMadeAgainFaultsTheInstanceUntilARetryWorks) {
+    build({web()});
+    router_->start();
+    run_until(now_ + 4s);
+    fake_vmacs_.present.erase("vrrp.51");
+    fake_vmacs_.fail_with = std::make_error_code(std::errc::operation_not_permitted);
+    net::link_status gone;
+    gone.name = "vrrp.51";
+    links_.set(gone);
+    EXPECT_EQ(router_->status().at(0).state, vrrp::state::fault);
+    EXPECT_FALSE(addresses_.has("vrrp.51", "10.0.0.100/24"));
+
+    fake_vmacs_.fail_with.clear();
+    run_until(now_ + 1100ms);
+    EXPECT_EQ(router_->status().at(0).state, vrrp::state::backup);
+}
+
 // IPv6: the VMAC is down while the instance is not Master, so a Backup's VMAC cannot send an
 // MLD report (any IPv6 address joins a group) with the virtual MAC.
 class Ipv6VmacRouterTest : public VmacRouterTest {
