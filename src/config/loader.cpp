@@ -17,9 +17,9 @@ namespace {
 
 constexpr std::array<std::string_view, 6> k_top_keys{"global",         "vrrp", "sync_group",
                                                      "virtual_server", "ipvs", "include"};
-constexpr std::array<std::string_view, 7> k_global_keys{
+constexpr std::array<std::string_view, 8> k_global_keys{
     "router_id",  "static_vips",         "control_socket", "metrics_listen",
-    "state_file", "vip_resync_interval", "track_interval"};
+    "state_file", "vip_resync_interval", "track_interval", "notify_fifo"};
 /// The periodic VIP pass: one address dump each time, so sub-second is pointless churn and an
 /// hour is as good as never.
 constexpr microseconds k_min_vip_resync{100'000};
@@ -77,6 +77,10 @@ void read_paths(const detail::table_reader& reader, global_settings& global) {
     if (auto state = read_optional_path(reader, "state_file", k_default_state_file, "no record",
                                         k_max_state_path, "a path")) {
         global.state_file = std::move(*state);
+    }
+    if (auto fifo = read_optional_path(reader, "notify_fifo", "/run/vipd/notify.fifo", "none",
+                                       k_max_state_path, "a path")) {
+        global.notify_fifo = std::move(*fifo);
     }
 }
 

@@ -63,6 +63,7 @@ notify_settings read_notify_settings(const table_reader& reader) {
     notify.master = read_command(reader, "notify_master");
     notify.backup = read_command(reader, "notify_backup");
     notify.fault = read_command(reader, "notify_fault");
+    notify.stop = read_command(reader, "notify_stop");
     if (auto user = reader.string("notify_user", "a user name such as \"root\"")) {
         if (user->empty() || user->find_first_of(" \t\n:/") != std::string::npos) {
             reader.report("notify_user", "notify_user must be a user name, got " +

@@ -7,9 +7,9 @@
 namespace vipd::config::detail {
 namespace {
 
-constexpr std::array<std::string_view, 8> k_sync_group_keys{
-    "name",          "members",      "notify",      "notify_master",
-    "notify_backup", "notify_fault", "notify_user", "notify_timeout"};
+constexpr std::array<std::string_view, 9> k_sync_group_keys{
+    "name",         "members",     "notify",      "notify_master", "notify_backup",
+    "notify_fault", "notify_stop", "notify_user", "notify_timeout"};
 
 constexpr std::array<foreign_key_hint, 1> k_sync_group_hints{{
     {"group", "keepalived's group { ... } is members here, a list of [[vrrp]] names"},

@@ -7,17 +7,19 @@ namespace vipd::config::detail {
 namespace {
 
 // clang-format off
-constexpr std::array<std::string_view, 29> k_vrrp_keys{
+constexpr std::array<std::string_view, 30> k_vrrp_keys{
     "name", "interface", "vrid", "priority", "version", "advert_interval", "preempt",
     "preempt_delay", "auth_pass", "vips", "garp", "v3_checksum", "use_vmac", "vmac_name",
     "unicast_peers", "unicast_source", "unicast_ttl_check", "unicast_min_ttl",
     "track_interfaces", "track_scripts", "track_virtual_servers", "track_files", "track_processes",
-    "notify", "notify_master", "notify_backup", "notify_fault", "notify_user", "notify_timeout"};
+    "notify", "notify_master", "notify_backup", "notify_fault", "notify_stop", "notify_user",
+    "notify_timeout"};
 // clang-format on
-constexpr std::array<std::string_view, 4> k_garp_keys{"delay", "repeat", "interval", "refresh"};
+constexpr std::array<std::string_view, 6> k_garp_keys{"delay",   "repeat",       "interval",
+                                                      "refresh", "second_delay", "second_repeat"};
 
 // People arrive from keepalived.conf; point them at our names rather than at a generic list.
-constexpr std::array<foreign_key_hint, 16> k_keepalived_hints{{
+constexpr std::array<foreign_key_hint, 17> k_keepalived_hints{{
     {"track_interface", "keepalived's track_interface is track_interfaces here"},
     {"track_script", "keepalived's track_script is track_scripts here, a list of tables"},
     {"track_process", "keepalived's track_process is track_processes here, a list of tables"},
@@ -29,6 +31,8 @@ constexpr std::array<foreign_key_hint, 16> k_keepalived_hints{{
     {"state", "there is no initial state: the highest priority becomes Master"},
     {"authentication", "write auth_pass = \"...\" (VRRPv2 simple-text auth)"},
     {"vrrp_garp_master_repeat", "write garp = { repeat = N }"},
+    {"garp_master_delay",
+     "keepalived's garp_master_delay is a second burst: write garp = { second_delay = \"5s\" }"},
     {"unicast_peer",
      "keepalived's unicast_peer is unicast_peers here, a list of addresses such as [\"10.0.0.2\"]"},
     {"unicast_src_ip", "keepalived's unicast_src_ip is unicast_source here"},
@@ -46,6 +50,24 @@ constexpr microseconds k_max_preempt_delay{1'000'000'000};  // 1000 s, as keepal
 constexpr microseconds k_max_garp_duration{
     3'600'000'000};  // 1 h keeps timer sums far from overflow
 constexpr std::int64_t k_max_garp_repeat = 100;
+
+/// keepalived's garp_master_delay: a second burst `second_delay` after becoming Master, of
+/// `second_repeat` rounds (keepalived repeats garp_master_repeat, so `repeat` unless given).
+void read_second_burst(const table_reader& reader, vrrp::garp_settings& garp) {
+    const auto delay = reader.duration("second_delay", microseconds{0}, k_max_garp_duration);
+    const auto repeat = reader.integer("second_repeat", 0, k_max_garp_repeat);
+    if (delay) {
+        garp.second_delay = *delay;
+        garp.second_repeat = garp.repeat;
+    }
+    if (repeat && reader.find("second_delay") == nullptr) {
+        reader.report("second_repeat",
+                      "second_repeat needs second_delay (when the second burst starts, such as "
+                      "\"5s\")");
+    } else if (repeat) {
+        garp.second_repeat = static_cast<unsigned>(*repeat);
+    }
+}
 
 void read_garp(const table_reader& parent, instance_draft& draft) {
     const toml::node* node = parent.find("garp");
@@ -74,6 +96,7 @@ void read_garp(const table_reader& parent, instance_draft& draft) {
     if (auto v = reader.duration("refresh", microseconds{0}, k_max_garp_duration)) {
         garp.refresh = *v;
     }
+    read_second_burst(reader, garp);
     reader.report_unknown_keys();
 }
 

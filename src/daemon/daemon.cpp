@@ -40,6 +40,10 @@
 namespace vipd::daemon {
 namespace {
 
+/// How long a stop waits for the notify_stop hooks: long enough for a hook that moves a route
+/// or tells a peer, short enough that a hung one cannot hold a restart (it is killed then).
+constexpr microseconds k_stop_hooks_bound{5'000'000};
+
 std::string host_name() {
     std::array<char, 256> buffer{};
     if (gethostname(buffer.data(), buffer.size() - 1) != 0) {
@@ -399,7 +403,8 @@ int run(const options& opts) {
                            signal_number);
         sd_notify(0, "STOPPING=1");
         daemon->shutdown();
-        io.stop();
+        // The notify_stop hooks are vipd's children: wait for them, but never for long.
+        daemon->wait_for_hooks(k_stop_hooks_bound, [&io] { io.stop(); });
     });
     asio::signal_set reload_signal(io, SIGHUP);
     std::function<void()> wait_reload = [&] {

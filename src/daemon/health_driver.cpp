@@ -227,6 +227,9 @@ void health_driver::on_result(std::size_t index, time_point due,
         if (t.server) {
             auto& sum = up_weight_[*t.server];
             sum = up ? sum + t.weight : sum - t.weight;
+            if (events_.real_changed) {
+                events_.real_changed(config_.virtual_servers[*t.server], t.real, up);
+            }
             update_quorum(*t.server, false);
             events_.reals_changed();
         } else {
@@ -253,6 +256,9 @@ void health_driver::update_quorum(std::size_t server_index, bool initial) {
     }
     logs_.health().log(has ? spdlog::level::info : spdlog::level::warn, "{}: quorum {}{}",
                        service_text(server), has ? "regained" : "lost", fallback);
+    if (events_.quorum_changed) {
+        events_.quorum_changed(server, has);
+    }
     if (!server.name) {
         return;
     }

@@ -2,14 +2,29 @@
 
 #include <fmt/format.h>
 
+#include "vipd/daemon/notify_fifo_lines.hpp"
+
 namespace vipd::daemon {
 
 notify_hooks::notify_hooks(asio::io_context& io, const config::daemon_config& config,
                            const logging::log_set& logs)
-    : io_(io), logs_(logs), scheduler_(config) {}
+    : io_(io), logs_(logs), scheduler_(config), idle_bound_(io) {
+    open_fifo(config);
+}
 
 void notify_hooks::reconfigure(const config::daemon_config& config) {
     scheduler_.reconfigure(config);
+    open_fifo(config);
+}
+
+void notify_hooks::open_fifo(const config::daemon_config& config) {
+    const auto& path = config.global.notify_fifo;
+    if (!path) {
+        fifo_.reset();
+    } else if (!fifo_ || fifo_->path() != *path) {
+        fifo_.reset();  // first: the old one may be the same path, removed when ours
+        fifo_ = std::make_unique<notify_fifo>(*path, logs_, [] { return steady_clock::now(); });
+    }
 }
 
 // Running commands are killed with their runners: a daemon that stops does not leave
@@ -17,12 +32,66 @@ void notify_hooks::reconfigure(const config::daemon_config& config) {
 notify_hooks::~notify_hooks() = default;
 
 void notify_hooks::on_transition(const std::string& instance, const vrrp::state_changed& change) {
+    write_vrrp_line(notify_subject::instance, instance, change);
     start(scheduler_.on_transition(instance, change));
 }
 
 void notify_hooks::on_group_transition(const std::string& group,
                                        const vrrp::state_changed& change) {
+    write_vrrp_line(notify_subject::group, group, change);
     start(scheduler_.on_group_transition(group, change));
+}
+
+void notify_hooks::write_vrrp_line(notify_subject subject, const std::string& name,
+                                   const vrrp::state_changed& change) {
+    const auto word = notify_state_word(change.to, scheduler_.is_stopping());
+    if (fifo_ && word) {
+        fifo_->write(vrrp_fifo_line(subject, name, *word, change.priority));
+    }
+}
+
+void notify_hooks::on_real(const ipvs::service_key& service, const ipvs::destination_key& real,
+                           bool up) {
+    if (fifo_) {
+        fifo_->write(real_fifo_line(service, real, up));
+    }
+}
+
+void notify_hooks::on_quorum(const ipvs::service_key& service, bool up) {
+    if (fifo_) {
+        fifo_->write(service_fifo_line(service, up));
+    }
+}
+
+void notify_hooks::stopping() {
+    scheduler_.stopping();
+}
+
+void notify_hooks::groups_stopped() {
+    start(scheduler_.groups_stopped());
+}
+
+void notify_hooks::when_idle(microseconds bound, std::function<void()> done) {
+    idle_ = std::move(done);
+    idle_bound_.expires_after(bound);
+    idle_bound_.async_wait([this, bound](const boost::system::error_code& error) {
+        if (error || !idle_) {
+            return;
+        }
+        logs_.vrrp().warn("notify: {} hook(s) still running {} ms after the stop: killed",
+                          runners_.size(), std::chrono::duration_cast<milliseconds>(bound).count());
+        runners_.clear();  // each runner kills its process
+        std::exchange(idle_, {})();
+    });
+    // Through the loop, as when the last hook finishes: the caller's state is settled by then.
+    asio::post(io_, [this] { call_idle_if_done(); });
+}
+
+void notify_hooks::call_idle_if_done() {
+    if (idle_ && scheduler_.idle()) {
+        idle_bound_.cancel();
+        std::exchange(idle_, {})();
+    }
 }
 
 notify_stats notify_hooks::stats() const noexcept {
@@ -36,7 +105,8 @@ void notify_hooks::start(const std::vector<notify_job>& jobs) {
 }
 
 void notify_hooks::start(const notify_job& job) {
-    const std::string state(vrrp::to_string(job.change.to));
+    const std::string state(
+        notify_state_word(job.change.to, true).value_or(vrrp::to_string(job.change.to)));
     health::checkers::process_spec spec;
     spec.argv = job.argv;
     spec.run_as = job.user.identity;
@@ -68,6 +138,7 @@ void notify_hooks::start(const notify_job& job) {
 void notify_hooks::finished(const std::string& instance, notify_subject subject) {
     runners_.erase({subject, instance});
     start(scheduler_.on_hook_finished(instance, subject));
+    call_idle_if_done();
 }
 
 }  // namespace vipd::daemon

@@ -4,6 +4,13 @@
 
 namespace vipd::daemon {
 
+std::optional<std::string_view> notify_state_word(vrrp::state to, bool stopping) noexcept {
+    if (to == vrrp::state::initialize) {
+        return stopping ? std::optional<std::string_view>("STOP") : std::nullopt;
+    }
+    return vrrp::to_string(to);
+}
+
 notify_scheduler::notify_scheduler(const config::daemon_config& config, std::size_t max_running)
     : max_running_(std::max<std::size_t>(max_running, 1)) {
     reconfigure(config);
@@ -35,11 +42,28 @@ std::vector<notify_job> notify_scheduler::on_group_transition(const std::string&
     return transition({notify_subject::group, group}, change);
 }
 
+std::vector<notify_job> notify_scheduler::groups_stopped() {
+    std::vector<notify_job> jobs;
+    for (const auto& [key, settings] : settings_) {
+        if (key.first != notify_subject::group) {
+            continue;
+        }
+        const auto last = last_state_.find(key);
+        const auto from = last == last_state_.end() ? vrrp::state::initialize : last->second;
+        auto started = transition(key, vrrp::state_changed{from, vrrp::state::initialize,
+                                                           vrrp::transition_reason::shutdown, 0,
+                                                           std::nullopt, std::nullopt});
+        jobs.insert(jobs.end(), started.begin(), started.end());
+    }
+    return jobs;
+}
+
 std::vector<notify_job> notify_scheduler::transition(const subject_key& key,
                                                      const vrrp::state_changed& change) {
     if (!settings_.contains(key)) {
         return {};
     }
+    last_state_[key] = change.to;
     auto& l = lanes_[key];
     if (l.waiting) {
         ++coalesced_;
@@ -116,7 +140,13 @@ std::vector<notify_job> notify_scheduler::plan(const subject_key& key,
             specific = &settings.fault;
             break;
         case vrrp::state::initialize:
-            return {};  // the instance stops: keepalived notifies nothing for it either
+            // keepalived's notify_stop runs when the daemon stops; an instance that a reload
+            // removes or replaces is not stopped in that sense and notifies nothing.
+            if (!stopping_) {
+                return {};
+            }
+            specific = &settings.stop;
+            break;
     }
     std::vector<notify_job> jobs;
     const auto job = [&](std::vector<std::string> argv) {
@@ -127,12 +157,14 @@ std::vector<notify_job> notify_scheduler::plan(const subject_key& key,
     if (!specific->empty()) {
         job(*specific);
     }
-    if (!settings.any.empty()) {
+    const bool group = key.first == notify_subject::group;
+    // keepalived: "stop only applies to instances" for the generic command.
+    const bool generic = !(group && change.to == vrrp::state::initialize);
+    if (!settings.any.empty() && generic) {
         auto argv = settings.any;
-        const bool group = key.first == notify_subject::group;
-        argv.insert(argv.end(),
-                    {group ? "GROUP" : "INSTANCE", key.second,
-                     std::string(vrrp::to_string(change.to)), std::to_string(change.priority)});
+        argv.insert(argv.end(), {group ? "GROUP" : "INSTANCE", key.second,
+                                 std::string(*notify_state_word(change.to, stopping_)),
+                                 std::to_string(change.priority)});
         job(std::move(argv));
     }
     return jobs;

@@ -173,25 +173,36 @@ std::unique_ptr<health_driver> runtime::make_health(const config::daemon_config&
     // Reals changing together (a rack losing power, thousands of checks failing within one
     // interval) cost one IPVS converge per window, not one dump and diff each.
     events.reals_changed = [this] {
-        if (converge_pending_) {
-            return;
+        if (converge_pending_ || stopped_) {
+            return;  // stopped: the services are withdrawn and stay so
         }
         converge_pending_ = true;
         converge_timer_.expires_after(k_health_converge_window);
         converge_timer_.async_wait([this](const boost::system::error_code& error) {
             converge_pending_ = false;
-            if (!error) {
+            if (!error && !stopped_) {
                 ipvs_->health_changed();
             }
         });
     };
     events.tracker_changed = [this](const std::string& instance, tracker_kind kind,
                                     const std::string& name, bool down) {
-        if (router_) {
+        if (router_ && !stopped_) {
             router_->set_tracked(instance, kind, name, down);
         }
     };
     events.deadlines_changed = [this] { arm_health_timer(); };
+    events.real_changed = [this](const config::virtual_server& server,
+                                 const ipvs::destination_key& real, bool up) {
+        if (notify_) {
+            notify_->on_real(server.key, real, up);
+        }
+    };
+    events.quorum_changed = [this](const config::virtual_server& server, bool up) {
+        if (notify_) {
+            notify_->on_quorum(server.key, up);
+        }
+    };
     return std::make_unique<health_driver>(
         config, ports_.probes, logs_, [] { return steady_clock::now(); }, std::move(events));
 }
@@ -216,8 +227,11 @@ void runtime::start_tracks() {
     if (tracks_->empty()) {
         return;
     }
-    track_timer_ = std::make_unique<periodic_timer>(io_, config_->global.track_interval,
-                                                    [this] { tracks_->poll(steady_clock::now()); });
+    track_timer_ = std::make_unique<periodic_timer>(io_, config_->global.track_interval, [this] {
+        if (!stopped_) {
+            tracks_->poll(steady_clock::now());
+        }
+    });
     track_timer_->start();
 }
 
@@ -225,14 +239,14 @@ void runtime::start_tracks() {
 // instance, so adverts that fall due together leave in one batch.
 void runtime::arm_router_timer() {
     auto deadline = router_->next_deadline();
-    if (!deadline) {
+    if (!deadline || stopped_) {
         router_timer_.cancel();
         return;
     }
     router_timer_.expires_at(*deadline);
     router_timer_.async_wait([this](const boost::system::error_code& error) {
-        if (error) {
-            return;  // cancelled by a re-arm
+        if (error || stopped_) {
+            return;  // cancelled by a re-arm, or vipd stopped
         }
         router_->on_timer(steady_clock::now());  // re-arms through deadlines_changed
     });
@@ -240,6 +254,9 @@ void runtime::arm_router_timer() {
 
 void runtime::arm_health_timer() {
     auto deadline = health_->next_deadline();
+    if (stopped_) {
+        deadline.reset();  // probes in flight finish; no new one starts
+    }
     if (deadline == health_armed_) {
         return;
     }
@@ -250,7 +267,7 @@ void runtime::arm_health_timer() {
     }
     health_timer_.expires_at(*deadline);
     health_timer_.async_wait([this](const boost::system::error_code& error) {
-        if (!error) {
+        if (!error && !stopped_) {
             health_armed_.reset();  // expired: the next request must arm it again
             health_->on_timer(steady_clock::now());
         }
@@ -261,7 +278,7 @@ void runtime::restart_resync() {
     resync_.reset();
     if (ipvs_->active()) {
         resync_ = std::make_unique<periodic_timer>(io_, config_->ipvs.resync_interval, [this] {
-            if (!ipvs_->resync_pending()) {
+            if (!stopped_ && !ipvs_->resync_pending()) {
                 ipvs_->begin_resync();
                 continue_resync();
             }
@@ -271,8 +288,12 @@ void runtime::restart_resync() {
 }
 
 void runtime::restart_vip_resync() {
-    vip_resync_ = std::make_unique<periodic_timer>(io_, config_->global.vip_resync_interval,
-                                                   [this] { router_->resync_vips(); });
+    vip_resync_ =
+        std::make_unique<periodic_timer>(io_, config_->global.vip_resync_interval, [this] {
+            if (!stopped_) {
+                router_->resync_vips();
+            }
+        });
     vip_resync_->start();
 }
 
@@ -286,7 +307,7 @@ void runtime::continue_roles() {
     role_slice_timer_.expires_after(std::chrono::seconds(0));
     role_slice_timer_.async_wait([this](const boost::system::error_code& error) {
         role_slices_scheduled_ = false;
-        if (error) {
+        if (error || stopped_) {
             return;
         }
         if (ipvs_->role_step()) {
@@ -305,7 +326,7 @@ void runtime::continue_resync() {
     }
     resync_slice_timer_.expires_after(std::chrono::seconds(0));
     resync_slice_timer_.async_wait([this](const boost::system::error_code& error) {
-        if (!error) {
+        if (!error && !stopped_) {
             continue_resync();
         }
     });
@@ -341,10 +362,24 @@ void runtime::start() {
 }
 
 void runtime::shutdown() {
-    track_timer_.reset();  // a poll after this would only re-derive priorities nobody sends
-    router_->shutdown();   // adverts, then VIPs (gated services follow each instance out)...
-    ipvs_->withdraw();     // ...then every service vipd manages
+    // The loop may run on for the stop hooks (wait_for_hooks): nothing may put a VIP or a
+    // service back meanwhile. Every timer handler that could checks `stopped_` (a cancel does
+    // not stop a handler that has already fallen due, and a destroyed timer's would run on a
+    // dangling object), as do health results and drains.
+    stopped_ = true;
+    health_timer_.cancel();
+    health_armed_.reset();
+    notify_->stopping();  // INIT is STOP from here: notify_stop runs...
+    router_->shutdown();  // ...once adverts, then VIPs went (gated services follow them out)
+    notify_->groups_stopped();
+    ipvs_->withdraw();  // ...then every service vipd manages
+    role_slice_timer_.cancel();
+    resync_slice_timer_.cancel();
     record_services({});
+}
+
+void runtime::wait_for_hooks(microseconds bound, std::function<void()> done) {
+    notify_->when_idle(bound, std::move(done));
 }
 
 bool runtime::drain(const policy::real_ref& real, std::optional<microseconds> period) {
@@ -359,7 +394,7 @@ bool runtime::drain(const policy::real_ref& real, std::optional<microseconds> pe
                       period ? "undrained by itself in " + duration_text(*period)
                              : std::string("until undrained"));
     arm_drain_timer();
-    ipvs_->drains_changed();
+    drains_changed();
     return added;
 }
 
@@ -371,8 +406,14 @@ bool runtime::undrain(const policy::real_ref& real) {
     logs_.ipvs().info("{} {} undrained by vipctl: back to its configured weight", name.service,
                       name.real);
     arm_drain_timer();
-    ipvs_->drains_changed();
+    drains_changed();
     return true;
+}
+
+void runtime::drains_changed() {
+    if (!stopped_) {
+        ipvs_->drains_changed();
+    }
 }
 
 void runtime::arm_drain_timer() {
@@ -397,7 +438,7 @@ void runtime::expire_drains() {
     }
     arm_drain_timer();
     if (!ended.empty()) {
-        ipvs_->drains_changed();
+        drains_changed();
     }
 }
 

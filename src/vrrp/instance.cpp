@@ -333,6 +333,7 @@ void instance::cancel_timers() noexcept {
     master_down_timer_.reset();
     garp_timer_.reset();
     garp_rounds_left_ = 0;
+    second_burst_.reset();
 }
 
 // ---- timers ----
@@ -361,8 +362,14 @@ void instance::fire_adver(time_point now, actions& out) {
 void instance::arm_garp(time_point now) {
     const auto& garp = config_.garp;
     garp_rounds_left_ = garp.repeat;
+    second_burst_.reset();
+    if (garp.second_delay > microseconds::zero() && garp.second_repeat > 0) {
+        second_burst_ = now + garp.second_delay;
+    }
     if (garp.repeat > 0) {
         garp_timer_ = now + garp.delay;
+    } else if (second_burst_) {
+        garp_timer_ = second_burst_;
     } else if (garp.refresh > microseconds::zero()) {
         garp_timer_ = now + garp.delay + garp.refresh;
     } else {
@@ -373,6 +380,10 @@ void instance::arm_garp(time_point now) {
 void instance::fire_garp(time_point now, actions& out) {
     const auto& garp = config_.garp;
     const auto due = *garp_timer_;
+    if (garp_rounds_left_ == 0 && second_burst_ && due >= *second_burst_) {
+        garp_rounds_left_ = garp.second_repeat;
+        second_burst_.reset();
+    }
     out.push_back(send_garp{});
     if (garp_rounds_left_ > 0) {
         --garp_rounds_left_;
@@ -386,6 +397,10 @@ void instance::fire_garp(time_point now, actions& out) {
     microseconds period{};
     if (garp_rounds_left_ > 0) {
         period = garp.interval;
+    } else if (second_burst_) {
+        // Not before its time, and not before the first burst's spacing has passed.
+        garp_timer_ = std::max({*second_burst_, due + garp.interval, now});
+        return;
     } else if (garp.refresh > microseconds::zero()) {
         period = garp.refresh;
     } else {

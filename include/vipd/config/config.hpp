@@ -94,13 +94,16 @@ struct notify_settings {
     /// `notify`: run on every transition with keepalived's arguments: INSTANCE NAME STATE
     /// PRIORITY. Empty = none. Each command is an argv (absolute program path, no shell).
     std::vector<std::string> any;
-    std::vector<std::string> master;   // notify_master: run on entering MASTER, no extra args
-    std::vector<std::string> backup;   // notify_backup
-    std::vector<std::string> fault;    // notify_fault
+    std::vector<std::string> master;  // notify_master: run on entering MASTER, no extra args
+    std::vector<std::string> backup;  // notify_backup
+    std::vector<std::string> fault;   // notify_fault
+    /// notify_stop: run when vipd stops, once the VIPs are gone (the generic `notify` then gets
+    /// STOP as the state; a sync group's does not, as in keepalived).
+    std::vector<std::string> stop;
     health::run_as user;               // notify_user; default root (k_default_notify_user)
     microseconds timeout{10'000'000};  // notify_timeout
     bool empty() const noexcept {
-        return any.empty() && master.empty() && backup.empty() && fault.empty();
+        return any.empty() && master.empty() && backup.empty() && fault.empty() && stop.empty();
     }
     friend bool operator==(const notify_settings&, const notify_settings&) = default;
 };
@@ -195,6 +198,10 @@ struct global_settings {
     microseconds vip_resync_interval{5'000'000};
     /// How often track files are read and /proc is scanned for tracked processes.
     microseconds track_interval{1'000'000};
+    /// keepalived's notify_fifo: a FIFO that gets one line per instance, sync group, service
+    /// quorum and real transition, in keepalived's format; created (mode 0600) when missing.
+    /// nullopt = none (the default).
+    std::optional<std::string> notify_fifo;
     friend bool operator==(const global_settings&, const global_settings&) = default;
 };
 

@@ -35,6 +35,13 @@ struct health_events {
         tracker_changed;
     /// Called after every event so the shell can re-arm its timer.
     std::function<void()> deadlines_changed;
+    /// A real of `server` reached rise or fall: up or down now (the notify FIFO, the real's
+    /// notify_up / notify_down). May be empty.
+    std::function<void(const config::virtual_server& server, const ipvs::destination_key& real,
+                       bool up)>
+        real_changed;
+    /// `server` gained or lost its quorum, or starts without it. May be empty.
+    std::function<void(const config::virtual_server& server, bool up)> quorum_changed;
 };
 
 struct health_stats {

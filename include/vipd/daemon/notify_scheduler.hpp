@@ -13,6 +13,11 @@
 /// it ended in. A waiting transition runs the commands of the configuration current when it
 /// starts: none for an instance that a reload left without notify commands.
 ///
+/// When vipd stops (`stopping()`), an instance entering INIT runs its notify_stop, then the
+/// generic `notify` with STOP as the state; `groups_stopped()` then runs each sync group's
+/// notify_stop (keepalived passes STOP to no group's generic command). Outside a stop, INIT (a
+/// reload removing an instance) runs nothing.
+///
 /// At most `max_running` hooks run at once across all instances. An instance with a hook to
 /// start and no free slot queues for one; instances are served in the order they became ready,
 /// and one that finishes a hook queues again behind those already waiting, so a flapping
@@ -24,6 +29,7 @@
 #include <map>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <vector>
 
 #include "vipd/config/config.hpp"
@@ -55,6 +61,11 @@ struct notify_job {
     friend bool operator==(const notify_job&, const notify_job&) = default;
 };
 
+/// keepalived's word for an instance or group entering `to`: MASTER, BACKUP, FAULT, and STOP
+/// for INIT while vipd stops. nullopt for INIT otherwise (an instance a reload removes or
+/// replaces), which keepalived's notify and FIFO never name either.
+std::optional<std::string_view> notify_state_word(vrrp::state to, bool stopping) noexcept;
+
 class notify_scheduler {
   public:
     explicit notify_scheduler(const config::daemon_config& config,
@@ -65,8 +76,8 @@ class notify_scheduler {
     void reconfigure(const config::daemon_config& config);
 
     /// `instance` entered `change.to`; returns the hooks to start now. An instance without
-    /// notify commands is ignored. INIT (the instance stops) runs nothing but still replaces a
-    /// waiting transition: nothing stale runs after it.
+    /// notify commands is ignored. INIT runs the stop hooks once `stopping()` was called, else
+    /// nothing; either way it replaces a waiting transition: nothing stale runs after it.
     [[nodiscard]] std::vector<notify_job> on_transition(const std::string& instance,
                                                         const vrrp::state_changed& change);
     /// The same for a sync group, with the group's commands.
@@ -79,7 +90,16 @@ class notify_scheduler {
     [[nodiscard]] std::vector<notify_job> on_hook_finished(
         const std::string& instance, notify_subject subject = notify_subject::instance);
 
+    /// vipd stops: from now on INIT means STOP (see above).
+    void stopping() noexcept { stopping_ = true; }
+    bool is_stopping() const noexcept { return stopping_; }
+    /// After the instances stopped: every sync group with hooks enters INIT (STOP) from the
+    /// state it was last told of; returns the hooks to start now.
+    [[nodiscard]] std::vector<notify_job> groups_stopped();
+
     std::size_t running() const noexcept { return running_; }
+    /// No hook is running or waiting to run.
+    bool idle() const noexcept { return lanes_.empty(); }
     /// Transitions dropped because a later one of the same instance replaced them while waiting.
     std::uint64_t coalesced() const noexcept { return coalesced_; }
 
@@ -102,8 +122,10 @@ class notify_scheduler {
     std::size_t max_running_;
     std::map<subject_key, lane> lanes_;  // subjects with a hook running or waiting
     std::deque<subject_key> ready_;      // subjects waiting for a slot, first come first
+    std::map<subject_key, vrrp::state> last_state_;  // what each subject was last told
     std::size_t running_ = 0;
     std::uint64_t coalesced_ = 0;
+    bool stopping_ = false;
 };
 
 }  // namespace vipd::daemon

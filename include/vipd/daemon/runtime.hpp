@@ -54,8 +54,13 @@ class runtime {
     /// instances keep their state and VIPs, unchanged reals their health.
     const reload_outcome& reload();
 
-    /// Graceful stop: VIPs out (Masters resign), then every managed IPVS service.
+    /// Graceful stop: VIPs out (Masters resign), the stop hooks (notify_stop) started, then
+    /// every managed IPVS service out. Nothing puts them back afterwards, however long the
+    /// loop runs on.
     void shutdown();
+    /// After shutdown(): calls `done` once every notify hook has finished, or after `bound`,
+    /// killing the hooks still running.
+    void wait_for_hooks(microseconds bound, std::function<void()> done);
 
     /// `vipctl drain`: `real` (a configured one) goes to weight 0 and stays there, whatever its
     /// health, until undrained, a reload drops it, vipd restarts or, with `period`, that long
@@ -105,6 +110,8 @@ class runtime {
     void arm_drain_timer();
     /// Ends the drains whose deadline passed.
     void expire_drains();
+    /// The IPVS table follows a drain change, unless vipd stopped.
+    void drains_changed();
 
     asio::io_context& io_;
     std::string config_file_;
@@ -142,6 +149,7 @@ class runtime {
     asio::steady_timer resync_slice_timer_;
     policy::drain_set drains_;
     asio::steady_timer drain_timer_;
+    bool stopped_ = false;  // shutdown() ran
 };
 
 }  // namespace vipd::daemon

@@ -21,12 +21,17 @@ enum class state : std::uint8_t { initialize, backup, master, fault };
 std::string_view to_string(state s) noexcept;  // "INIT", "BACKUP", "MASTER", "FAULT"
 
 /// Gratuitous ARP / unsolicited NA schedule after becoming Master: wait `delay`, send `repeat`
-/// rounds `interval` apart, then one round every `refresh` while Master (0 = never).
+/// rounds `interval` apart; `second_delay` after becoming Master (0 = never), a second burst of
+/// `second_repeat` rounds (keepalived's garp_master_delay, for switches that learn late); then
+/// one round every `refresh` while Master (0 = never). A second burst due while the first still
+/// runs starts when the first ends.
 struct garp_settings {
     microseconds delay{0};
     unsigned repeat = 5;
     microseconds interval{10'000};
     microseconds refresh{0};
+    microseconds second_delay{0};
+    unsigned second_repeat = 0;
     friend bool operator==(const garp_settings&, const garp_settings&) = default;
 };
 
@@ -224,7 +229,8 @@ class instance {
     time_point master_down_armed_at_{};
     bool master_down_skew_only_ = false;
     std::optional<time_point> garp_timer_;
-    unsigned garp_rounds_left_ = 0;  // burst rounds still to send; 0 = refresh phase
+    unsigned garp_rounds_left_ = 0;           // burst rounds still to send; 0 = refresh phase
+    std::optional<time_point> second_burst_;  // when the second burst is due, until it starts
     /// preempt_delay (keepalived semantics): set on entering Backup and on first seeing a
     /// lower-priority master; cleared by an advert from a master we accept on priority.
     std::optional<time_point> preempt_hold_until_;

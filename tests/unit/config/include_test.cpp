@@ -289,7 +289,7 @@ TEST_F(IncludeTest, IncludeMustBeAnArrayOfStrings) {
                   ":2:1: global.include: unknown key \"include\" (include is a top-level key: "
                   "write it above the first [table] of the file); allowed keys: router_id, "
                   "static_vips, control_socket, metrics_listen, state_file, vip_resync_interval, "
-                  "track_interval");
+                  "track_interval, notify_fifo");
 }
 
 TEST_F(IncludeTest, DuplicateVridAcrossFilesNamesBothPlaces) {

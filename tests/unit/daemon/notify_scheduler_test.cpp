@@ -250,5 +250,61 @@ TEST(NotifyScheduler, ASyncGroupHasItsOwnHooksAndLaneWithKeepalivedsGroupArgumen
     EXPECT_EQ(shown(hooks.on_group_transition("other", change)), lines{});
 }
 
+vrrp::state_changed stopped(state from = state::master) {
+    return vrrp::state_changed{from, state::initialize, vrrp::transition_reason::shutdown, 150, {},
+                               {}};
+}
+
+TEST(NotifyScheduler, WhenVipdStopsNotifyStopRunsThenTheGenericHookWithStop) {
+    auto web = hooked("web");
+    web.notify.stop = {"/s"};
+    notify_scheduler hooks(config_of({web}));
+    hooks.stopping();
+    EXPECT_EQ(shown(hooks.on_transition("web", stopped())), lines{"web: /s"});
+    EXPECT_FALSE(hooks.idle());
+    EXPECT_EQ(shown(hooks.on_hook_finished("web")), lines{"web: /any INSTANCE web STOP 150"});
+    EXPECT_EQ(shown(hooks.on_hook_finished("web")), lines{});
+    EXPECT_TRUE(hooks.idle());
+}
+
+TEST(NotifyScheduler, AnInstanceRemovedByAReloadRunsNoStopHook) {
+    auto web = hooked("web");
+    web.notify.stop = {"/s"};
+    notify_scheduler hooks(config_of({web}));
+    EXPECT_EQ(shown(hooks.on_transition("web", stopped())), lines{});
+    EXPECT_TRUE(hooks.idle());
+}
+
+TEST(NotifyScheduler, WithoutNotifyStopAStopRunsOnlyTheGenericHook) {
+    notify_scheduler hooks(config_of({hooked("web")}));
+    hooks.stopping();
+    EXPECT_EQ(shown(hooks.on_transition("web", stopped(state::backup))),
+              lines{"web: /any INSTANCE web STOP 150"});
+}
+
+TEST(NotifyScheduler, ASyncGroupRunsItsNotifyStopButNoGenericStop) {
+    auto config = config_of({hooked("a")});
+    config::sync_group group;
+    group.name = "nat";
+    group.members = {"a", "b"};
+    group.notify.stop = {"/group-s"};
+    group.notify.any = {"/group-any"};
+    config.sync_groups = {group};
+    notify_scheduler hooks(config);
+    vrrp::state_changed change{
+        state::backup, state::master, vrrp::transition_reason::sync_group, 0, {}, {}};
+    EXPECT_EQ(shown(hooks.on_group_transition("nat", change)),
+              lines{"nat: /group-any GROUP nat MASTER 0"});
+    EXPECT_EQ(shown(hooks.on_hook_finished("nat", notify_subject::group)), lines{});
+    hooks.stopping();
+    const auto jobs = hooks.groups_stopped();
+    EXPECT_EQ(shown(jobs), lines{"nat: /group-s"});
+    ASSERT_EQ(jobs.size(), 1u);
+    EXPECT_EQ(jobs[0].change.from, state::master);  // the state it was last told of
+    EXPECT_EQ(jobs[0].subject, notify_subject::group);
+    EXPECT_EQ(shown(hooks.on_hook_finished("nat", notify_subject::group)), lines{});
+    EXPECT_TRUE(hooks.idle());
+}
+
 }  // namespace
 }  // namespace vipd::daemon

@@ -1008,6 +1008,51 @@ TEST(VrrpGarp, RefreshOnlyAndZeroSpacing) {
     EXPECT_EQ(deadline(b), us(1s));
 }
 
+TEST(VrrpGarp, ASecondBurstFollowsAtSecondDelayThenTheRefresh) {
+    // keepalived's garp_master_delay 5 / garp_master_repeat 3, with a 60 s refresh.
+    auto config = make_config(150);
+    config.garp = garp_settings{0ms, 3, 10ms, 60s, 5s, 2};
+    instance inst(config);
+    inst.start(t0, true);
+    const auto became = t0 + mdi(150);
+    inst.on_timer(became);  // the first round goes out with the transition
+    EXPECT_EQ(times_of<send_garp>(drive(inst, became + 70s)),
+              (std::vector<std::int64_t>{us(became + 10ms), us(became + 20ms), us(became + 5s),
+                                         us(became + 5010ms), us(became + 65010ms)}));
+}
+
+TEST(VrrpGarp, ASecondBurstDueDuringTheFirstWaitsForItsEnd) {
+    auto config = make_config(150);
+    config.garp = garp_settings{100ms, 3, 100ms, 0ms, 150ms, 1};
+    instance inst(config);
+    inst.start(t0, true);
+    const auto became = t0 + mdi(150);
+    inst.on_timer(became);
+    EXPECT_EQ(times_of<send_garp>(drive(inst, became + 10s)),
+              (std::vector<std::int64_t>{us(became + 100ms), us(became + 200ms), us(became + 300ms),
+                                         us(became + 400ms)}));
+}
+
+TEST(VrrpGarp, ASecondBurstAloneAndNoneOnceMasterIsLeft) {
+    auto config = make_config(150);
+    config.garp = garp_settings{0ms, 0, 0ms, 0ms, 2s, 2};
+    instance inst(config);
+    inst.start(t0, true);
+    const auto became = t0 + mdi(150);
+    inst.on_timer(became);
+    EXPECT_EQ(times_of<send_garp>(drive(inst, became + 3s)),
+              (std::vector<std::int64_t>{us(became + 2s), us(became + 2s)}))
+        << "no first burst; the second all at once";
+
+    // Leaving Master before the second burst cancels it.
+    instance other(config);
+    other.start(t0, true);
+    other.on_timer(became);
+    other.on_advert(became + 1s, advert_from(make_config(200), 200), addr("192.0.2.9"));
+    ASSERT_EQ(other.current_state(), state::backup);
+    EXPECT_TRUE(times_of<send_garp>(drive(other, became + 1s + mdi(150) - 1us)).empty());
+}
+
 // ---- reload: new settings, same identity ----
 
 TEST(VrrpReload, MasterKeepsItsStateAndAdvertisesNewAddressesAtOnce) {
