@@ -458,9 +458,18 @@ void runtime::write_record() {
 }
 
 const reload_outcome& runtime::reload() {
-    auto result = load_for_host(config_file_, default_router_id_, ports_.users);
     reload_outcome outcome;
     outcome.at = std::chrono::system_clock::now();
+    if (stopped_) {
+        // The stop waits for its hooks with the loop running: a reload now would start the
+        // instances again.
+        outcome.message = "vipd is stopping: nothing was reloaded";
+        logs_.daemon().warn("reload refused: {}", outcome.message);
+        ++reloads_refused_;
+        last_reload_ = std::move(outcome);
+        return *last_reload_;
+    }
+    auto result = load_for_host(config_file_, default_router_id_, ports_.users);
     if (!result.ok()) {
         for (const auto& error : result.errors) {
             logs_.daemon().error("reload: {}", error.to_string());

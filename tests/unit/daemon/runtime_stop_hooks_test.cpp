@@ -98,5 +98,21 @@ TEST_F(RuntimeStopHooksTest, NothingToWaitForEndsTheStopAtOnce) {
     EXPECT_LT(stop(5s), 1s);
 }
 
+TEST_F(RuntimeStopHooksTest, AReloadWhileTheStopWaitsForItsHooksChangesNothing) {
+    // SIGHUP (or vipctl) during the wait must not start the instances again.
+    build(with_hooks("notify_stop = [\"/bin/sleep\", \"0.3\"]\n"));
+    runtime_->start();
+    run_for(100ms);
+    runtime_->shutdown();
+    journal_.clear();
+    write_config(director_config(state_file_));
+    const auto& outcome = runtime_->reload();
+    run_for(500ms);
+    EXPECT_FALSE(outcome.ok);
+    EXPECT_EQ(outcome.message, "vipd is stopping: nothing was reloaded");
+    EXPECT_TRUE(journal_.empty()) << journal_text();
+    EXPECT_FALSE(addresses_.has("eth0", "10.0.0.100/24"));
+}
+
 }  // namespace
 }  // namespace vipd::daemon::test
