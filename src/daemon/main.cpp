@@ -4,6 +4,7 @@
 #include <vector>
 
 #include "daemon.hpp"
+#include "import_command.hpp"
 #include "vipd/daemon/options.hpp"
 
 int main(int argc, char** argv) {
@@ -17,6 +18,9 @@ int main(int argc, char** argv) {
     if (opts.show_version) {
         std::printf("vipd %s\n", VIPD_VERSION);
         return 0;
+    }
+    if (opts.import_keepalived) {
+        return vipd::daemon::import_keepalived(*opts.import_keepalived);
     }
     return opts.check_only ? vipd::daemon::check(opts) : vipd::daemon::run(opts);
 }

@@ -29,6 +29,18 @@ parse_outcome parse_options(const std::vector<std::string>& arguments) {
     app.add_option("--log-level", parsed.log_level, "trace, debug, info, warn or error")
         ->transform(CLI::CheckedTransformer(levels, CLI::ignore_case));
 
+    import_request import;
+    auto* importer = app.add_subcommand(
+        "import-keepalived",
+        "Convert a keepalived.conf to vipd.toml on stdout; what cannot be converted is listed on "
+        "stderr (exit 0 converted, 1 failed, 3 something dropped)");
+    importer->add_option("file", import.file, "keepalived.conf (its includes are read too)")
+        ->required();
+    importer->add_option("--ipvsadm-rules", import.ipvsadm_rules,
+                         "An ipvsadm-save rules file whose services are converted too");
+    importer->add_flag("--allow-lossy", import.allow_lossy,
+                       "Exit 0 even when something was dropped");
+
     // CLI11 wants argv order reversed when given a vector.
     std::vector<std::string> reversed(arguments.rbegin(), arguments.rend());
     try {
@@ -38,6 +50,9 @@ parse_outcome parse_options(const std::vector<std::string>& arguments) {
         std::ostringstream err;
         const int code = app.exit(error, out, err);
         return {std::nullopt, code, out.str() + err.str()};
+    }
+    if (importer->parsed()) {
+        parsed.import_keepalived = import;
     }
     return {parsed, 0, {}};
 }

@@ -29,6 +29,7 @@ MODULE_OF_PREFIX = {
     "net/frames/": "net/frames",
     "net/linux/": "net/linux",
     "config/": "config",
+    "importer/": "importer",
     "policy/": "policy",
     "logging/": "logging",
     "metrics/": "metrics",
@@ -69,6 +70,7 @@ ALLOWED = {
     "net/frames": {"core", "net"},
     "net/linux": {"core", "net", "net/frames", "io"},
     "config": {"core", "vrrp", "ipvs", "health"},
+    "importer": {"core", "config"},
     "policy": {"core", "config", "ipvs", "health", "vrrp"},
     "metrics": {"core"},
     "metrics/http": {"core", "metrics", "io"},
@@ -85,8 +87,8 @@ ALLOWED = {
 ADAPTER_HEADERS = re.compile(
     r"^(boost/asio|boost/beast|netlink/|linux/netlink\.h|linux/rtnetlink\.h|sys/socket\.h|"
     r"spdlog/sinks/|systemd/|openssl/)")
-PURE = {"core", "vrrp", "vips", "ipvs", "health", "net", "net/frames", "config", "policy",
-        "metrics", "control", "daemon/drivers"}
+PURE = {"core", "vrrp", "vips", "ipvs", "health", "net", "net/frames", "config", "importer",
+        "policy", "metrics", "control", "daemon/drivers"}
 
 INCLUDE = re.compile(r'^\s*#\s*include\s*([<"])([^>"]+)[>"]')
 

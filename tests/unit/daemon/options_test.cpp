@@ -37,6 +37,18 @@ TEST(Options, BadValuesAreUsageErrorsNamingTheOption) {
     }
 }
 
+TEST(Options, ImportKeepalivedIsASubcommandWithItsFile) {
+    auto outcome = parse_options(
+        {"import-keepalived", "--allow-lossy", "--ipvsadm-rules", "r.rules", "k.conf"});
+    ASSERT_TRUE(outcome.options) << outcome.message;
+    ASSERT_TRUE(outcome.options->import_keepalived);
+    EXPECT_EQ(outcome.options->import_keepalived->file, "k.conf");
+    EXPECT_TRUE(outcome.options->import_keepalived->allow_lossy);
+    EXPECT_EQ(outcome.options->import_keepalived->ipvsadm_rules, "r.rules");
+    EXPECT_FALSE(parse_options({"--check"}).options->import_keepalived);
+    EXPECT_FALSE(parse_options({"import-keepalived"}).options);  // the file is required
+}
+
 TEST(Options, HelpExitsZeroWithText) {
     auto outcome = parse_options({"--help"});
     EXPECT_FALSE(outcome.options);
