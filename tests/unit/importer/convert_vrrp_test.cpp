@@ -52,8 +52,8 @@ INSTANTIATE_TEST_SUITE_P(
                     " virtual_ipaddress {\n  10.0.0.1/24\n }\n}\n",
                     {"unicast_source = \"10.0.0.11\"", "unicast_peers = [\"10.0.0.12\"]",
                      "use_vmac = true", "vmac_name = \"vrrp.3\"", "garp.refresh = \"60s\"",
-                     "garp.interval = \"10ms\"", "garp.repeat = 3"},
-                    {"garp_master_delay"}},
+                     "garp.interval = \"10ms\"", "garp.repeat = 3", "garp.second_delay = \"5s\""},
+                    {}},
         convert_row{"tracking: weights as vipd counts them",
                     "vrrp_script chk {\n script \"/usr/local/bin/chk --fast\"\n interval 2\n"
                     " timeout 5\n weight 10\n fall 2\n rise 3\n}\n"
@@ -82,15 +82,16 @@ INSTANTIATE_TEST_SUITE_P(
                     " virtual_ipaddress {\n  10.0.0.1/24\n }\n}\n",
                     {},
                     {"script", "chk", "other"}},
-        convert_row{"notify hooks become argument lists",
-                    "vrrp_instance a {\n interface eth0\n virtual_router_id 5\n"
-                    " notify \"/etc/keepalived/notify.sh any\"\n"
-                    " notify_master /etc/keepalived/up.sh\n notify_stop /bin/stop\n"
-                    " notify_fault relative.sh\n"
-                    " virtual_ipaddress {\n  10.0.0.1/24\n }\n}\n",
-                    {"notify = [\"/etc/keepalived/notify.sh\", \"any\"]",
-                     "notify_master = [\"/etc/keepalived/up.sh\"]"},
-                    {"notify_stop", "notify_fault"}},
+        convert_row{
+            "notify hooks become argument lists",
+            "vrrp_instance a {\n interface eth0\n virtual_router_id 5\n"
+            " notify \"/etc/keepalived/notify.sh any\"\n"
+            " notify_master /etc/keepalived/up.sh\n notify_stop /bin/stop\n"
+            " notify_fault relative.sh\n"
+            " virtual_ipaddress {\n  10.0.0.1/24\n }\n}\n",
+            {"notify = [\"/etc/keepalived/notify.sh\", \"any\"]",
+             "notify_master = [\"/etc/keepalived/up.sh\"]", "notify_stop = [\"/bin/stop\"]"},
+            {"notify_fault"}},
         convert_row{"a sync group; its members' weights are 0 as keepalived treats them",
                     "vrrp_sync_group nat {\n group {\n  outside\n  inside\n }\n"
                     " notify_master \"/usr/bin/nat-up now\"\n smtp_alert\n}\n"
