@@ -920,9 +920,22 @@ void vrrp_router::retry_channels(time_point now) {
     }
 }
 
+void vrrp_router::schedule_vip_retry(const vip_outcome& outcome) {
+    if (outcome.failed == 0) {
+        vip_backoff_.reset();
+        vip_retry_.reset();
+    } else if (!vip_retry_) {
+        vip_retry_ = clock_() + vip_backoff_.next();
+    }
+}
+
 void vrrp_router::on_timer(time_point now) {
     if (channel_retry_ && *channel_retry_ <= now) {
         retry_channels(now);
+    }
+    if (vip_retry_ && *vip_retry_ <= now) {
+        vip_retry_.reset();
+        resync_vips();  // re-reads the host's addresses; a new failure schedules the next try
     }
     for (auto& slot : slots_) {
         auto deadline = slot->fsm.next_deadline();
@@ -935,6 +948,9 @@ void vrrp_router::on_timer(time_point now) {
 
 std::optional<time_point> vrrp_router::next_deadline() const {
     std::optional<time_point> earliest = channel_retry_;
+    if (vip_retry_ && (!earliest || *vip_retry_ < *earliest)) {
+        earliest = vip_retry_;
+    }
     for (const auto& slot : slots_) {
         auto deadline = slot->fsm.next_deadline();
         if (deadline && (!earliest || *deadline < *earliest)) {
@@ -1037,6 +1053,7 @@ vip_outcome vrrp_router::commit(vip_cause cause) {
     vip_outcome outcome;
     if (effects.vips || cause != vip_cause::role) {
         outcome = vips_.converge(desired_vips(), cause);
+        schedule_vip_retry(outcome);
     }
     // 4. Services out after the VIPs: no packet reaches a VIP whose service is gone.
     for (const auto& instance : effects.left) {

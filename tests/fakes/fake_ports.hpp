@@ -43,7 +43,7 @@ class fake_address_port : public net::address_port {
 
     std::error_code add(const std::string& interface, const ip_prefix& prefix) override {
         calls.push_back("add " + interface + " " + prefix.to_string());
-        if (fail_next_add) {
+        if (fail_next_add || refuse_adds) {
             fail_next_add = false;
             return std::make_error_code(std::errc::operation_not_permitted);
         }
@@ -88,6 +88,7 @@ class fake_address_port : public net::address_port {
     std::set<entry> present;
     std::vector<std::string> calls;
     bool fail_next_add = false;
+    bool refuse_adds = false;             ///< every add fails (EPERM) until cleared
     std::set<std::string> refuse_remove;  ///< "eth0 10.0.0.99/24": its removal fails (EPERM)
     bool fail_list = false;
     bool keeps_tags = true;

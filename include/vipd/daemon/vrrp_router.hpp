@@ -14,6 +14,7 @@
 #include <vector>
 
 #include "vipd/config/config.hpp"
+#include "vipd/core/backoff.hpp"
 #include "vipd/core/rate_limiter.hpp"
 #include "vipd/core/time.hpp"
 #include "vipd/daemon/role_listener.hpp"
@@ -239,6 +240,8 @@ class vrrp_router {
     /// The one place effects happen, in this order: adverts, journal, services in, VIPs,
     /// services out, announcements, notify hooks; then the shell re-arms its timer.
     vip_outcome commit(vip_cause cause);
+    /// After a converge: a refused VIP change brings the next try forward (backoff).
+    void schedule_vip_retry(const vip_outcome& outcome);
     /// Tells the transition listener, in order; an awaiting instance's are held back, and so
     /// are its group's.
     void notify(const std::vector<std::pair<std::string, vrrp::state_changed>>& transitions,
@@ -317,6 +320,10 @@ class vrrp_router {
     std::vector<std::pair<std::string, vrrp::state_changed>> deferred_group_notify_;
     std::vector<group_view> groups_;
     std::optional<time_point> channel_retry_;  // a socket failed to open: try again then
+    /// A VIP the kernel refused to add or remove is tried again this soon, not only at the
+    /// next periodic resync ([global] vip_resync_interval): 250 ms, doubling up to 4 s.
+    std::optional<time_point> vip_retry_;
+    backoff vip_backoff_{milliseconds(250), milliseconds(4000)};
     pending_effects effects_;
     bool shutting_down_ = false;
     vrrp::drop_counters drops_;

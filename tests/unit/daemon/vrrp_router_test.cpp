@@ -54,6 +54,41 @@ TEST_F(RouterTest, BackupBecomesMasterAddsVipsSendsAdvertAndGarp) {
     }
 }
 
+/// How often the router asked the kernel to add `prefix` on eth0.
+std::ptrdiff_t adds_of(const fakes::fake_address_port& addresses, const std::string& prefix) {
+    return std::count(addresses.calls.begin(), addresses.calls.end(), "add eth0 " + prefix);
+}
+
+TEST_F(RouterTest, AVipTheKernelRefusedIsTriedAgainWithinAQuarterSecond) {
+    links_.links["eth0"] = eth0_up();
+    addresses_.fail_next_add = true;
+    build({make_instance("web", 51, 100, {"10.0.0.100/24"})});
+    router_->start();
+    run_until(now_ + 3500ms);  // Master at 3.6 s (v3, 1 s adverts, priority 100)
+    ASSERT_EQ(router_->status().at(0).state, vrrp::state::backup);
+    run_until(now_ + 150ms);
+    ASSERT_EQ(router_->status().at(0).state, vrrp::state::master);
+    EXPECT_FALSE(addresses_.has("eth0", "10.0.0.100/24"));
+    run_until(now_ + 300ms);
+    EXPECT_TRUE(addresses_.has("eth0", "10.0.0.100/24"));
+    EXPECT_EQ(adds_of(addresses_, "10.0.0.100/24"), 2);
+}
+
+TEST_F(RouterTest, AVipTheKernelKeepsRefusingIsTriedLessAndLessOften) {
+    links_.links["eth0"] = eth0_up();
+    addresses_.refuse_adds = true;
+    build({make_instance("web", 51, 100, {"10.0.0.100/24"})});
+    router_->start();
+    // Master (and the first refusal) at 3.6 s; tries again 0.25, 0.5, 1, 2, 4 and 4 s apart:
+    // at 3.85, 4.35, 5.35, 7.35, 11.35 and 15.35 s. Seven in 16 s, not one per advert.
+    run_until(now_ + 16s);
+    ASSERT_EQ(router_->status().at(0).state, vrrp::state::master);
+    EXPECT_EQ(adds_of(addresses_, "10.0.0.100/24"), 7);
+    addresses_.refuse_adds = false;
+    run_until(now_ + 4100ms);
+    EXPECT_TRUE(addresses_.has("eth0", "10.0.0.100/24"));
+}
+
 TEST_F(RouterTest, AVipOnAnotherLinkIsAnnouncedThereWithThatLinksMac) {
     links_.links["eth0"] = eth0_up();
     auto eth2 = eth0_up();
