@@ -39,7 +39,9 @@ add_custom_target(vipd_packaging_files ALL DEPENDS ${vipd_gz_outputs})
 install(FILES ${vipd_packaging_dir}/vipd.service DESTINATION /lib/systemd/system)
 install(FILES ${vipd_packaging_dir}/modules-load.d/vipd.conf DESTINATION /usr/lib/modules-load.d)
 install(FILES ${vipd_packaging_dir}/vipd.toml DESTINATION /etc/vipd)
+# from-keepalived.md: vipd(8) sends the reader of import-keepalived there.
 install(FILES ${vipd_packaging_dir}/debian/copyright ${vipd_gz_dir}/changelog.gz
+              ${PROJECT_SOURCE_DIR}/docs/from-keepalived.md
         DESTINATION share/doc/vipd)
 # Every example in conf/ is shipped, and the packaging test runs `vipd --check` on each.
 file(GLOB vipd_examples CONFIGURE_DEPENDS ${PROJECT_SOURCE_DIR}/conf/*.toml)
