@@ -55,6 +55,11 @@ def scenario(ctx: vt.Context) -> None:
     topo.popen("udp", ["socat", "-T", "1", "UDP4-RECVFROM:5000,fork", "SYSTEM:head -c 4 >/dev/null; echo pong"],
                os.path.join(topo.tmpdir, "socat.log"), "socat")
 
+    # The checks start with vipd: a backend still starting would fail them for the wrong reason.
+    for role, kind, port in (("tls", "-ltnH", 443), ("dns", "-lunH", 53), ("udp", "-lunH", 5000)):
+        vt.wait_until(lambda r=role, k=kind, p=port: f":{p} " in topo.run(r, ["ss", k]), 10,
+                      what=f"{role}'s backend listening on {port}")
+
     https = 'type = "https"'
     rows = [  # (service port, protocol, real, real port, should pass, check keys, failure text)
         (1001, "tcp", tls, 443, True,
