@@ -4,12 +4,12 @@
 #   untrusted input (tests/fuzz/run.sh: FUZZ_SECONDS per target, each target one test in the
 #   summary), netns (root: real daemons in network namespaces on this kernel), vm (Debian 12's
 #   6.1 under qemu) and vm-5.10 (Debian 11's 5.10 under qemu).
-# Usage: sudo scripts/test-all.sh            (FUZZ_SECONDS=12 by default)
+# Usage: sudo scripts/test-all.sh            (FUZZ_SECONDS=10 by default)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
 jobs=${JOBS:-2}
-fuzz_seconds=${FUZZ_SECONDS:-12}
+fuzz_seconds=${FUZZ_SECONDS:-10}
 
 bash scripts/install-deps.sh
 
