@@ -1,7 +1,9 @@
 #!/usr/bin/env python3
-"""notify_stop and the notify FIFO (issue 15): on SIGTERM vipd removes the VIP, then runs the
-instance's notify_stop and its generic notify with STOP, and waits for them before it exits;
-[global] notify_fifo gets keepalived's lines for the instance, the real and the service quorum.
+"""notify_stop, the notify FIFO and the real and quorum hooks (issue 15): on SIGTERM vipd
+removes the VIP, then runs the instance's notify_stop and its generic notify with STOP, and
+waits for them before it exits; [global] notify_fifo gets keepalived's lines for the instance,
+the real and the service quorum; the real's notify_down and the service's quorum_down run
+without arguments, with the service and the real in their environment.
 
 dir1 alone (so MASTER after master_down_interval), one VIP and a virtual server whose only
 real (real1) refuses connections: its TCP check fails, so the real goes DOWN and the service
@@ -42,6 +44,7 @@ notify = ["/bin/sh", "-c", "echo \\"$*\\" >> {log}", "notify"]
 name = "web-80"
 address = "{VIP}"
 port = 80
+quorum_down = ["/bin/sh", "-c", "echo quorum $VIPD_SERVICE $VIPD_REAL $VIPD_STATE $# >> {log}"]
   [virtual_server.check]
   type = "tcp"
   interval = "200ms"
@@ -49,6 +52,7 @@ port = 80
   fall = 1
   [[virtual_server.real]]
   address = "{real1}"
+  notify_down = ["/bin/sh", "-c", "echo real $VIPD_SERVICE $VIPD_REAL $VIPD_STATE $# >> {log}"]
 """
     d = start_vipd(topo, "dir1", ctx.vipd, config)
     vt.wait_until(lambda: os.path.exists(fifo), 5, what="the FIFO created",
@@ -72,6 +76,18 @@ port = 80
                   what="the FIFO's MASTER, RS and VS lines",
                   explain=lambda: f"{lines()}\n{d.log_tail()}")
     ctx.log(f"FIFO lines before the stop: {lines()}")
+
+    def hook_lines() -> list[str]:
+        if not os.path.exists(log):
+            return []
+        with open(log) as f:
+            return f.read().splitlines()
+
+    # keepalived passes notify_down and quorum_down no arguments: $# is 0.
+    health_hooks = [f"real web-80 {real1}:80 DOWN 0", "quorum web-80 DOWN 0"]
+    vt.wait_until(lambda: all(h in hook_lines() for h in health_hooks), 3,
+                  what="the real's notify_down and the service's quorum_down",
+                  explain=lambda: f"{hook_lines()}\n{d.log_tail()}")
 
     vt.check(d.stop() == 0, f"vipd did not exit cleanly: {d.log_tail()}")
     with open(log) as f:

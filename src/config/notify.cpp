@@ -9,8 +9,10 @@ namespace {
 constexpr microseconds k_min_timeout{10'000};
 constexpr microseconds k_max_timeout{3'600'000'000};
 
-/// A command: "/path/script" (no arguments) or ["/path/script", "arg", ...]. No shell: a string
-/// with spaces is taken as one path, which is almost always a mistake, so it is refused.
+}  // namespace
+
+// No shell: a string with spaces is taken as one path, which is almost always a mistake, so it
+// is refused.
 std::vector<std::string> read_command(const table_reader& reader, std::string_view key) {
     const toml::node* node = reader.find(key);
     if (node == nullptr) {
@@ -51,7 +53,19 @@ std::vector<std::string> read_command(const table_reader& reader, std::string_vi
     return argv;
 }
 
-}  // namespace
+void read_hook_runner(const table_reader& reader, health::run_as& user, microseconds& timeout) {
+    if (auto name = reader.string("notify_user", "a user name such as \"root\"")) {
+        if (name->empty() || name->find_first_of(" \t\n:/") != std::string::npos) {
+            reader.report("notify_user", "notify_user must be a user name, got " +
+                                             show(*reader.find("notify_user")));
+        } else {
+            user.name = *name;
+        }
+    }
+    if (auto value = reader.duration("notify_timeout", k_min_timeout, k_max_timeout)) {
+        timeout = *value;
+    }
+}
 
 void read_notify(const table_reader& reader, instance_draft& draft) {
     draft.value.notify = read_notify_settings(reader);
@@ -64,17 +78,7 @@ notify_settings read_notify_settings(const table_reader& reader) {
     notify.backup = read_command(reader, "notify_backup");
     notify.fault = read_command(reader, "notify_fault");
     notify.stop = read_command(reader, "notify_stop");
-    if (auto user = reader.string("notify_user", "a user name such as \"root\"")) {
-        if (user->empty() || user->find_first_of(" \t\n:/") != std::string::npos) {
-            reader.report("notify_user", "notify_user must be a user name, got " +
-                                             show(*reader.find("notify_user")));
-        } else {
-            notify.user.name = *user;
-        }
-    }
-    if (auto timeout = reader.duration("notify_timeout", k_min_timeout, k_max_timeout)) {
-        notify.timeout = *timeout;
-    }
+    read_hook_runner(reader, notify.user, notify.timeout);
     return notify;
 }
 

@@ -10,7 +10,7 @@
 namespace vipd::config::detail {
 namespace {
 
-constexpr std::array<std::string_view, 24> k_server_keys{"name",        "address",
+constexpr std::array<std::string_view, 28> k_server_keys{"name",        "address",
                                                          "port",        "protocol",
                                                          "fwmark",      "family",
                                                          "scheduler",   "sh_port",
@@ -21,11 +21,13 @@ constexpr std::array<std::string_view, 24> k_server_keys{"name",        "address
                                                          "persistence", "persistence_netmask",
                                                          "vrrp",        "real",
                                                          "quiescent",   "quorum",
-                                                         "fallback",    "check"};
-constexpr std::array<std::string_view, 10> k_real_keys{
+                                                         "fallback",    "check",
+                                                         "quorum_up",   "quorum_down",
+                                                         "notify_user", "notify_timeout"};
+constexpr std::array<std::string_view, 12> k_real_keys{
     "address",         "port",        "weight",          "forwarding",
     "tunnel_type",     "tunnel_port", "tunnel_checksum", "upper_threshold",
-    "lower_threshold", "check"};
+    "lower_threshold", "check",       "notify_up",       "notify_down"};
 
 // keepalived.conf and ipvsadm words people will type.
 constexpr std::array<foreign_key_hint, 15> k_server_hints{{
@@ -45,7 +47,10 @@ constexpr std::array<foreign_key_hint, 15> k_server_hints{{
     {"mh-port", "write mh_port = true"},
     {"mh-fallback", "write mh_fallback = true"},
 }};
-constexpr std::array<foreign_key_hint, 4> k_real_hints{{
+constexpr std::array<foreign_key_hint, 6> k_real_hints{{
+    {"notify_user", "set notify_user in the [[virtual_server]]: it runs its reals' hooks too"},
+    {"notify_timeout",
+     "set notify_timeout in the [[virtual_server]]: it bounds its reals' hooks too"},
     {"uthreshold", "keepalived's uthreshold is upper_threshold here"},
     {"lthreshold", "keepalived's lthreshold is lower_threshold here"},
     {"lb_kind", "keepalived's lb_kind is forwarding here: \"nat\", \"dr\" or \"tun\""},
@@ -352,6 +357,8 @@ real_outcome read_real(const table_reader& reader, const service_context& servic
     read_thresholds(reader, real.settings);
     read_tunnel(reader, fwd, "this real", real.settings);
     const bool check_ok = read_real_check(reader, service, real.check);
+    real.notify.up = read_command(reader, "notify_up");
+    real.notify.down = read_command(reader, "notify_down");
     reader.report_unknown_keys();
     if (forwarding_ok && address_ok && port_ok && check_ok) {
         outcome.value = std::move(real);
@@ -669,6 +676,9 @@ virtual_server_draft read_virtual_server(const toml::table& table, std::size_t i
         draft.value.quorum = static_cast<std::uint32_t>(*quorum);
     }
     draft.value.fallback = read_fallback(reader, context);
+    draft.value.quorum_notify.up = read_command(reader, "quorum_up");
+    draft.value.quorum_notify.down = read_command(reader, "quorum_down");
+    read_hook_runner(reader, draft.value.hook_user, draft.value.hook_timeout);
 
     if (auto vrrp = reader.string("vrrp", "the name of a [[vrrp]] instance such as \"web\"")) {
         draft.vrrp = *vrrp;

@@ -48,6 +48,12 @@ void read_polled_tracking(const table_reader& reader, instance_draft& draft);
 void read_notify(const table_reader& reader, instance_draft& draft);
 /// The same keys of any table ([[vrrp]], [[sync_group]]).
 notify_settings read_notify_settings(const table_reader& reader);
+/// A hook command under `key`: "/path/program" (no arguments) or ["/path/program", "arg", ...],
+/// the program an absolute path; empty when absent or invalid (reported).
+std::vector<std::string> read_command(const table_reader& reader, std::string_view key);
+/// notify_user and notify_timeout into `user` and `timeout`, which keep their values when the
+/// keys are absent or invalid (reported).
+void read_hook_runner(const table_reader& reader, health::run_as& user, microseconds& timeout);
 
 /// A [[sync_group]] as far as it could be read.
 struct sync_group_draft {

@@ -150,6 +150,9 @@ void health_driver::inherit(const health_driver& previous) {
             inherited_scripts_[{t.instance, t.script}] = {t.spec, state};
         }
     }
+    for (std::size_t s = 0; s < previous.quorum_.size(); ++s) {
+        inherited_quorum_[previous.config_.virtual_servers[s].key] = previous.quorum_[s];
+    }
 }
 
 std::optional<health::health_state> health_driver::inherited_state(const target& t) const {
@@ -246,18 +249,27 @@ void health_driver::update_quorum(std::size_t server_index, bool initial) {
         return;
     }
     quorum_[server_index] = has;
-    if (initial && has) {
-        return;  // the normal start: nothing to report
+    // What was last reported: at start the quorum counts as held, unless the configuration a
+    // reload replaced had lost it; then only a change is reported again (no quorum hook reruns).
+    bool reported = !has;
+    if (initial) {
+        const auto inherited = inherited_quorum_.find(server.key);
+        reported = inherited == inherited_quorum_.end() || inherited->second;
+        if (has && reported) {
+            return;  // the normal start: nothing to report
+        }
     }
-    std::string fallback;
-    if (server.fallback) {
-        fallback = fmt::format(", fallback {} {}", ipvs::to_string(server.fallback->key),
-                               has ? "out" : "in");
-    }
-    logs_.health().log(has ? spdlog::level::info : spdlog::level::warn, "{}: quorum {}{}",
-                       service_text(server), has ? "regained" : "lost", fallback);
-    if (events_.quorum_changed) {
-        events_.quorum_changed(server, has);
+    if (has != reported) {
+        std::string fallback;
+        if (server.fallback) {
+            fallback = fmt::format(", fallback {} {}", ipvs::to_string(server.fallback->key),
+                                   has ? "out" : "in");
+        }
+        logs_.health().log(has ? spdlog::level::info : spdlog::level::warn, "{}: quorum {}{}",
+                           service_text(server), has ? "regained" : "lost", fallback);
+        if (events_.quorum_changed) {
+            events_.quorum_changed(server, has);
+        }
     }
     if (!server.name) {
         return;

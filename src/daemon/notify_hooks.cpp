@@ -55,12 +55,14 @@ void notify_hooks::on_real(const ipvs::service_key& service, const ipvs::destina
     if (fifo_) {
         fifo_->write(real_fifo_line(service, real, up));
     }
+    start(scheduler_.on_real(service, real, up));
 }
 
 void notify_hooks::on_quorum(const ipvs::service_key& service, bool up) {
     if (fifo_) {
         fifo_->write(service_fifo_line(service, up));
     }
+    start(scheduler_.on_quorum(service, up));
 }
 
 void notify_hooks::stopping() {
@@ -104,30 +106,59 @@ void notify_hooks::start(const std::vector<notify_job>& jobs) {
     }
 }
 
-void notify_hooks::start(const notify_job& job) {
+namespace {
+
+/// A hook's environment and how the log names it.
+struct job_description {
+    std::vector<std::pair<std::string, std::string>> env;
+    std::string what;  // "web: notify /bin/x (MASTER)", "web-80 10.1.0.1:80: notify_down /bin/x"
+};
+
+job_description describe_job(const notify_job& job) {
+    if (job.health) {
+        const auto& notice = *job.health;
+        std::vector<std::pair<std::string, std::string>> env{{"VIPD_SERVICE", notice.service}};
+        if (!notice.real.empty()) {
+            env.emplace_back("VIPD_REAL", notice.real);
+        }
+        env.emplace_back("VIPD_STATE", notice.up ? "UP" : "DOWN");
+        const bool real = job.subject == notify_subject::real;
+        return {std::move(env), fmt::format("{}{}{}: {}_{} {}", notice.service, real ? " " : "",
+                                            notice.real, real ? "notify" : "quorum",
+                                            notice.up ? "up" : "down", job.argv.front())};
+    }
     const std::string state(
         notify_state_word(job.change.to, true).value_or(vrrp::to_string(job.change.to)));
+    const bool group = job.subject == notify_subject::group;
+    return {{{group ? "VIPD_SYNC_GROUP" : "VIPD_INSTANCE", job.instance},
+             {"VIPD_FROM", std::string(vrrp::to_string(job.change.from))},
+             {"VIPD_TO", state},
+             {"VIPD_REASON", std::string(vrrp::to_string(job.change.reason))},
+             {"VIPD_PRIORITY", std::to_string(job.change.priority)}},
+            fmt::format("{}{}: notify {} ({})", group ? "sync group " : "", job.instance,
+                        job.argv.front(), state)};
+}
+
+}  // namespace
+
+void notify_hooks::start(const notify_job& job) {
+    auto described = describe_job(job);
+    const std::string what = std::move(described.what);
     health::checkers::process_spec spec;
     spec.argv = job.argv;
     spec.run_as = job.user.identity;
     spec.timeout = job.timeout;
-    const bool group = job.subject == notify_subject::group;
-    spec.env = {{group ? "VIPD_SYNC_GROUP" : "VIPD_INSTANCE", job.instance},
-                {"VIPD_FROM", std::string(vrrp::to_string(job.change.from))},
-                {"VIPD_TO", state},
-                {"VIPD_REASON", std::string(vrrp::to_string(job.change.reason))},
-                {"VIPD_PRIORITY", std::to_string(job.change.priority)}};
+    spec.env = std::move(described.env);
     ++started_;
     auto& runner = runners_[{job.subject, job.instance}];
     runner = std::make_unique<health::checkers::process_runner>(io_);
-    const std::string what = fmt::format("{}{}: notify {} ({})", group ? "sync group " : "",
-                                         job.instance, job.argv.front(), state);
-    logs_.vrrp().debug("{}: started", what);
-    runner->run(spec, [this, instance = job.instance, subject = job.subject,
+    auto& log = job.health ? logs_.health() : logs_.vrrp();
+    log.debug("{}: started", what);
+    runner->run(spec, [this, &log, instance = job.instance, subject = job.subject,
                        what](const health::checkers::process_outcome& outcome) {
         if (!outcome.success()) {
             ++failed_;
-            logs_.vrrp().warn("{} failed: {}", what, outcome.describe());
+            log.warn("{} failed: {}", what, outcome.describe());
         }
         // Not from inside the runner's own callback: it is dropped (and maybe replaced by the
         // instance's next hook) once the callback has returned.

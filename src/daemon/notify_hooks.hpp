@@ -1,7 +1,8 @@
 #pragma once
 /// Runs an instance's notify commands on its transitions (keepalived's notify, notify_master,
-/// notify_backup, notify_fault), each in its own process with a timeout: a slow or hanging
-/// script never holds up adverts. Which command runs when (one at a time per instance, in
+/// notify_backup, notify_fault), and the reals' notify_up / notify_down and the services'
+/// quorum_up / quorum_down on health changes, each in its own process with a timeout: a slow or
+/// hanging script never holds up adverts. Which command runs when (one at a time per instance, in
 /// transition order, a flapping instance coalesced to its latest state, at most
 /// k_max_running_hooks at once) is notify_scheduler's business; this starts the processes.
 /// It also writes every transition to [global] notify_fifo, in keepalived's line format, as it
@@ -48,9 +49,10 @@ class notify_hooks final : public transition_listener {
     /// Queues the commands of sync group `group` entering `change.to`.
     void on_group_transition(const std::string& group, const vrrp::state_changed& change) override;
 
-    /// A real of `service` passed or failed its check (rise/fall reached): the FIFO's RS line.
+    /// A real of `service` passed or failed its check (rise/fall reached): the FIFO's RS line
+    /// and the real's notify_up or notify_down.
     void on_real(const ipvs::service_key& service, const ipvs::destination_key& real, bool up);
-    /// `service` gained or lost its quorum: the FIFO's VS line.
+    /// `service` gained or lost its quorum: the FIFO's VS line and its quorum_up or quorum_down.
     void on_quorum(const ipvs::service_key& service, bool up);
 
     /// vipd stops: call before the instances stop, so that their INIT runs notify_stop and the

@@ -11,6 +11,14 @@ std::optional<std::string_view> notify_state_word(vrrp::state to, bool stopping)
     return vrrp::to_string(to);
 }
 
+std::string real_lane_name(const ipvs::service_key& service, const ipvs::destination_key& real) {
+    return ipvs::to_string(service) + " " + ipvs::to_string(real);
+}
+
+std::string quorum_lane_name(const ipvs::service_key& service) {
+    return ipvs::to_string(service);
+}
+
 notify_scheduler::notify_scheduler(const config::daemon_config& config, std::size_t max_running)
     : max_running_(std::max<std::size_t>(max_running, 1)) {
     reconfigure(config);
@@ -30,6 +38,42 @@ void notify_scheduler::reconfigure(const config::daemon_config& config) {
             settings_.emplace(subject_key{notify_subject::group, group.name}, group.notify);
         }
     }
+    health_settings_.clear();
+    for (const auto& server : config.virtual_servers) {
+        // As `vipctl ipvs` names the service.
+        const auto service = server.name.value_or(ipvs::to_string(server.key));
+        const auto hooks = [&](const config::up_down_commands& commands, std::string real) {
+            return health_hooks{commands, server.hook_user, server.hook_timeout, service,
+                                std::move(real)};
+        };
+        if (!server.quorum_notify.empty()) {
+            health_settings_.emplace(
+                subject_key{notify_subject::quorum, quorum_lane_name(server.key)},
+                hooks(server.quorum_notify, ""));
+        }
+        for (const auto& real : server.reals) {
+            if (!real.notify.empty()) {
+                health_settings_.emplace(
+                    subject_key{notify_subject::real, real_lane_name(server.key, real.key)},
+                    hooks(real.notify, ipvs::to_string(real.key)));
+            }
+        }
+    }
+}
+
+std::vector<notify_job> notify_scheduler::on_real(const ipvs::service_key& service,
+                                                  const ipvs::destination_key& real, bool up) {
+    if (stopping_) {
+        return {};
+    }
+    return transition({notify_subject::real, real_lane_name(service, real)}, health_turn{up});
+}
+
+std::vector<notify_job> notify_scheduler::on_quorum(const ipvs::service_key& service, bool up) {
+    if (stopping_) {
+        return {};
+    }
+    return transition({notify_subject::quorum, quorum_lane_name(service)}, health_turn{up});
 }
 
 std::vector<notify_job> notify_scheduler::on_transition(const std::string& instance,
@@ -59,16 +103,18 @@ std::vector<notify_job> notify_scheduler::groups_stopped() {
 }
 
 std::vector<notify_job> notify_scheduler::transition(const subject_key& key,
-                                                     const vrrp::state_changed& change) {
-    if (!settings_.contains(key)) {
+                                                     const lane_event& event) {
+    if (!settings_.contains(key) && !health_settings_.contains(key)) {
         return {};
     }
-    last_state_[key] = change.to;
+    if (const auto* change = std::get_if<vrrp::state_changed>(&event)) {
+        last_state_[key] = change->to;
+    }
     auto& l = lanes_[key];
     if (l.waiting) {
         ++coalesced_;
     }
-    l.waiting = change;
+    l.waiting = event;
     queue_if_ready(key, l);
     return start_ready();
 }
@@ -122,7 +168,37 @@ std::vector<notify_job> notify_scheduler::start_ready() {
 }
 
 std::vector<notify_job> notify_scheduler::plan(const subject_key& key,
-                                               const vrrp::state_changed& change) const {
+                                               const lane_event& event) const {
+    if (const auto* turn = std::get_if<health_turn>(&event)) {
+        return plan_health(key, *turn);
+    }
+    return plan_transition(key, std::get<vrrp::state_changed>(event));
+}
+
+std::vector<notify_job> notify_scheduler::plan_health(const subject_key& key,
+                                                      health_turn turn) const {
+    const auto found = health_settings_.find(key);
+    // Gone with a reload, or vipd stops: keepalived runs no real or quorum hook at its stop.
+    if (found == health_settings_.end() || stopping_) {
+        return {};
+    }
+    const auto& hooks = found->second;
+    const auto& argv = turn.up ? hooks.commands.up : hooks.commands.down;
+    if (argv.empty()) {
+        return {};
+    }
+    notify_job job;
+    job.instance = key.second;
+    job.argv = argv;
+    job.user = hooks.user;
+    job.timeout = hooks.timeout;
+    job.subject = key.first;
+    job.health = health_notice{hooks.service, hooks.real, turn.up};
+    return {std::move(job)};
+}
+
+std::vector<notify_job> notify_scheduler::plan_transition(const subject_key& key,
+                                                          const vrrp::state_changed& change) const {
     const auto found = settings_.find(key);
     if (found == settings_.end()) {
         return {};

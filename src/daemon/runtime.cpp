@@ -511,6 +511,8 @@ std::string runtime::apply(std::unique_ptr<const config::daemon_config> next) {
     }
     arm_drain_timer();
     raise_open_file_limit(logs_, health_->size());
+    // Before the checks start: a service whose quorum the new file changes runs its new hooks.
+    notify_->reconfigure(*config_);
     health_->start();
     // Services in before new VIPs come up; removed services out after their VIPs went. The
     // record names both until then, in case vipd dies in between.
@@ -528,7 +530,6 @@ std::string runtime::apply(std::unique_ptr<const config::daemon_config> next) {
     next_tracks->inherit(*tracks_);
     tracks_ = std::move(next_tracks);
     start_tracks();
-    notify_->reconfigure(*config_);
     if (next->ipvs.resync_interval != config_->ipvs.resync_interval || !resync_) {
         restart_resync();
     }

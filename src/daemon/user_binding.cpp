@@ -79,6 +79,10 @@ std::vector<config::config_error> bind_users(config::daemon_config& config,
                              fmt::format("virtual_server[{}].real[{}].check.user", s, r));
             }
         }
+        if (server.has_hooks()) {
+            binding.bind(server.hook_user, config::k_default_notify_user, server.position,
+                         fmt::format("virtual_server[{}].notify_user", s));
+        }
     }
     for (std::size_t v = 0; v < config.vrrp.size(); ++v) {
         auto& instance = config.vrrp[v];

@@ -158,7 +158,9 @@ void read_use_vmac(const node& n, const keyword_row&, converter& c) {
     }
 }
 
-// notify* COMMAND [USER [GROUP]]: a quoted COMMAND holds the program and its arguments.
+// notify* COMMAND [USER [GROUP]]: a quoted COMMAND holds the program and its arguments. The
+// user is the notify_user of the hook's owner: the instance or group, or for a real's
+// notify_up / notify_down its virtual_server, whose hooks all run as one user.
 void read_notify(const node& n, const keyword_row& row, converter& c) {
     if (!c.want_args(n, 1, 3)) {
         return;
@@ -170,11 +172,14 @@ void read_notify(const node& n, const keyword_row& row, converter& c) {
     }
     c.target->set(row.vipd_key, string_array(argv));
     if (n.args.size() >= 2) {
-        const auto* user = c.target->find("notify_user");
+        auto& owner = row.where == block::real_server ? *c.service : *c.target;
+        const auto* user = owner.find("notify_user");
         if (user != nullptr && user->items.front() != quoted(n.args[1])) {
-            c.drop(n, "vipd runs every hook of an instance as one notify_user");
+            c.drop(n,
+                   "vipd runs every hook of an instance (or of a virtual_server and its reals) "
+                   "as one notify_user");
         } else {
-            c.target->set("notify_user", quoted(n.args[1]));
+            owner.set("notify_user", quoted(n.args[1]));
         }
     }
     if (n.args.size() == 3) {

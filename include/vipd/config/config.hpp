@@ -2,6 +2,7 @@
 /// The validated, immutable configuration. Everything here has passed validation: consumers
 /// never re-check ranges. Produced by `config::load_file` / `config::load_string` (loader.hpp).
 
+#include <algorithm>
 #include <cstdint>
 #include <optional>
 #include <string>
@@ -106,6 +107,16 @@ struct notify_settings {
         return any.empty() && master.empty() && backup.empty() && fault.empty() && stop.empty();
     }
     friend bool operator==(const notify_settings&, const notify_settings&) = default;
+};
+
+/// Commands run when a health state changes, without arguments (keepalived's notify_up /
+/// notify_down of a real, quorum_up / quorum_down of a virtual server). Each is an argv
+/// (absolute program path, no shell); empty = none.
+struct up_down_commands {
+    std::vector<std::string> up;
+    std::vector<std::string> down;
+    bool empty() const noexcept { return up.empty() && down.empty(); }
+    friend bool operator==(const up_down_commands&, const up_down_commands&) = default;
 };
 
 /// Adverts to a list of peers instead of the multicast group ([[vrrp]] unicast_peers), for
@@ -213,6 +224,9 @@ struct real_server {
     ipvs::destination_settings settings;
     /// Its own check, else the service's default; nullopt = never checked, always up.
     std::optional<health::check_spec> check;
+    /// notify_up / notify_down: run as the service's hook_user when the check reaches rise or
+    /// fall.
+    up_down_commands notify;
     source_position position;  // of the [[virtual_server.real]] table
     friend bool operator==(const real_server&, const real_server&) = default;
 };
@@ -231,6 +245,17 @@ struct virtual_server {
     /// one owning the service address. nullopt = always pushed (no instance owns the VIP, or a
     /// fwmark service that names none).
     std::optional<std::string> vrrp;
+    up_down_commands quorum_notify;  // quorum_up / quorum_down
+    /// notify_user and notify_timeout: how the quorum hooks and the reals' notify_up /
+    /// notify_down run. Default root (k_default_notify_user) and 10 s, as an instance's hooks.
+    health::run_as hook_user;
+    microseconds hook_timeout{10'000'000};
+    /// Whether the service or any of its reals has a hook (and so a hook_user to bind).
+    bool has_hooks() const noexcept {
+        return !quorum_notify.empty() ||
+               std::any_of(reals.begin(), reals.end(),
+                           [](const real_server& real) { return !real.notify.empty(); });
+    }
     source_position position;  // of the [[virtual_server]] table
     friend bool operator==(const virtual_server&, const virtual_server&) = default;
 };

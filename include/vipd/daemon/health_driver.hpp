@@ -40,7 +40,8 @@ struct health_events {
     std::function<void(const config::virtual_server& server, const ipvs::destination_key& real,
                        bool up)>
         real_changed;
-    /// `server` gained or lost its quorum, or starts without it. May be empty.
+    /// `server` gained or lost its quorum, or starts without it (after a reload: only when
+    /// that differs from what the configuration before reported). May be empty.
     std::function<void(const config::virtual_server& server, bool up)> quorum_changed;
 };
 
@@ -115,6 +116,8 @@ class health_driver {
     std::map<std::pair<std::string, std::string>,  // instance, script name
              std::pair<health::check_spec, health::health_state>>
         inherited_scripts_;
+    /// From `inherit`: whether each service had its quorum, so a reload reports only changes.
+    std::map<ipvs::service_key, bool> inherited_quorum_;
     health_stats stats_;
 };
 

@@ -18,10 +18,17 @@
 /// notify_stop (keepalived passes STOP to no group's generic command). Outside a stop, INIT (a
 /// reload removing an instance) runs nothing.
 ///
-/// At most `max_running` hooks run at once across all instances. An instance with a hook to
-/// start and no free slot queues for one; instances are served in the order they became ready,
-/// and one that finishes a hook queues again behind those already waiting, so a flapping
-/// instance cannot keep the others out.
+/// A real's notify_up / notify_down and a virtual server's quorum_up / quorum_down run the same
+/// way, each real and each service's quorum in a lane of its own: one hook at a time, in order,
+/// a change that waits replaced by a later one (a flapping real runs, when its hook ends, the
+/// state it is in by then). A waiting change runs the commands current when it starts: none for
+/// a real or service that a reload removed or left without hooks. They take no arguments, as in
+/// keepalived, and none starts once vipd stops (keepalived without `omega`).
+///
+/// At most `max_running` hooks run at once across all instances, groups, reals and services. An
+/// instance with a hook to start and no free slot queues for one; instances are served in the order
+/// they became ready, and one that finishes a hook queues again behind those already waiting, so a
+/// flapping instance cannot keep the others out.
 
 #include <cstddef>
 #include <cstdint>
@@ -30,6 +37,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <variant>
 #include <vector>
 
 #include "vipd/config/config.hpp"
@@ -44,22 +52,39 @@ namespace vipd::daemon {
 /// processes.
 inline constexpr std::size_t k_max_running_hooks = 8;
 
-/// Whose hooks: a [[vrrp]] instance's or a [[sync_group]]'s. Each has lanes of its own, and a
-/// group may share its name with an instance.
-enum class notify_subject : std::uint8_t { instance, group };
+/// Whose hooks: a [[vrrp]] instance's, a [[sync_group]]'s, a real's (notify_up / notify_down)
+/// or a virtual server's quorum hooks. Each has lanes of its own, and a group may share its name
+/// with an instance.
+enum class notify_subject : std::uint8_t { instance, group, real, quorum };
 
-/// One command to start for `instance` (or the group of that name) entering `change.to`.
+/// What a real's or a quorum hook is told (its environment).
+struct health_notice {
+    std::string service;  // VIPD_SERVICE: the virtual server's name, else its key as text
+    std::string real;     // VIPD_REAL: "ADDR:PORT"; empty for a quorum hook
+    bool up = false;      // VIPD_STATE: UP or DOWN
+    friend bool operator==(const health_notice&, const health_notice&) = default;
+};
+
+/// One command to start for `instance` (or the group of that name) entering `change.to`, or
+/// for a real or a service's quorum going up or down (`health`).
 struct notify_job {
+    /// The lane's name: the instance or group; for a real "SERVICE-KEY REAL", for a quorum
+    /// "SERVICE-KEY" (keys as ipvs::to_string writes them, stable across renames).
     std::string instance;
-    vrrp::state_changed change;
+    vrrp::state_changed change;  // an instance's or group's transition; unset for the others'
     /// The configured command; the generic `notify` gets keepalived's arguments appended:
     /// INSTANCE (or GROUP), the name, the new state and the priority (0 for a group).
     std::vector<std::string> argv;
     health::run_as user;
     microseconds timeout{0};
     notify_subject subject = notify_subject::instance;
+    std::optional<health_notice> health{};  // a real's or quorum hook's; nullopt for the others'
     friend bool operator==(const notify_job&, const notify_job&) = default;
 };
+
+/// The name of the lane of `real` of `service`, and of `service`'s quorum (notify_job::instance).
+std::string real_lane_name(const ipvs::service_key& service, const ipvs::destination_key& real);
+std::string quorum_lane_name(const ipvs::service_key& service);
 
 /// keepalived's word for an instance or group entering `to`: MASTER, BACKUP, FAULT, and STOP
 /// for INIT while vipd stops. nullopt for INIT otherwise (an instance a reload removes or
@@ -84,6 +109,12 @@ class notify_scheduler {
     [[nodiscard]] std::vector<notify_job> on_group_transition(const std::string& group,
                                                               const vrrp::state_changed& change);
 
+    /// `real` of `service` reached rise (`up`) or fall: its notify_up or notify_down, if any.
+    [[nodiscard]] std::vector<notify_job> on_real(const ipvs::service_key& service,
+                                                  const ipvs::destination_key& real, bool up);
+    /// `service` gained (`up`) or lost its quorum: its quorum_up or quorum_down, if any.
+    [[nodiscard]] std::vector<notify_job> on_quorum(const ipvs::service_key& service, bool up);
+
     /// The hook last started for `instance` (or group) has ended (any outcome: exit, kill,
     /// timeout, spawn failure); returns the hooks to start now. Ignored when none of its hooks
     /// runs.
@@ -100,25 +131,45 @@ class notify_scheduler {
     std::size_t running() const noexcept { return running_; }
     /// No hook is running or waiting to run.
     bool idle() const noexcept { return lanes_.empty(); }
-    /// Transitions dropped because a later one of the same instance replaced them while waiting.
+    /// Transitions (and real or quorum changes) dropped because a later one of the same lane
+    /// replaced them while waiting.
     std::uint64_t coalesced() const noexcept { return coalesced_; }
 
   private:
+    /// A real or a service's quorum went up (true) or down.
+    struct health_turn {
+        bool up = false;
+    };
+    using lane_event = std::variant<vrrp::state_changed, health_turn>;
+
     struct lane {
-        std::deque<notify_job> steps;  // the started transition's hooks not yet started
-        std::optional<vrrp::state_changed> waiting;  // the latest transition not started
+        std::deque<notify_job> steps;       // the started transition's hooks not yet started
+        std::optional<lane_event> waiting;  // the latest transition not started
         bool running = false;
         bool queued = false;  // in ready_
     };
 
+    /// A real's or a service's hooks and what their environment names.
+    struct health_hooks {
+        config::up_down_commands commands;
+        health::run_as user;
+        microseconds timeout{0};
+        std::string service;  // VIPD_SERVICE
+        std::string real;     // VIPD_REAL; empty for a quorum
+    };
+
     using subject_key = std::pair<notify_subject, std::string>;
 
-    std::vector<notify_job> transition(const subject_key& key, const vrrp::state_changed& change);
-    std::vector<notify_job> plan(const subject_key& key, const vrrp::state_changed& change) const;
+    std::vector<notify_job> transition(const subject_key& key, const lane_event& event);
+    std::vector<notify_job> plan(const subject_key& key, const lane_event& event) const;
+    std::vector<notify_job> plan_transition(const subject_key& key,
+                                            const vrrp::state_changed& change) const;
+    std::vector<notify_job> plan_health(const subject_key& key, health_turn turn) const;
     void queue_if_ready(const subject_key& key, lane& l);
     std::vector<notify_job> start_ready();
 
-    std::map<subject_key, config::notify_settings> settings_;
+    std::map<subject_key, config::notify_settings> settings_;  // instances and groups
+    std::map<subject_key, health_hooks> health_settings_;      // reals and quorums
     std::size_t max_running_;
     std::map<subject_key, lane> lanes_;  // subjects with a hook running or waiting
     std::deque<subject_key> ready_;      // subjects waiting for a slot, first come first

@@ -32,7 +32,8 @@ class user_database {
 /// Fills every `run_as::identity` of `config` from `users`. A daemon that can switch users binds
 /// each name (an unset one to its key's default: nobody for scripts, root for notify); one that
 /// cannot leaves the defaults as itself and accepts only names that are itself. Every name that
-/// cannot be honoured is an error at its [[vrrp]] or [[virtual_server.real]] table.
+/// cannot be honoured is an error at its [[vrrp]], [[sync_group]], [[virtual_server]] (the
+/// service's and its reals' hooks) or [[virtual_server.real]] table.
 std::vector<config::config_error> bind_users(config::daemon_config& config,
                                              const user_database& users);
 

@@ -69,6 +69,36 @@ notify_user = "ghost"
               "v.toml:2:1: vrrp[0].notify_user: user \"ghost\" does not exist on this host");
 }
 
+TEST(UserBinding, AServiceWithRealOrQuorumHooksBindsItsNotifyUser) {
+    auto config = load_ok(R"(
+[[virtual_server]]
+address = "10.0.0.1"
+port = 80
+[[virtual_server.real]]
+address = "10.0.1.1"
+notify_down = "/usr/local/bin/down"
+
+[[virtual_server]]
+address = "10.0.0.2"
+port = 80
+quorum_up = "/usr/local/bin/up"
+notify_user = "ghost"
+
+[[virtual_server]]
+address = "10.0.0.3"
+port = 80
+notify_user = "ghost"
+)",
+                          "v.toml");
+    const auto errors = bind_users(config, fake_users(true, 0));
+    EXPECT_EQ(config.virtual_servers[0].hook_user.identity->name, "root");
+    // The third has no hook: its notify_user is never looked up.
+    ASSERT_EQ(errors.size(), 1U);
+    EXPECT_EQ(errors[0].to_string(),
+              "v.toml:9:1: virtual_server[1].notify_user: user \"ghost\" does not exist on this "
+              "host");
+}
+
 TEST(UserBinding, AnUnprivilegedDaemonRunsDefaultsAsItselfAndRefusesOthers) {
     auto config = load_ok(k_config);
     const auto errors = bind_users(config, fake_users(false, 65534));

@@ -88,7 +88,19 @@ INSTANTIATE_TEST_SUITE_P(
             " hysteresis 2\n}\n",
             {"address = \"2001:db8::10\"", "forwarding = \"tun\"",
              "fallback = \"[2001:db8::99]:443\"", "upper_threshold = 100", "lower_threshold = 10"},
-            {"hysteresis"}}));
+            {"hysteresis"}},
+        convert_row{
+            "quorum and real hooks, their user on the service; one user per service; omega",
+            "virtual_server 10.0.0.10 80 {\n lb_kind DR\n quorum_up \"/bin/q up\"\n"
+            " quorum_down /bin/qd\n omega\n"
+            " real_server 10.1.0.1 80 {\n  notify_up \"/bin/real up\" vipd\n"
+            "  notify_down /bin/rd vipd\n }\n"
+            " real_server 10.1.0.2 80 {\n  notify_down /bin/rd root\n  notify_up relative.sh\n"
+            " }\n}\n",
+            {"quorum_up = [\"/bin/q\", \"up\"]", "quorum_down = [\"/bin/qd\"]",
+             "notify_user = \"vipd\"", "notify_up = [\"/bin/real\", \"up\"]",
+             "notify_down = [\"/bin/rd\"]"},
+            {"omega", "notify_down", "notify_up"}}));
 
 }  // namespace
 }  // namespace vipd::importer
