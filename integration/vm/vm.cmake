@@ -187,6 +187,14 @@ if(TARGET vipd)
                            --deb-dir ${vipd_vm_deb_dir})
 endif()
 
+if(TARGET vipd)
+  # Issue 16: two directors announce a VIP over BGP (vipd [[bgp_vip]] + FRR), a router spreads
+  # the flows (ECMP), IPVS DR with mh; a demote and a stop under a client loop. 6.1 only.
+  vipd_add_vm_test(bgp_ecmp DEADLINE 300 LOAD ip_vs,ip_vs_mh,veth,bridge
+                   COMMAND ${vipd_python} ${vipd_vm_dir}/test_bgp_ecmp.py --vipd $<TARGET_FILE:vipd>
+                           --deadline 260)
+endif()
+
 # netns scenarios inside the guest: the guest sees the host root, so the netns harness runs
 # unchanged on the guest's kernel. veth and bridge are all they load (the lab's links).
 set(vipd_vm_netns_load veth,bridge)

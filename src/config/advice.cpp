@@ -1,5 +1,7 @@
 #include "vipd/config/advice.hpp"
 
+#include <algorithm>
+
 namespace vipd::config {
 namespace {
 
@@ -27,6 +29,28 @@ std::optional<std::string> unicast_source_advice(const vrrp_instance& instance) 
     return std::nullopt;
 }
 
+/// Several directors announce one VIP and the routers spread its flows over them (ECMP): after
+/// any change some flows land on another director, which must pick the same real. Only the
+/// consistent-hashing schedulers do, mh (Maglev) and sh (source hashing).
+void scheduler_advice(const daemon_config& config, std::vector<std::string>& out) {
+    for (const auto& vip : config.bgp_vips) {
+        for (const auto& server : config.virtual_servers) {
+            if (!server.name ||
+                std::find(vip.virtual_servers.begin(), vip.virtual_servers.end(), *server.name) ==
+                    vip.virtual_servers.end() ||
+                server.settings.scheduler == "mh" || server.settings.scheduler == "sh") {
+                continue;
+            }
+            out.push_back(server.position.file + ":" + std::to_string(server.position.line) +
+                          ": virtual server " + *server.name + " gates bgp_vip " + vip.name +
+                          " but uses scheduler \"" + server.settings.scheduler +
+                          "\": with several directors announcing the VIP, a flow that the "
+                          "routers move to another director reaches another real; use \"mh\" "
+                          "(or \"sh\")");
+        }
+    }
+}
+
 }  // namespace
 
 std::vector<std::string> advise(const daemon_config& config) {
@@ -45,6 +69,7 @@ std::vector<std::string> advise(const daemon_config& config) {
                           "drop them");
         }
     }
+    scheduler_advice(config, out);
     return out;
 }
 

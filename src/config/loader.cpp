@@ -5,6 +5,7 @@
 
 #include <toml++/toml.h>
 
+#include "bgp_section.hpp"
 #include "diagnostics.hpp"
 #include "host_port.hpp"
 #include "includes.hpp"
@@ -15,8 +16,8 @@
 namespace vipd::config {
 namespace {
 
-constexpr std::array<std::string_view, 6> k_top_keys{"global",         "vrrp", "sync_group",
-                                                     "virtual_server", "ipvs", "include"};
+constexpr std::array<std::string_view, 8> k_top_keys{
+    "global", "vrrp", "sync_group", "virtual_server", "ipvs", "include", "bgp", "bgp_vip"};
 constexpr std::array<std::string_view, 8> k_global_keys{
     "router_id",  "static_vips",         "control_socket", "metrics_listen",
     "state_file", "vip_resync_interval", "track_interval", "notify_fifo"};
@@ -262,6 +263,8 @@ load_result load_string(std::string_view text, const std::string& file_name,
     auto groups = detail::read_sync_groups(root, diag);
     config.ipvs = detail::read_ipvs_settings(root, diag);
     auto servers = read_virtual_servers(root, diag);
+    config.bgp = detail::read_bgp_settings(root, diag);
+    auto bgp_vips = detail::read_bgp_vips(root, diag);
     detail::table_reader(root, "", k_top_keys, diag).report_unknown_keys();
 
     // Fragments' entries follow the main file's, file by file, as the main file's own do.
@@ -281,6 +284,7 @@ load_result load_string(std::string_view text, const std::string& file_name,
         detail::check_virtual_servers(servers, drafts, config.ipvs, diag);
         detail::check_tracked_virtual_servers(drafts, servers, diag);
         detail::check_sync_groups(groups, drafts, diag);
+        detail::check_bgp_vips(bgp_vips, drafts, servers, statics, diag);
     }
 
     if (!diag.empty()) {
@@ -295,6 +299,9 @@ load_result load_string(std::string_view text, const std::string& file_name,
     }
     for (const auto& s : statics) {
         config.static_vips.push_back(s.value);
+    }
+    for (auto& v : bgp_vips) {
+        config.bgp_vips.push_back(std::move(v.value));
     }
     config.virtual_servers.reserve(servers.size());
     for (auto& s : servers) {

@@ -318,6 +318,10 @@ control::response answer_at_once(runtime& daemon, const control::request& reques
             return outcome.ok ? done(outcome.message) : refusal(outcome.message);
         }
         case control::command::demote:
+            if (daemon.set_bgp_demoted(request.instance, true)) {
+                return done("bgp_vip " + request.instance +
+                            " withdrawn until promoted or vipd restarts");
+            }
             // Priority 1, not 0: 0 means "resigning" on the wire (RFC 5798 §5.2.4), and a
             // demoted instance must still take over when no peer is left.
             if (auto error = router.set_priority_override(request.instance, 1)) {
@@ -327,6 +331,9 @@ control::response answer_at_once(runtime& daemon, const control::request& reques
                         " demoted to priority 1 until promoted or vipd restarts; a peer with "
                         "preemption takes its VIPs");
         case control::command::promote:
+            if (daemon.set_bgp_demoted(request.instance, false)) {
+                return done("bgp_vip " + request.instance + " announced again as its gate allows");
+            }
             if (auto error = router.set_priority_override(request.instance, std::nullopt)) {
                 return refusal(*error);
             }

@@ -291,6 +291,15 @@ bool health_driver::is_up(const ipvs::service_key& service,
            schedule_.state(found->second) == health::health_state::up;
 }
 
+bool health_driver::has_quorum(std::string_view server) const {
+    for (std::size_t s = 0; s < config_.virtual_servers.size(); ++s) {
+        if (config_.virtual_servers[s].name == server) {
+            return s < quorum_.size() && quorum_[s];
+        }
+    }
+    return false;
+}
+
 std::vector<real_status> health_driver::reals() const {
     std::vector<real_status> out;
     for (std::size_t i = 0; i < targets_.size(); ++i) {

@@ -30,6 +30,7 @@ linux_ports::linux_ports(asio::io_context& io) : io_(io) {
         addresses_ = std::make_unique<net::linux::rtnl_addresses>();
         vmacs_ = std::make_unique<net::linux::rtnl_vmacs>();
         links_ = std::make_unique<net::linux::rtnl_link_monitor>(io);
+        routes_ = std::make_unique<net::linux::rtnl_routes>();
         frames_ = std::make_unique<net::linux::packet_socket>();
     } catch (const std::exception& error) {
         throw std::runtime_error(std::string("cannot open kernel interfaces: ") + error.what());
@@ -51,7 +52,8 @@ runtime_ports linux_ports::ports() {
         },
         users_,
         tracks_,
-        vmacs_.get()};
+        vmacs_.get(),
+        routes_.get()};
 }
 
 }  // namespace vipd::daemon

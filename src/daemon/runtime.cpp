@@ -32,6 +32,11 @@ std::set<ipvs::service_key> configured_services(const config::daemon_config& con
     return keys;
 }
 
+bool names_bgp_vip(const config::daemon_config& config, const std::string& name) {
+    return std::any_of(config.bgp_vips.begin(), config.bgp_vips.end(),
+                       [&name](const config::bgp_vip& vip) { return vip.name == name; });
+}
+
 std::optional<sync_plan> sync_plan_of(const config::daemon_config& config) {
     if (!config.ipvs.sync) {
         return std::nullopt;
@@ -100,6 +105,7 @@ class runtime::roles final : public role_listener {
   public:
     explicit roles(runtime& owner) : owner_(owner) {}
     bool entering_master(const std::string& instance) override {
+        owner_.schedule_routes();  // a [[bgp_vip]] may follow the instance
         const bool done = owner_.ipvs_->entering_master(instance);
         if (!done) {
             owner_.continue_roles();
@@ -107,6 +113,7 @@ class runtime::roles final : public role_listener {
         return done;
     }
     void left_master(const std::string& instance) override {
+        owner_.schedule_routes();
         owner_.ipvs_->left_master(instance);
         if (owner_.ipvs_->role_pending()) {
             owner_.continue_roles();
@@ -129,6 +136,7 @@ runtime::runtime(asio::io_context& io, config::daemon_config config, std::string
       router_timer_(io),
       health_timer_(io),
       converge_timer_(io),
+      route_timer_(io),
       role_slice_timer_(io),
       resync_slice_timer_(io),
       drain_timer_(io) {
@@ -151,6 +159,10 @@ runtime::runtime(asio::io_context& io, config::daemon_config config, std::string
                 });
         },
         configured_services(*config_), logs_, sync_plan_of(*config_));
+    if (ports_.routes != nullptr) {
+        routes_ = std::make_unique<route_driver>(*ports_.routes, logs_,
+                                                 [] { return steady_clock::now(); });
+    }
     notify_ = std::make_unique<notify_hooks>(io, *config_, logs_);
     roles_ = std::make_unique<roles>(*this);
     router_ = std::make_unique<vrrp_router>(
@@ -202,6 +214,7 @@ std::unique_ptr<health_driver> runtime::make_health(const config::daemon_config&
         if (notify_) {
             notify_->on_quorum(server.key, up);
         }
+        schedule_routes();
     };
     return std::make_unique<health_driver>(
         config, ports_.probes, logs_, [] { return steady_clock::now(); }, std::move(events));
@@ -292,6 +305,7 @@ void runtime::restart_vip_resync() {
         std::make_unique<periodic_timer>(io_, config_->global.vip_resync_interval, [this] {
             if (!stopped_) {
                 router_->resync_vips();
+                announce_routes(route_cause::resync);
             }
         });
     vip_resync_->start();
@@ -358,7 +372,65 @@ void runtime::start() {
     // a process that is missing counts in the very first advert.
     start_tracks();
     router_->start(previous.addresses);
+    // After the services and the instances: a router may send traffic as soon as it hears.
+    announce_routes(route_cause::change);
     restart_vip_resync();
+}
+
+std::vector<policy::announcement> runtime::announcements() const {
+    const auto masters = router_->status();
+    return policy::announcements(
+        *config_,
+        {.has_quorum = [this](std::string_view server) { return health_->has_quorum(server); },
+         .is_master =
+             [&masters](std::string_view instance) {
+                 return std::any_of(masters.begin(), masters.end(), [&](const auto& s) {
+                     return s.name == instance && s.state == vrrp::state::master;
+                 });
+             },
+         .demoted = bgp_demoted_,
+         .stopping = stopped_});
+}
+
+void runtime::announce_routes(route_cause cause) {
+    if (!routes_) {
+        return;
+    }
+    // Without [[bgp_vip]] the start and reloads still converge, so routes an earlier run or
+    // configuration left come out; the periodic pass, a dump of every routing table, is spared.
+    if (cause == route_cause::resync && config_->bgp_vips.empty() && routes_->announced().empty()) {
+        return;
+    }
+    routes_->converge(announcements(), config_->bgp, cause);
+}
+
+void runtime::schedule_routes() {
+    if (!routes_ || routes_scheduled_ || stopped_) {
+        return;
+    }
+    routes_scheduled_ = true;
+    route_timer_.expires_after(std::chrono::seconds(0));
+    route_timer_.async_wait([this](const boost::system::error_code& error) {
+        routes_scheduled_ = false;
+        if (!error && !stopped_) {
+            announce_routes(route_cause::change);
+        }
+    });
+}
+
+bool runtime::set_bgp_demoted(const std::string& name, bool demoted) {
+    if (!names_bgp_vip(*config_, name)) {
+        return false;
+    }
+    if (demoted) {
+        bgp_demoted_.insert(name);
+    } else {
+        bgp_demoted_.erase(name);
+    }
+    if (!stopped_) {
+        announce_routes(route_cause::change);
+    }
+    return true;
 }
 
 void runtime::shutdown() {
@@ -367,6 +439,9 @@ void runtime::shutdown() {
     // not stop a handler that has already fallen due, and a destroyed timer's would run on a
     // dangling object), as do health results and drains.
     stopped_ = true;
+    // Routers stop sending before anything that serves the traffic goes.
+    route_timer_.cancel();
+    announce_routes(route_cause::change);
     health_timer_.cancel();
     health_armed_.reset();
     notify_->stopping();  // INIT is STOP from here: notify_stop runs...
@@ -536,6 +611,9 @@ std::string runtime::apply(std::unique_ptr<const config::daemon_config> next) {
     if (next->global.vip_resync_interval != config_->global.vip_resync_interval) {
         restart_vip_resync();
     }
+    std::erase_if(bgp_demoted_,
+                  [this](const std::string& name) { return !names_bgp_vip(*config_, name); });
+    announce_routes(route_cause::change);
     return fmt::format("{}; {} virtual server(s), {} health check(s)", describe(summary),
                        config_->virtual_servers.size(), health_->size());
 }

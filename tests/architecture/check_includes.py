@@ -21,6 +21,7 @@ MODULE_OF_PREFIX = {
     "io/": "io",
     "vrrp/": "vrrp",
     "vips/": "vips",
+    "routes/": "routes",
     "ipvs/": "ipvs",
     "ipvs/linux/": "ipvs/linux",
     "health/": "health",
@@ -43,6 +44,7 @@ MODULE_OF_PREFIX = {
     # the rest of daemon/ is the shell that wires them to the Linux adapters and the loop.
     "daemon/vrrp_router": "daemon/drivers",
     "daemon/vip_driver": "daemon/drivers",
+    "daemon/route_driver": "daemon/drivers",
     "daemon/ipvs_driver": "daemon/drivers",
     "daemon/health_driver": "daemon/drivers",
     "daemon/role_listener": "daemon/drivers",
@@ -62,6 +64,7 @@ ALLOWED = {
     "logging": set(),
     "vrrp": {"core"},
     "vips": {"core"},
+    "routes": {"core"},
     "ipvs": {"core"},
     "ipvs/linux": {"core", "ipvs"},
     "health": {"core", "ipvs"},
@@ -78,8 +81,8 @@ ALLOWED = {
     "control/server": {"core", "control", "logging", "io"},
     "control/client": {"core", "control"},
     "vipctl": {"core", "control", "control/client"},
-    "daemon/drivers": {"core", "vrrp", "vips", "ipvs", "health", "net", "net/frames", "config",
-                       "policy", "logging"},
+    "daemon/drivers": {"core", "vrrp", "vips", "routes", "ipvs", "health", "net", "net/frames",
+                       "config", "policy", "logging"},
     "daemon": None,  # the shell wires everything
 }
 
@@ -87,7 +90,7 @@ ALLOWED = {
 ADAPTER_HEADERS = re.compile(
     r"^(boost/asio|boost/beast|netlink/|linux/netlink\.h|linux/rtnetlink\.h|sys/socket\.h|"
     r"spdlog/sinks/|systemd/|openssl/)")
-PURE = {"core", "vrrp", "vips", "ipvs", "health", "net", "net/frames", "config", "importer",
+PURE = {"core", "vrrp", "vips", "routes", "ipvs", "health", "net", "net/frames", "config", "importer",
         "policy", "metrics", "control", "daemon/drivers"}
 
 INCLUDE = re.compile(r'^\s*#\s*include\s*([<"])([^>"]+)[>"]')

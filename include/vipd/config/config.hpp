@@ -281,6 +281,36 @@ struct ipvs_settings {
     friend bool operator==(const ipvs_settings&, const ipvs_settings&) = default;
 };
 
+/// [bgp]: where announced VIPs go in the kernel, for a routing daemon (FRR's zebra, `ip
+/// import-table TABLE`) to pick up and bgpd to announce. vipd speaks no BGP itself.
+struct bgp_settings {
+    /// The routing table of the announce routes: 1..252, the range zebra's import-table takes.
+    std::uint32_t table = 100;
+    /// The routes' metric (RTA_PRIORITY), which zebra passes to bgpd as the MED.
+    std::uint32_t metric = 10;
+    /// The routes' protocol (rtm_protocol): vipd owns exactly the routes that carry it.
+    std::uint8_t protocol = 86;
+    friend bool operator==(const bgp_settings&, const bgp_settings&) = default;
+};
+
+/// When a [[bgp_vip]]'s virtual servers let it be announced.
+enum class bgp_gate : std::uint8_t {
+    all,  ///< every listed virtual server has its quorum (the default)
+    any,  ///< at least one has
+};
+
+/// One [[bgp_vip]]: a VIP announced over BGP (through the routing daemon) while its gate holds.
+struct bgp_vip {
+    std::string name;    // for the journal and vipctl demote; unique among bgp_vips and vrrp
+    ip_address address;  // announced as a /32 (/128)
+    std::vector<std::string> virtual_servers;  // names of [[virtual_server]] tables
+    bgp_gate gate = bgp_gate::all;
+    /// Announced only while this [[vrrp]] instance is MASTER; nullopt = whatever VRRP says.
+    std::optional<std::string> follow_instance;
+    source_position position;  // of the [[bgp_vip]] table
+    friend bool operator==(const bgp_vip&, const bgp_vip&) = default;
+};
+
 struct daemon_config {
     std::string file;  // the main file it was loaded from
     /// Every file read: `file`, then each `include` fragment in the order it was merged. What a
@@ -294,6 +324,8 @@ struct daemon_config {
     /// [global] static_vips: held always, no VRRP. Each has a device (required there, since no
     /// instance interface exists to default to); none is also an instance VIP.
     std::vector<vip> static_vips;
+    bgp_settings bgp;
+    std::vector<bgp_vip> bgp_vips;  // names and addresses unique
     friend bool operator==(const daemon_config&, const daemon_config&) = default;
 };
 

@@ -10,6 +10,7 @@
 #include <memory>
 #include <optional>
 #include <string>
+#include <string_view>
 #include <utility>
 #include <vector>
 
@@ -86,6 +87,9 @@ class health_driver {
 
     /// Whether a real passes its check now; reals without a check are always up.
     bool is_up(const ipvs::service_key& service, const ipvs::destination_key& real) const;
+
+    /// Whether the virtual server named `server` has its quorum now; false for an unknown name.
+    bool has_quorum(std::string_view server) const;
 
     std::size_t size() const noexcept { return targets_.size(); }
     const health_stats& stats() const noexcept { return stats_; }

@@ -14,6 +14,7 @@
 #include "vipd/net/linux/packet_socket.hpp"
 #include "vipd/net/linux/rtnl_addresses.hpp"
 #include "vipd/net/linux/rtnl_link_monitor.hpp"
+#include "vipd/net/linux/rtnl_routes.hpp"
 #include "vipd/net/linux/rtnl_vmacs.hpp"
 
 namespace vipd::daemon {
@@ -36,6 +37,7 @@ class linux_ports {
     std::unique_ptr<net::linux::rtnl_addresses> addresses_;
     std::unique_ptr<net::linux::rtnl_vmacs> vmacs_;
     std::unique_ptr<net::linux::rtnl_link_monitor> links_;
+    std::unique_ptr<net::linux::rtnl_routes> routes_;
     std::unique_ptr<net::linux::packet_socket> frames_;
     std::unique_ptr<vrrp_sockets> channels_;
     ipvs::linux::genl_client ipvs_;

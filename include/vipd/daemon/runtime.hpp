@@ -10,11 +10,13 @@
 #include <functional>
 #include <memory>
 #include <optional>
+#include <set>
 #include <string>
 
 #include "vipd/config/config.hpp"
 #include "vipd/daemon/health_driver.hpp"
 #include "vipd/daemon/ipvs_driver.hpp"
+#include "vipd/daemon/route_driver.hpp"
 #include "vipd/daemon/runtime_ports.hpp"
 #include "vipd/daemon/state_file.hpp"
 #include "vipd/daemon/track_poller.hpp"
@@ -72,6 +74,15 @@ class runtime {
     bool undrain(const policy::real_ref& real);
     const policy::drain_set& drains() const noexcept { return drains_; }
 
+    /// `vipctl demote NAME` / `promote NAME` for a [[bgp_vip]]: its routes are withdrawn (and
+    /// stay so until promoted, across reloads, not restarts), or announced again as its gate
+    /// allows. False for a name no [[bgp_vip]] has.
+    bool set_bgp_demoted(const std::string& name, bool demoted);
+    /// The [[bgp_vip]] announcements as of now, and the route driver (null without a route
+    /// port).
+    std::vector<policy::announcement> announcements() const;
+    const route_driver* routes() const noexcept { return routes_.get(); }
+
     const config::daemon_config& config() const noexcept { return *config_; }
     vrrp_router& router() noexcept { return *router_; }
     const vrrp_router& router() const noexcept { return *router_; }
@@ -99,6 +110,11 @@ class runtime {
     /// Writes `[global] state_file` when the record changed since it was last written.
     void write_record();
     void restart_vip_resync();
+    /// Converges the announce routes now (withdrawn first when stopping).
+    void announce_routes(route_cause cause);
+    /// The same behind whatever the loop has ready, once however often it is asked: a role
+    /// change or a quorum change is asked for mid-event, before the router has settled.
+    void schedule_routes();
     /// Runs the resync's next slice and, while more remain, queues the one after it behind
     /// whatever the loop has ready (adverts, packets), so a big table never blocks them.
     void continue_resync();
@@ -135,6 +151,10 @@ class runtime {
 
     std::unique_ptr<health_driver> health_;
     std::unique_ptr<ipvs_driver> ipvs_;
+    std::unique_ptr<route_driver> routes_;  // null without a route port
+    std::set<std::string> bgp_demoted_;
+    asio::steady_timer route_timer_;
+    bool routes_scheduled_ = false;
     std::unique_ptr<roles> roles_;
     asio::steady_timer role_slice_timer_;
     bool role_slices_scheduled_ = false;

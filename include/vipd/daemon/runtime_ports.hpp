@@ -9,6 +9,7 @@
 #include "vipd/daemon/user_binding.hpp"
 #include "vipd/ipvs/port.hpp"
 #include "vipd/net/ports.hpp"
+#include "vipd/net/route_port.hpp"
 
 namespace vipd::daemon {
 
@@ -27,6 +28,8 @@ struct runtime_ports {
     track_host& tracks;
     /// Virtual MAC interfaces (use_vmac); null: none can be made.
     net::vmac_port* vmacs = nullptr;
+    /// Routes of announced VIPs ([[bgp_vip]]); null: none are made.
+    net::route_port* routes = nullptr;
 };
 
 }  // namespace vipd::daemon

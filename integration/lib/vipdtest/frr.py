@@ -89,6 +89,38 @@ def _vrrpd_conf(inst: Instance) -> str:
     return "\n".join(lines) + "\n"
 
 
+def start_frr_daemons(topo, role: str, name: str, configs: dict[str, str]):
+    """FRR daemons in role's namespace, zebra (the first of `configs`, daemon -> configuration
+    text) first and waited for until its API socket exists, then the others in order; every file
+    in one directory of the test's. Returns that directory and the processes by daemon."""
+    name = topo.unique_name(name)
+    base = os.path.join(topo.tmpdir, name)
+    os.makedirs(base, exist_ok=True)
+    # The daemons run as the package's own user: as root they want root in the frrvty group.
+    shutil.chown(base, "frr", "frr")
+    os.chmod(topo.tmpdir, 0o755)
+    zserv = os.path.join(base, "zserv.api")
+    common = ["-z", zserv, "--vty_socket", base, "-u", "frr", "-g", "frr", "--log", "stdout",
+              "--log-level", "debug"]
+    daemons = {}
+    for daemon, text in configs.items():
+        conf = os.path.join(base, f"{daemon}.conf")
+        with open(conf, "w") as f:
+            f.write(text)
+        shutil.chown(conf, "frr", "frr")
+        daemons[daemon] = topo.popen(role, [f"/usr/lib/frr/{daemon}", "-f", conf,
+                                            "-i", os.path.join(base, f"{daemon}.pid"), *common],
+                                     os.path.join(topo.tmpdir, f"{name}-{daemon}.log"),
+                                     f"{name}-{daemon}")
+        if daemon == "zebra":
+            zebra = daemons[daemon]
+            wait_until(lambda: os.path.exists(zserv) or not zebra.alive(), 15, interval=0.05,
+                       what=f"{name}: zebra's socket")
+            if not zebra.alive():
+                raise AssertionError(f"{name}: zebra exited:\n{zebra.log_tail()}")
+    return base, daemons
+
+
 def start_frr_vrrp(topo, role: str, inst: Instance, name: str | None = None) -> FrrVrrp:
     """The VMAC (made here), then zebra, then vrrpd, all in role's namespace, in the foreground."""
     ns = topo.ns[role]
@@ -102,28 +134,8 @@ def start_frr_vrrp(topo, role: str, inst: Instance, name: str | None = None) -> 
         sh.run(["ip", "-n", ns, "addr", "add", v, "dev", dev])
     sh.run(["ip", "-n", ns, "link", "set", "dev", dev, "up"])
 
-    name = topo.unique_name(name or f"frr-{role}")
-    base = os.path.join(topo.tmpdir, name)
-    os.makedirs(base, exist_ok=True)
-    # The daemons run as the package's own user: as root they want root in the frrvty group.
-    shutil.chown(base, "frr", "frr")
-    os.chmod(topo.tmpdir, 0o755)
-    zebra_conf, vrrpd_conf = os.path.join(base, "zebra.conf"), os.path.join(base, "vrrpd.conf")
-    with open(zebra_conf, "w") as f:
-        f.write("! zebra: nothing to configure; vrrpd needs it for interfaces and protodown\n")
-    with open(vrrpd_conf, "w") as f:
-        f.write(_vrrpd_conf(inst))
-    zserv = os.path.join(base, "zserv.api")
-    common = ["-z", zserv, "--vty_socket", base, "-u", "frr", "-g", "frr", "--log", "stdout",
-              "--log-level", "debug"]
-    zebra = topo.popen(role, ["/usr/lib/frr/zebra", "-f", zebra_conf,
-                              "-i", os.path.join(base, "zebra.pid"), *common],
-                       os.path.join(topo.tmpdir, f"{name}-zebra.log"), f"{name}-zebra")
-    wait_until(lambda: os.path.exists(zserv) or not zebra.alive(), 15, interval=0.05,
-               what=f"{name}: zebra's socket")
-    if not zebra.alive():
-        raise AssertionError(f"{name}: zebra exited:\n{zebra.log_tail()}")
-    vrrpd = topo.popen(role, ["/usr/lib/frr/vrrpd", "-f", vrrpd_conf,
-                              "-i", os.path.join(base, "vrrpd.pid"), *common],
-                       os.path.join(topo.tmpdir, f"{name}-vrrpd.log"), f"{name}-vrrpd")
+    base, daemons = start_frr_daemons(topo, role, name or f"frr-{role}", {
+        "zebra": "! zebra: nothing to configure; vrrpd needs it for interfaces and protodown\n",
+        "vrrpd": _vrrpd_conf(inst)})
+    zebra, vrrpd = daemons["zebra"], daemons["vrrpd"]
     return FrrVrrp(topo, role, base, zebra, vrrpd, inst)

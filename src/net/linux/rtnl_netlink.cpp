@@ -216,6 +216,12 @@ std::error_code dump(nl_sock* sock, int type, std::size_t header_size,
 
 }  // namespace
 
+std::error_code dump_messages(nl_sock* sock, int type, std::size_t header_size,
+                              const std::function<void()>& reset,
+                              const std::function<void(const nlmsghdr*)>& on_message) {
+    return dump(sock, type, header_size, reset, on_message);
+}
+
 std::error_code open_request_socket(nl_sock_ptr& out) {
     nl_sock_ptr sock(nl_socket_alloc());
     if (!sock) {

@@ -31,6 +31,14 @@ struct nl_msg_deleter {
 };
 using nl_msg_ptr = std::unique_ptr<nl_msg, nl_msg_deleter>;
 
+/// `value` (an errno) as the error code the adapters return, and the test for one.
+inline std::error_code errno_code(int value) {
+    return {value, std::system_category()};
+}
+inline bool is_errno(const std::error_code& error, int value) {
+    return error == errno_code(value);
+}
+
 /// Opens a NETLINK_ROUTE socket in the caller's current network namespace, connected and ready
 /// for synchronous requests (auto-ACK, sequence checks, MSG_PEEK so no dump is truncated).
 std::error_code open_request_socket(nl_sock_ptr& out);
@@ -39,6 +47,12 @@ std::error_code open_request_socket(nl_sock_ptr& out);
 /// NLMSG_ERROR, or a libnl transport failure mapped to EIO/ENOBUFS.
 std::error_code request_ack(nl_sock* sock, nl_msg* msg);
 
+/// A dump of `type` (RTM_GETLINK, RTM_GETADDR, RTM_GETROUTE...) with a zeroed family header of
+/// `header_size` bytes (16 at most), each reply handed to `on_message`. Retried when the kernel
+/// flags it interrupted; `reset` runs before every attempt so the caller starts afresh.
+std::error_code dump_messages(nl_sock* sock, int type, std::size_t header_size,
+                              const std::function<void()>& reset,
+                              const std::function<void(const nlmsghdr*)>& on_message);
 /// Every interface in the socket's namespace.
 std::error_code dump_links(nl_sock* sock, std::vector<link_record>& out);
 /// Every address of every family in the socket's namespace, in the kernel's order (per

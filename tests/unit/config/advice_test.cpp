@@ -60,5 +60,29 @@ TEST(Advice, Ipv6PeersByLinkLocalOrWithASourceNeedNoAdvice) {
             .empty());
 }
 
+std::vector<std::string> bgp_advice_for(const char* scheduler) {
+    const auto result =
+        load_string(std::string("[[virtual_server]]\nname = \"any-80\"\naddress = "
+                                "\"192.0.2.10\"\nport = 80\nscheduler = \"") +
+                        scheduler +
+                        "\"\n\n[[bgp_vip]]\nname = \"any\"\naddress = \"192.0.2.10\"\n"
+                        "virtual_servers = [\"any-80\"]\n",
+                    "t.toml");
+    EXPECT_TRUE(result.ok());
+    return result.ok() ? advise(*result.config) : std::vector<std::string>{};
+}
+
+TEST(Advice, AServiceGatingABgpVipShouldHashConsistently) {
+    const auto advice = bgp_advice_for("rr");
+    ASSERT_EQ(advice.size(), 1u);
+    EXPECT_EQ(advice[0].rfind("t.toml:1: virtual server any-80 gates bgp_vip any but uses "
+                              "scheduler \"rr\"",
+                              0),
+              0u)
+        << advice[0];
+    EXPECT_TRUE(bgp_advice_for("mh").empty());
+    EXPECT_TRUE(bgp_advice_for("sh").empty());
+}
+
 }  // namespace
 }  // namespace vipd::config

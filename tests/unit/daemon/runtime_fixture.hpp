@@ -14,6 +14,7 @@
 #include "fakes/fake_ipvs_port.hpp"
 #include "fakes/fake_ports.hpp"
 #include "fakes/fake_probe.hpp"
+#include "fakes/fake_route_port.hpp"
 #include "fakes/fake_track_host.hpp"
 #include "fakes/fake_users.hpp"
 #include "fakes/faulty_ports.hpp"
@@ -64,6 +65,7 @@ class RuntimeTest : public ::testing::Test {
         addresses_.changes = &journal_;
         frames_.changes = &journal_;
         channels_.changes = &journal_;
+        routes_.changes = &journal_;
         ipvs_.changes = &journal_;
     }
     void write_config(const std::string& text) { std::ofstream(config_file_) << text; }
@@ -76,7 +78,7 @@ class RuntimeTest : public ::testing::Test {
         runtime_ = std::make_unique<runtime>(
             io_, std::move(*loaded.config), config_file_, "dir1", logs_,
             runtime_ports{faulty_addresses_, faulty_links_, faulty_frames_, faulty_channels_,
-                          faulty_ipvs_, probes_.factory(), users_, tracks_});
+                          faulty_ipvs_, probes_.factory(), users_, tracks_, nullptr, &routes_});
     }
 
     void run_for(std::chrono::milliseconds how_long) {
@@ -170,6 +172,7 @@ class RuntimeTest : public ::testing::Test {
     fakes::fake_probes probes_;
     fakes::fake_users users_;
     fakes::fake_track_host tracks_;
+    fakes::fake_route_port routes_;
     /// What the fakes below are asked through; lets everything through until a test decides.
     fakes::fault_plan faults_;
     fakes::faulty_address_port faulty_addresses_{addresses_, faults_};

@@ -1,0 +1,115 @@
+#!/usr/bin/env python3
+"""[[bgp_vip]] through FRR: a router hears the VIP from the director while its service is
+healthy, and stops hearing it once the service loses its quorum and once vipd stops.
+
+dir1 runs vipd with one [[bgp_vip]] (192.0.2.10, gated on the quorum of a virtual server whose
+only real, real1, is checked by TCP every 200 ms), and FRR: zebra imports vipd's table
+(`ip import-table 100`) and bgpd announces it (`redistribute table 100`) to rtr, which runs bgpd
+with `maximum-paths 8`. Keepalive 1 s, hold 3 s. This kernel has no IPVS: the checks and the
+gate work all the same, and the routes are what this test is about.
+
+1. Healthy: rtr's route to 192.0.2.10/32 goes through dir1.
+2. real1's responder stops: the check fails, vipd withdraws, rtr loses the route within the hold
+   time plus slack (a withdrawal is an UPDATE, not a timeout: it is usually far quicker).
+3. real1 answers again: the route comes back.
+4. vipd stops (SIGTERM): rtr loses the route within the same bound, and dir1 keeps no route of
+   vipd's protocol.
+"""
+
+import os
+import sys
+import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
+import vipdtest as vt  # noqa: E402
+from vipdtest.daemon import start_vipd, vipd_config  # noqa: E402
+from vipdtest.frr_bgp import HOLD, bgpd_conf, start_frr_bgp  # noqa: E402
+
+VIP = "192.0.2.10"
+PREFIX = f"{VIP}/32"
+TABLE = 100
+BOUND = HOLD + 1.0
+
+
+def director_config(real: str) -> str:
+    return vipd_config("dir1", [], ['vip_resync_interval = "1s"']) + f"""
+[[virtual_server]]
+name = "anycast-80"
+address = "{VIP}"
+port = 80
+scheduler = "mh"
+forwarding = "dr"
+  [virtual_server.check]
+  type = "tcp"
+  interval = "200ms"
+  timeout = "150ms"
+  [[virtual_server.real]]
+  address = "{real}"
+
+[bgp]
+table = {TABLE}
+metric = 10
+
+[[bgp_vip]]
+name = "anycast"
+address = "{VIP}"
+virtual_servers = ["anycast-80"]
+"""
+
+
+def wait_route(ctx: vt.Context, rtr, expected: set[str], timeout: float, what: str) -> float:
+    elapsed = vt.wait_until(lambda: rtr.next_hops(PREFIX) == expected, timeout, interval=0.05,
+                            what=what, explain=lambda: f"rtr's next hops {rtr.next_hops(PREFIX)}")
+    ctx.log(f"{what}: {elapsed:.2f}s")
+    return elapsed
+
+
+def scenario(ctx: vt.Context) -> None:
+    topo = ctx.topology(("dir1", "rtr", "real1"))
+    dir1, rtr_address, real1 = topo.addr4("dir1"), topo.addr4("rtr"), topo.addr4("real1")
+    responder = topo.start_http_responder("real1")
+
+    vipd = start_vipd(topo, "dir1", ctx.vipd, director_config(real1))
+    frr_dir = start_frr_bgp(
+        topo, "dir1", f"ip import-table {TABLE}\n",
+        bgpd_conf(65001, dir1, {rtr_address: 65000}, [f"redistribute table {TABLE}"]), "bgp-dir1")
+    rtr = start_frr_bgp(topo, "rtr", "!\n",
+                        bgpd_conf(65000, rtr_address, {dir1: 65001}, ["maximum-paths 8"]),
+                        "bgp-rtr")
+    vt.wait_until(lambda: rtr.established() == 1, 15, interval=0.1, what="the BGP session",
+                  explain=lambda: rtr.vtysh("show bgp summary"))
+    ctx.log("BGP session dir1 - rtr established")
+
+    # 1. Healthy: announced.
+    wait_route(ctx, rtr, {dir1}, 10, "rtr hears the VIP from dir1")
+    vt.check(f"{VIP} dev lo proto 86" in topo.run("dir1", ["ip", "route", "show", "table",
+                                                               str(TABLE)]),
+             "dir1's announce route is in table 100 with vipd's protocol")
+
+    # 2. The service loses its quorum: withdrawn.
+    responder.stop()
+    t0 = time.monotonic()
+    vt.wait_until(lambda: "withdrawn: anycast-80 lost its quorum" in vipd.log_text(), 5,
+                  interval=0.05, what="vipd withdrawing the VIP", explain=vipd.log_tail)
+    gone = wait_route(ctx, rtr, set(), BOUND, "rtr forgets the VIP after the real failed")
+    ctx.log(f"real down -> route gone at the router: {time.monotonic() - t0:.2f}s "
+            f"(withdraw to router {gone:.2f}s)")
+
+    # 3. Back.
+    topo.start_http_responder("real1")
+    wait_route(ctx, rtr, {dir1}, 5, "rtr hears the VIP again")
+
+    # 4. vipd stops: withdrawn before it exits.
+    t0 = time.monotonic()
+    rc = vipd.stop()
+    vt.check(rc == 0, f"vipd exited with {rc}")
+    wait_route(ctx, rtr, set(), BOUND, "rtr forgets the VIP after vipd stopped")
+    ctx.log(f"vipd stop -> route gone at the router: {time.monotonic() - t0:.2f}s")
+    left = topo.run("dir1", ["ip", "route", "show", "table", "all", "proto", "86"])
+    vt.check(left.strip() == "", f"dir1 keeps routes of vipd's protocol: {left}")
+    vt.check(frr_dir.alive() and rtr.alive(), "an FRR daemon died")
+
+
+if __name__ == "__main__":
+    vt.main(scenario, "a [[bgp_vip]] announced through FRR while healthy, withdrawn on failure "
+            "and stop", tools=("ip", "vtysh", "/usr/lib/frr/bgpd"), engines=("vipd",))
