@@ -77,6 +77,17 @@ def frames_from_vmac(topo: vt.Topology, role: str, seconds: float,
     return int(count), kinds
 
 
+def start_vmac_pair(ctx: vt.Context, topo: vt.Topology, inst: vt.Instance, vip: str) -> dict:
+    """vipd with use_vmac on dir1 (150) and dir2 (100); returns once dir1 alone holds `vip`."""
+    directors = {}
+    for role, priority in (("dir1", 150), ("dir2", 100)):
+        text = vipd_config(role, [inst.with_priority(priority)])
+        text = text.replace("vips = [", "use_vmac = true\nvips = [", 1)
+        directors[role] = start_vipd(topo, role, ctx.vipd, text)
+    vt.wait_holders(ctx, topo, vip, {"dir1"}, inst.master_down_interval(150) + 5.0)
+    return directors
+
+
 def fail_over_and_back(ctx: vt.Context, topo: vt.Topology, inst: vt.Instance, vip: str,
                        mac: str) -> None:
     """Cut dir1: dir2 takes the VIP and the client reaches it with its entry still naming `mac`
@@ -99,12 +110,7 @@ def fail_over_and_back(ctx: vt.Context, topo: vt.Topology, inst: vt.Instance, vi
 def scenario(ctx: vt.Context) -> None:
     topo = ctx.topology(("dir1", "dir2", "client"))
     inst = vt.Instance("web", vrid=51, priority=100, vips=[VIP], advert_interval=0.2)
-    directors = {}
-    for role, priority in (("dir1", 150), ("dir2", 100)):
-        text = vipd_config(role, [inst.with_priority(priority)])
-        text = text.replace("vips = [", "use_vmac = true\nvips = [", 1)
-        directors[role] = start_vipd(topo, role, ctx.vipd, text)
-    vt.wait_holders(ctx, topo, VIP, {"dir1"}, inst.master_down_interval(150) + 5.0)
+    directors = start_vmac_pair(ctx, topo, inst, VIP)
     vt.check(VIP in vt.sh.run(["ip", "-n", topo.ns["dir1"], "-4", "addr", "show", "dev", VMAC]),
              "the VIP is not on dir1's VMAC")
 

@@ -23,10 +23,9 @@ import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "lib"))
 import vipdtest as vt  # noqa: E402
-from vipdtest.daemon import start_vipd, vipd_config  # noqa: E402
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from test_vmac_pair import fail_over_and_back, frames_from_vmac  # noqa: E402
+from test_vmac_pair import fail_over_and_back, frames_from_vmac, start_vmac_pair  # noqa: E402
 
 VIP = "2001:db8:99::100/64"
 VMAC = "vrrp6.52"
@@ -58,12 +57,7 @@ def scenario(ctx: vt.Context) -> None:
     vt.wait_until(lambda: topo.link_local("dir1") and topo.link_local("dir2"), 5,
                   what="the directors' link-local addresses")
     inst = vt.Instance("web6", vrid=52, priority=100, vips=[VIP], advert_interval=0.2)
-    directors = {}
-    for role, priority in (("dir1", 150), ("dir2", 100)):
-        text = vipd_config(role, [inst.with_priority(priority)])
-        text = text.replace("vips = [", "use_vmac = true\nvips = [", 1)
-        directors[role] = start_vipd(topo, role, ctx.vipd, text)
-    vt.wait_holders(ctx, topo, VIP, {"dir1"}, inst.master_down_interval(150) + 5.0)
+    directors = start_vmac_pair(ctx, topo, inst, VIP)
 
     # 1. The Master's VMAC, and the Backup's.
     link = vmac_link(topo, "dir1")
