@@ -308,7 +308,8 @@ std::error_code receive_once(int fd, std::vector<std::byte>& buffer,
     }
     auto remaining = static_cast<int>(received);
     for (auto* header = reinterpret_cast<const nlmsghdr*>(buffer.data());
-         NLMSG_OK(header, remaining); header = NLMSG_NEXT(header, remaining)) {
+         remaining > 0 && NLMSG_OK(header, static_cast<unsigned>(remaining));
+         header = NLMSG_NEXT(header, remaining)) {
         on_message(*header);
     }
     return {};

@@ -193,7 +193,7 @@ bool rtnl_link_monitor::drain() {
         }
         auto remaining = static_cast<int>(received);
         for (auto* header = reinterpret_cast<nlmsghdr*>(buffer_.data());
-             NLMSG_OK(header, static_cast<unsigned>(remaining));
+             remaining > 0 && NLMSG_OK(header, static_cast<unsigned>(remaining));
              header = NLMSG_NEXT(header, remaining)) {
             reread = apply(header, changed) || reread;
         }

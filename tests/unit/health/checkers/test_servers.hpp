@@ -136,8 +136,7 @@ class http_server {
                 server_behaviour behaviour = server_behaviour::respond,
                 asio::ssl::context* tls = nullptr,
                 asio::ip::address address = asio::ip::address_v4::loopback())
-        : io_(io),
-          acceptor_(io, asio::ip::tcp::endpoint(address, 0)),
+        : acceptor_(io, asio::ip::tcp::endpoint(address, 0)),
           response_(std::move(response)),
           behaviour_(behaviour),
           tls_(tls) {
@@ -242,7 +241,6 @@ class http_server {
                           });
     }
 
-    asio::io_context& io_;
     asio::ip::tcp::acceptor acceptor_;
     std::string response_;
     server_behaviour behaviour_;
