@@ -1,6 +1,7 @@
 #include "vipd/config/advice.hpp"
 
 #include <algorithm>
+#include <charconv>
 
 namespace vipd::config {
 namespace {
@@ -51,6 +52,15 @@ void scheduler_advice(const daemon_config& config, std::vector<std::string>& out
     }
 }
 
+std::string_view trimmed(std::string_view text) {
+    constexpr std::string_view k_blanks = " \t\n";
+    const auto first = text.find_first_not_of(k_blanks);
+    if (first == std::string_view::npos) {
+        return {};
+    }
+    return text.substr(first, text.find_last_not_of(k_blanks) - first + 1);
+}
+
 }  // namespace
 
 std::vector<std::string> advise(const daemon_config& config) {
@@ -71,6 +81,34 @@ std::vector<std::string> advise(const daemon_config& config) {
     }
     scheduler_advice(config, out);
     return out;
+}
+
+std::optional<std::string> sloppy_tcp_advice(const daemon_config& config,
+                                             const std::optional<std::string>& sloppy_tcp) {
+    if (config.bgp_vips.empty()) {
+        return std::nullopt;
+    }
+    if (!sloppy_tcp) {
+        return "[[bgp_vip]] configured but IPVS is not loaded (no " +
+               std::string(k_sloppy_tcp_path) +
+               "): cannot tell whether net.ipv4.vs.sloppy_tcp is 1, which ECMP over several "
+               "directors needs";
+    }
+    // The kernel writes the integer and a newline (proc_dointvec); any value but 0 enables it.
+    const auto text = trimmed(*sloppy_tcp);
+    int value = 0;
+    if (text.empty() || std::from_chars(text.data(), text.data() + text.size(), value).ptr !=
+                            text.data() + text.size()) {
+        return std::string(k_sloppy_tcp_path) + " reads \"" + std::string(text) +
+               "\", not a number: cannot tell whether net.ipv4.vs.sloppy_tcp is 1, which ECMP "
+               "over several directors needs";
+    }
+    if (value == 0) {
+        return "net.ipv4.vs.sloppy_tcp is 0: with ECMP over several directors, a director drops "
+               "TCP flows the routers move to it mid-way; set it to 1 (sysctl -w "
+               "net.ipv4.vs.sloppy_tcp=1, and in /etc/sysctl.d)";
+    }
+    return std::nullopt;
 }
 
 }  // namespace vipd::config

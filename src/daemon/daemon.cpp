@@ -12,6 +12,7 @@
 #include <filesystem>
 #include <fstream>
 #include <set>
+#include <sstream>
 
 #include <fmt/format.h>
 #include <fmt/ranges.h>
@@ -219,25 +220,15 @@ std::unique_ptr<metrics::http_server> open_metrics(asio::io_context& io, const r
     return server;
 }
 
-/// With several directors announcing a VIP, the routers move flows between them after any change:
-/// a director must take up a TCP flow whose SYN it never saw, which IPVS does only with
-/// net.ipv4.vs.sloppy_tcp = 1. Without IPVS loaded the setting does not exist yet: say so.
-void sloppy_tcp_warning(const config::daemon_config& config, std::vector<std::string>& warnings) {
-    if (config.bgp_vips.empty()) {
-        return;
+/// The whole of a small /proc file, nullopt when it cannot be read (absent: a module not loaded).
+std::optional<std::string> read_proc_file(std::string_view path) {
+    std::ifstream in{std::string(path)};
+    if (!in) {
+        return std::nullopt;
     }
-    std::ifstream in("/proc/sys/net/ipv4/vs/sloppy_tcp");
-    int value = 0;
-    if (!(in >> value)) {
-        warnings.push_back(
-            "[[bgp_vip]] configured but IPVS is not loaded (no /proc/sys/net/ipv4/vs): cannot "
-            "tell whether net.ipv4.vs.sloppy_tcp is 1, which ECMP over several directors needs");
-    } else if (value == 0) {
-        warnings.push_back(
-            "net.ipv4.vs.sloppy_tcp is 0: with ECMP over several directors, a director drops "
-            "TCP flows the routers move to it mid-way; set it to 1 (sysctl -w "
-            "net.ipv4.vs.sloppy_tcp=1, and in /etc/sysctl.d)");
-    }
+    std::ostringstream text;
+    text << in.rdbuf();
+    return text.str();
 }
 
 }  // namespace
@@ -269,7 +260,10 @@ std::vector<std::string> host_warnings(const config::daemon_config& config) {
             missing(*vip.device, "static VIP " + vip.prefix.to_string() + " cannot be added");
         }
     }
-    sloppy_tcp_warning(config, warnings);
+    if (auto warning =
+            config::sloppy_tcp_advice(config, read_proc_file(config::k_sloppy_tcp_path))) {
+        warnings.push_back(std::move(*warning));
+    }
     return warnings;
 }
 

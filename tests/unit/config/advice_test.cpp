@@ -84,5 +84,57 @@ TEST(Advice, AServiceGatingABgpVipShouldHashConsistently) {
     EXPECT_TRUE(bgp_advice_for("sh").empty());
 }
 
+std::optional<std::string> sloppy_advice_for(bool with_bgp_vip,
+                                             const std::optional<std::string>& sloppy_tcp) {
+    const std::string bgp_vip =
+        "\n[[bgp_vip]]\nname = \"any\"\naddress = \"192.0.2.10\"\n"
+        "virtual_servers = [\"any-80\"]\n";
+    const auto result = load_string(
+        "[[virtual_server]]\nname = \"any-80\"\naddress = \"192.0.2.10\"\nport = "
+        "80\nscheduler = \"mh\"\n" +
+            (with_bgp_vip ? bgp_vip : std::string()),
+        "t.toml");
+    EXPECT_TRUE(result.ok());
+    return result.ok() ? sloppy_tcp_advice(*result.config, sloppy_tcp) : std::nullopt;
+}
+
+TEST(SloppyTcpAdvice, WarnsWhenOffAndSaysSoWhenItCannotTell) {
+    struct row {
+        const char* description;
+        std::optional<std::string> sloppy_tcp;
+        std::optional<std::string> advice;
+    };
+    const std::string cannot_tell =
+        ": cannot tell whether net.ipv4.vs.sloppy_tcp is 1, which ECMP over several directors "
+        "needs";
+    const row rows[] = {
+        {"IPVS not loaded: no file", std::nullopt,
+         "[[bgp_vip]] configured but IPVS is not loaded (no /proc/sys/net/ipv4/vs/sloppy_tcp)" +
+             cannot_tell},
+        {"off", "0\n",
+         "net.ipv4.vs.sloppy_tcp is 0: with ECMP over several directors, a director drops TCP "
+         "flows the routers move to it mid-way; set it to 1 (sysctl -w "
+         "net.ipv4.vs.sloppy_tcp=1, and in /etc/sysctl.d)"},
+        {"on", "1\n", std::nullopt},
+        {"on, any value but 0", "2", std::nullopt},
+        {"empty", "", "/proc/sys/net/ipv4/vs/sloppy_tcp reads \"\", not a number" + cannot_tell},
+        {"not a number", "on\n",
+         "/proc/sys/net/ipv4/vs/sloppy_tcp reads \"on\", not a number" + cannot_tell},
+        {"trailing junk", "1x\n",
+         "/proc/sys/net/ipv4/vs/sloppy_tcp reads \"1x\", not a number" + cannot_tell},
+    };
+    for (const auto& r : rows) {
+        EXPECT_EQ(sloppy_advice_for(true, r.sloppy_tcp), r.advice) << r.description;
+    }
+}
+
+TEST(SloppyTcpAdvice, SilentWithoutABgpVip) {
+    for (const auto& sloppy_tcp : {std::optional<std::string>(), std::optional<std::string>("0\n"),
+                                   std::optional<std::string>("1\n")}) {
+        EXPECT_EQ(sloppy_advice_for(false, sloppy_tcp), std::nullopt)
+            << sloppy_tcp.value_or("(missing)");
+    }
+}
+
 }  // namespace
 }  // namespace vipd::config
