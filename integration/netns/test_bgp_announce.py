@@ -8,14 +8,19 @@ only real, real1, is checked by TCP every 200 ms), and FRR: zebra imports vipd's
 with `maximum-paths 8`. Keepalive 1 s, hold 3 s. This kernel has no IPVS: the checks and the
 gate work all the same, and the routes are what this test is about.
 
-1. Healthy: rtr's route to 192.0.2.10/32 goes through dir1.
-2. real1's responder stops: the check fails, vipd withdraws, rtr loses the route within the hold
-   time plus slack (a withdrawal is an UPDATE, not a timeout: it is usually far quicker).
-3. real1 answers again: the route comes back.
-4. vipd stops (SIGTERM): rtr loses the route within the same bound, and dir1 keeps no route of
+1. Healthy: rtr's route to 192.0.2.10/32 goes through dir1; `vipctl status` (JSON and table)
+   reads the bgp_vip as announced.
+2. `vipctl demote anycast`: status reads it as withdrawn, "demoted by vipctl", and rtr loses the
+   route; `vipctl promote anycast` brings both back.
+3. real1's responder stops: the check fails, vipd withdraws (status says the quorum was lost),
+   rtr loses the route within the hold time plus slack (a withdrawal is an UPDATE, not a
+   timeout: it is usually far quicker).
+4. real1 answers again: the route comes back.
+5. vipd stops (SIGTERM): rtr loses the route within the same bound, and dir1 keeps no route of
    vipd's protocol.
 """
 
+import json
 import os
 import sys
 import time
@@ -80,13 +85,37 @@ def scenario(ctx: vt.Context) -> None:
                   explain=lambda: rtr.vtysh("show bgp summary"))
     ctx.log("BGP session dir1 - rtr established")
 
-    # 1. Healthy: announced.
+    def shown() -> dict:
+        bgp_vips = json.loads(vipd.vipctl("status", "--json"))["bgp_vips"]
+        vt.check(len(bgp_vips) == 1, f"vipctl status --json: bgp_vips {bgp_vips}")
+        return bgp_vips[0]
+
+    def expect_shown(announced: bool, reason: str, demoted: bool) -> None:
+        expected = {"name": "anycast", "address": VIP, "announced": announced, "reason": reason,
+                    "demoted": demoted}
+        seen = shown()
+        vt.check(seen == expected, f"vipctl status --json: {seen}, expected {expected}")
+
+    # 1. Healthy: announced, and vipctl says so.
     wait_route(ctx, rtr, {dir1}, 10, "rtr hears the VIP from dir1")
     vt.check(f"{VIP} dev lo proto 86" in topo.run("dir1", ["ip", "route", "show", "table",
                                                                str(TABLE)]),
              "dir1's announce route is in table 100 with vipd's protocol")
+    expect_shown(True, "anycast-80 has its quorum", False)
+    table = vipd.vipctl("status")
+    ctx.log("vipctl status:\n" + table)
+    vt.check(f"anycast  {VIP}  announced  anycast-80 has its quorum" in table,
+             "the status table does not show the bgp_vip announced")
 
-    # 2. The service loses its quorum: withdrawn.
+    # 2. vipctl demote withdraws it, promote announces it again.
+    vipd.vipctl("demote", "anycast")
+    expect_shown(False, "demoted by vipctl", True)
+    wait_route(ctx, rtr, set(), BOUND, "rtr forgets the VIP after vipctl demote")
+    vipd.vipctl("promote", "anycast")
+    expect_shown(True, "anycast-80 has its quorum", False)
+    wait_route(ctx, rtr, {dir1}, 5, "rtr hears the VIP again after vipctl promote")
+
+    # 3. The service loses its quorum: withdrawn.
     responder.stop()
     t0 = time.monotonic()
     vt.wait_until(lambda: "withdrawn: anycast-80 lost its quorum" in vipd.log_text(), 5,
@@ -94,12 +123,13 @@ def scenario(ctx: vt.Context) -> None:
     gone = wait_route(ctx, rtr, set(), BOUND, "rtr forgets the VIP after the real failed")
     ctx.log(f"real down -> route gone at the router: {time.monotonic() - t0:.2f}s "
             f"(withdraw to router {gone:.2f}s)")
+    expect_shown(False, "anycast-80 lost its quorum", False)
 
-    # 3. Back.
+    # 4. Back.
     topo.start_http_responder("real1")
     wait_route(ctx, rtr, {dir1}, 5, "rtr hears the VIP again")
 
-    # 4. vipd stops: withdrawn before it exits.
+    # 5. vipd stops: withdrawn before it exits.
     t0 = time.monotonic()
     rc = vipd.stop()
     vt.check(rc == 0, f"vipd exited with {rc}")
@@ -111,5 +141,5 @@ def scenario(ctx: vt.Context) -> None:
 
 
 if __name__ == "__main__":
-    vt.main(scenario, "a [[bgp_vip]] announced through FRR while healthy, withdrawn on failure "
-            "and stop", tools=("ip", "vtysh", "/usr/lib/frr/bgpd"), engines=("vipd",))
+    vt.main(scenario, "a [[bgp_vip]] announced through FRR while healthy, withdrawn on demote, "
+            "failure and stop", tools=("ip", "vtysh", "/usr/lib/frr/bgpd"), engines=("vipd",))

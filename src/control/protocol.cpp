@@ -63,6 +63,14 @@ json to_json(const drain_view& v) {
         {"service", v.service}, {"real", v.real}, {"until_unix", optional_json(v.until_unix)}};
 }
 
+json to_json(const bgp_vip_view& v) {
+    return json{{"name", v.name},
+                {"address", v.address},
+                {"announced", v.announced},
+                {"reason", v.reason},
+                {"demoted", v.demoted}};
+}
+
 // array_of finds to_json by ordinary lookup, which sees only what is declared before it.
 json to_json(const real_view& v);
 json to_json(const service_view& v);
@@ -82,7 +90,8 @@ json to_json(const status_view& v) {
                 {"started_unix", v.started_unix},
                 {"instances", array_of(v.instances)},
                 {"last_reload", v.last_reload ? to_json(*v.last_reload) : json(nullptr)},
-                {"drained", array_of(v.drained)}};
+                {"drained", array_of(v.drained)},
+                {"bgp_vips", array_of(v.bgp_vips)}};
 }
 
 json to_json(const real_view& v) {
@@ -275,6 +284,19 @@ std::string index_path(const std::string& path, std::size_t i) {
     return path + "[" + std::to_string(i) + "]";
 }
 
+/// The array `key` of `in`, each item decoded by `from` with its own path.
+template <class T>
+std::vector<T> items_of(const object_reader& in, std::string_view key,
+                        T (*from)(const json&, const std::string&)) {
+    const json& items = in.array(key);
+    std::vector<T> out;
+    out.reserve(items.size());
+    for (std::size_t i = 0; i < items.size(); ++i) {
+        out.push_back(from(items[i], index_path(in.path_of(key), i)));
+    }
+    return out;
+}
+
 instance_view instance_from(const json& j, const std::string& path) {
     object_reader in(j, path);
     instance_view v;
@@ -303,25 +325,28 @@ drain_view drain_from(const json& j, const std::string& path) {
     return drain_view{in.string("service"), in.string("real"), in.optional_int64("until_unix")};
 }
 
+bgp_vip_view bgp_vip_from(const json& j, const std::string& path) {
+    object_reader in(j, path);
+    return bgp_vip_view{in.string("name"), in.string("address"), in.boolean("announced"),
+                        in.string("reason"), in.boolean("demoted")};
+}
+
 status_view status_from(const json& j, const std::string& path) {
     object_reader in(j, path);
     status_view v;
     v.router_id = in.string("router_id");
     v.config_files = in.strings("config_files");
     v.started_unix = in.int64("started_unix");
-    const json& instances = in.array("instances");
-    for (std::size_t i = 0; i < instances.size(); ++i) {
-        v.instances.push_back(instance_from(instances[i], index_path(in.path_of("instances"), i)));
-    }
+    v.instances = items_of(in, "instances", instance_from);
     if (const json* reload = in.find("last_reload")) {
         v.last_reload = reload_from(*reload, in.path_of("last_reload"));
     }
-    // Optional: an older vipd has no drains to tell.
+    // Optional: an older vipd has no drains and no [[bgp_vip]] to tell.
     if (in.find("drained") != nullptr) {
-        const json& drained = in.array("drained");
-        for (std::size_t i = 0; i < drained.size(); ++i) {
-            v.drained.push_back(drain_from(drained[i], index_path(in.path_of("drained"), i)));
-        }
+        v.drained = items_of(in, "drained", drain_from);
+    }
+    if (in.find("bgp_vips") != nullptr) {
+        v.bgp_vips = items_of(in, "bgp_vips", bgp_vip_from);
     }
     return v;
 }
@@ -352,10 +377,7 @@ service_view service_from(const json& j, const std::string& path) {
     v.scheduler = in.string("scheduler");
     v.gate = in.string("gate");
     v.in_kernel = in.boolean("in_kernel");
-    const json& reals = in.array("reals");
-    for (std::size_t i = 0; i < reals.size(); ++i) {
-        v.reals.push_back(real_from(reals[i], index_path(in.path_of("reals"), i)));
-    }
+    v.reals = items_of(in, "reals", real_from);
     v.connections = in.uint64("connections");
     v.packets_in = in.uint64("packets_in");
     v.packets_out = in.uint64("packets_out");
@@ -506,12 +528,7 @@ decoded<response> decode_response(std::string_view text) {
             r.status = status_from(*status, in.path_of("status"));
         }
         if (in.find("services") != nullptr) {
-            const json& services = in.array("services");
-            std::vector<service_view> out;
-            for (std::size_t i = 0; i < services.size(); ++i) {
-                out.push_back(service_from(services[i], index_path(in.path_of("services"), i)));
-            }
-            r.services = std::move(out);
+            r.services = items_of(in, "services", service_from);
         }
         return r;
     });

@@ -127,6 +127,60 @@ std::string check_text(const real_view& r) {
     return text;
 }
 
+std::string joined_lines(const detail::table& rows, bool colour) {
+    std::string out;
+    for (const auto& line : rows.lines(colour)) {
+        out += line;
+    }
+    return out;
+}
+
+/// INSTANCE STATE PRIO MASTER VIPS SINCE, one row per VRRP instance.
+std::string instance_lines(const std::vector<instance_view>& instances, std::int64_t now_unix,
+                           bool colour) {
+    detail::table rows;
+    rows.add({{"INSTANCE", detail::k_bold},
+              {"STATE", detail::k_bold},
+              {"PRIO", detail::k_bold},
+              {"MASTER", detail::k_bold},
+              {"VIPS", detail::k_bold},
+              {"SINCE", detail::k_bold}});
+    for (const auto& v : instances) {
+        // A sync group member shows its group: the members move together.
+        const auto name = v.sync_group ? v.name + " [" + *v.sync_group + "]" : v.name;
+        rows.add({cell{name}, cell{v.state, state_colour(v.state)}, priority_cell(v),
+                  cell{v.master.value_or("-")}, cell{v.vips.empty() ? "-" : join(v.vips, ",")},
+                  cell{since_text(v.since_unix, now_unix)}});
+    }
+    return joined_lines(rows, colour);
+}
+
+/// Announced is what a healthy director does: green, like MASTER. A demote is maintenance,
+/// yellow as for instances. Any other withdrawal is plain, like BACKUP: following an instance
+/// that is not MASTER is a resting state, and the reals behind a lost quorum are red in `ipvs`.
+std::string_view announcement_colour(const bgp_vip_view& v) {
+    if (v.announced) {
+        return detail::k_green;
+    }
+    return v.demoted ? detail::k_yellow : std::string_view{};
+}
+
+/// BGP VIP ADDRESS STATE WHY, one row per [[bgp_vip]].
+std::string bgp_vip_lines(const std::vector<bgp_vip_view>& bgp_vips, bool colour) {
+    detail::table rows;
+    rows.add({{"BGP VIP", detail::k_bold},
+              {"ADDRESS", detail::k_bold},
+              {"STATE", detail::k_bold},
+              {"WHY", detail::k_bold}});
+    for (const auto& v : bgp_vips) {
+        const auto paint_as = announcement_colour(v);
+        rows.add({cell{v.name}, cell{v.address},
+                  cell{v.announced ? "announced" : "withdrawn", paint_as},
+                  cell{v.reason, v.demoted ? paint_as : std::string_view{}}});
+    }
+    return joined_lines(rows, colour);
+}
+
 }  // namespace
 
 std::string format_duration(std::int64_t seconds) {
@@ -170,25 +224,15 @@ std::string render_status(const status_view& status, std::int64_t now_unix, bool
     if (!status.drained.empty()) {
         out += drained_line(status.drained, now_unix, colour);
     }
-    if (status.instances.empty()) {
+    // A BGP-only director has no instances, and needs no line saying so.
+    if (status.instances.empty() && status.bgp_vips.empty()) {
         return out + "no VRRP instances\n";
     }
-    detail::table rows;
-    rows.add({{"INSTANCE", detail::k_bold},
-              {"STATE", detail::k_bold},
-              {"PRIO", detail::k_bold},
-              {"MASTER", detail::k_bold},
-              {"VIPS", detail::k_bold},
-              {"SINCE", detail::k_bold}});
-    for (const auto& v : status.instances) {
-        // A sync group member shows its group: the members move together.
-        const auto name = v.sync_group ? v.name + " [" + *v.sync_group + "]" : v.name;
-        rows.add({cell{name}, cell{v.state, state_colour(v.state)}, priority_cell(v),
-                  cell{v.master.value_or("-")}, cell{v.vips.empty() ? "-" : join(v.vips, ",")},
-                  cell{since_text(v.since_unix, now_unix)}});
+    if (!status.instances.empty()) {
+        out += instance_lines(status.instances, now_unix, colour);
     }
-    for (const auto& line : rows.lines(colour)) {
-        out += line;
+    if (!status.bgp_vips.empty()) {
+        out += bgp_vip_lines(status.bgp_vips, colour);
     }
     return out;
 }

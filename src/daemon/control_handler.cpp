@@ -117,6 +117,14 @@ control::status_view status_view_of(const runtime& daemon) {
             control::drain_view{std::move(name.service), std::move(name.real),
                                 until ? std::optional(unix_seconds(*until)) : std::nullopt});
     }
+    // What the routes converge to (at once, or on the loop turn a role or quorum change asked
+    // for), with the reason the journal gives.
+    for (const auto& announcement : daemon.announcements()) {
+        const auto& vip = *announcement.vip;
+        view.bgp_vips.push_back(control::bgp_vip_view{vip.name, vip.address.to_string(),
+                                                      announcement.announced, announcement.reason,
+                                                      daemon.bgp_demoted().count(vip.name) > 0});
+    }
     return view;
 }
 

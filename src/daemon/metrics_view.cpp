@@ -117,6 +117,17 @@ void drain_metrics(metrics::exposition& out, const runtime& daemon) {
     }
 }
 
+/// One sample per [[bgp_vip]], so an alert can ask which director stopped announcing what.
+void bgp_vip_metrics(metrics::exposition& out, const runtime& daemon) {
+    out.family("vipd_bgp_vip_announced",
+               "1 while the [[bgp_vip]] is announced (its routes in the kernel for the routing "
+               "daemon), 0 while withdrawn",
+               metric_type::gauge);
+    for (const auto& announcement : daemon.announcements()) {
+        out.sample({{"name", announcement.vip->name}}, announcement.announced ? 1 : 0);
+    }
+}
+
 /// The loop's own lag (loop_lag.hpp): how late its timers ran, and how often past the point
 /// where adverts go out late.
 void loop_metrics(metrics::exposition& out, const loop_lag& lag) {
@@ -137,6 +148,7 @@ std::string metrics_text(const runtime& daemon, const loop_lag& lag) {
     instance_metrics(out, daemon.router());
     health_metrics(out, daemon.health());
     drain_metrics(out, daemon);
+    bgp_vip_metrics(out, daemon);
     const auto& ipvs = daemon.ipvs().stats();
     out.family("vipd_ipvs_available", "1 when the kernel has IPVS and vipd manages services",
                metric_type::gauge);

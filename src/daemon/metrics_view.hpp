@@ -1,8 +1,8 @@
 #pragma once
 /// The daemon's state as one Prometheus scrape ([global] metrics_listen): per instance state,
 /// priority, transitions, adverts and socket drops; rejected packets by reason; link monitor
-/// overruns; per real health, check latency and drains; IPVS reconcile operations and errors;
-/// notify hooks; reloads; the loop's own lag.
+/// overruns; per real health, check latency and drains; per [[bgp_vip]] announcement; IPVS
+/// reconcile operations and errors; notify hooks; reloads; the loop's own lag.
 
 #include <string>
 

@@ -21,16 +21,19 @@ parse_outcome parse_options(const std::vector<std::string>& arguments, const cha
     app.require_subcommand(0, 1);
 
     std::string instance;
-    auto* status = app.add_subcommand("status", "VRRP instances: state, priority, master, VIPs");
+    auto* status = app.add_subcommand(
+        "status", "VRRP instances (state, priority, master, VIPs); bgp_vips (announced, why)");
     status->add_flag("--json", parsed.json, "Print JSON (fields in vipctl(8))");
     auto* ipvs = app.add_subcommand("ipvs", "Virtual services: reals, health, weights, counters");
     ipvs->add_flag("--json", parsed.json, "Print JSON (fields in vipctl(8))");
     auto* reload = app.add_subcommand("reload", "Re-read the configuration and apply it");
-    auto* demote =
-        app.add_subcommand("demote", "Maintenance: priority 1 so that a peer takes the VIPs");
-    demote->add_option("NAME", instance, "VRRP instance")->required();
-    auto* promote = app.add_subcommand("promote", "End a demote: back to the configured priority");
-    promote->add_option("NAME", instance, "VRRP instance")->required();
+    auto* demote = app.add_subcommand(
+        "demote", "Maintenance: priority 1 so that a peer takes the VIPs; a bgp_vip is withdrawn");
+    auto* promote = app.add_subcommand(
+        "promote", "End a demote: back to the configured priority; a bgp_vip is announced again");
+    for (auto* sub : {demote, promote}) {
+        sub->add_option("NAME", instance, "VRRP instance or bgp_vip")->required();
+    }
     auto* garp = app.add_subcommand("garp", "Announce the instance's VIPs again (GARP / NA)");
     garp->add_option("NAME", instance, "VRRP instance")->required();
     std::string service;

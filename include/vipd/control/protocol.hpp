@@ -84,6 +84,20 @@ struct reload_view {
     friend bool operator==(const reload_view&, const reload_view&) = default;
 };
 
+/// One [[bgp_vip]] as `status` shows it: whether this director announces it now, and why.
+struct bgp_vip_view {
+    std::string name;
+    std::string address;  ///< "192.0.2.10": announced as a host route (/32, /128)
+    bool announced = false;
+    /// The first reason that withdraws it, else what lets it be announced: "web-80 has its
+    /// quorum", "web-80 and api-80 lost their quorum", "instance web is not MASTER", "demoted by
+    /// vipctl", "vipd is stopping", "no gate".
+    std::string reason;
+    bool demoted = false;  ///< a `vipctl demote` is in force (whatever else withdraws it)
+
+    friend bool operator==(const bgp_vip_view&, const bgp_vip_view&) = default;
+};
+
 /// The answer to `status`.
 struct status_view {
     std::string router_id;
@@ -92,6 +106,7 @@ struct status_view {
     std::vector<instance_view> instances;
     std::optional<reload_view> last_reload;  ///< nullopt: no reload since start
     std::vector<drain_view> drained;         ///< JSON "drained"; absent from an older vipd
+    std::vector<bgp_vip_view> bgp_vips;      ///< JSON "bgp_vips"; absent from an older vipd
 
     friend bool operator==(const status_view&, const status_view&) = default;
 };

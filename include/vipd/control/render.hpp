@@ -14,8 +14,11 @@ namespace vipd::control {
 /// failed, a line naming the drained reals (with the time left of a `--for`) when there are
 /// any, then one aligned row per instance: INSTANCE STATE PRIO MASTER VIPS SINCE. PRIO adds
 /// "(demoted, configured N)" under a maintenance demote and "(configured N)" when tracking moved
-/// it; SINCE is relative to `now_unix` ("3m12s ago"). With `colour`, ANSI SGR codes mark the
-/// states (MASTER green, BACKUP plain, FAULT red, INIT yellow), demotes and a failed reload.
+/// it; SINCE is relative to `now_unix` ("3m12s ago"). Then, when there are any, one aligned row
+/// per [[bgp_vip]]: BGP VIP ADDRESS STATE WHY, STATE being "announced" or "withdrawn" and WHY the
+/// reason. "no VRRP instances" stands in for both tables when there is neither. With `colour`,
+/// ANSI SGR codes mark the states (MASTER and announced green, BACKUP and withdrawn plain, FAULT
+/// red, INIT yellow), demotes and a failed reload.
 /// Every line ends with '\n'; no line has trailing blanks.
 std::string render_status(const status_view& status, std::int64_t now_unix, bool colour);
 

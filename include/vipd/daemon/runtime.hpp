@@ -78,6 +78,8 @@ class runtime {
     /// stay so until promoted, across reloads, not restarts), or announced again as its gate
     /// allows. False for a name no [[bgp_vip]] has.
     bool set_bgp_demoted(const std::string& name, bool demoted);
+    /// The [[bgp_vip]] names a `vipctl demote` withdraws now.
+    const std::set<std::string>& bgp_demoted() const noexcept { return bgp_demoted_; }
     /// The [[bgp_vip]] announcements as of now, and the route driver (null without a route
     /// port).
     std::vector<policy::announcement> announcements() const;

@@ -253,6 +253,24 @@ class Director(Process):
 
 class Vipd(Director):
     engine = "vipd"
+    control_socket: str | None = None  # set by start_vipd when it chose the path
+    binary: str = ""
+
+    def vipctl(self, *args: str) -> str:
+        """Runs vipctl (built next to vipd) in this daemon's namespace against its control
+        socket and returns its standard output; an exit status other than 0 fails the test."""
+        if self.control_socket is None:
+            raise AssertionError(f"{self.name}: its configuration names its own control_socket")
+        vipctl = os.path.join(os.path.dirname(self.binary), "..", "vipctl", "vipctl")
+        if not os.access(vipctl, os.X_OK):
+            raise AssertionError(f"no vipctl next to vipd: {vipctl}")
+        r = subprocess.run(["ip", "netns", "exec", self.topo.ns[self.role], vipctl, "--socket",
+                            self.control_socket, *args], capture_output=True, text=True,
+                           timeout=30)
+        if r.returncode != 0:
+            raise AssertionError(f"vipctl {' '.join(args)}: exit {r.returncode}\n"
+                                 f"stdout: {r.stdout}\nstderr: {r.stderr}")
+        return r.stdout
 
 
 class Keepalived(Director):
@@ -264,6 +282,7 @@ def start_vipd(topo, role: str, vipd: str, config_text: str, name: str | None = 
     name = topo.unique_name(name or f"vipd-{role}")
     conf = os.path.join(topo.tmpdir, f"{name}.toml")
     # Each daemon's control socket in the test's directory, not the host's /run/vipd.
+    sock = None
     if "control_socket" not in config_text and "[global]\n" in config_text:
         sock = os.path.join(topo.tmpdir, f"{name}.sock")
         config_text = config_text.replace("[global]\n", f'[global]\ncontrol_socket = "{sock}"\n', 1)
@@ -283,6 +302,8 @@ def start_vipd(topo, role: str, vipd: str, config_text: str, name: str | None = 
     log = os.path.join(topo.tmpdir, f"{name}.log")
     p = Vipd(topo, role, [vipd, "--config", conf, "--log", "stderr", "--log-level", level], log, name)
     p.check_stderr = check.stderr  # --check's warnings, for scenarios that assert on them
+    p.control_socket = sock
+    p.binary = vipd
     topo.processes.append(p)
     return p
 

@@ -188,6 +188,10 @@ TEST(Response, StatusAndServicesRoundTrip) {
     full.services->at(1).reals.at(0).drained = true;
     EXPECT_EQ(value_of(decode_response(encode(full))), full);
 
+    // [[bgp_vip]] announced, withdrawn by its gate, withdrawn by a demote.
+    full.status->bgp_vips = testing::sample_bgp_vips();
+    EXPECT_EQ(value_of(decode_response(encode(full))), full);
+
     // Every optional unset, empty lists.
     response sparse;
     sparse.status = status_view{};
@@ -203,7 +207,7 @@ TEST(Response, StatusJsonHasTheDocumentedFieldNames) {
     s.instances = {testing::v6_fault()};
     s.instances[0].since_unix = 200;
     EXPECT_EQ(to_json_text(s, -1),
-              R"({"config_files":["/etc/vipd/vipd.toml"],"drained":[],)"
+              R"({"bgp_vips":[],"config_files":["/etc/vipd/vipd.toml"],"drained":[],)"
               R"("instances":[{"configured_priority":100,)"
               R"("demoted":false,"interface":"eth2","master":null,"name":"v6","priority":90,)"
               R"("since_unix":200,"state":"FAULT","sync_group":null,"transitions":0,)"
@@ -212,8 +216,11 @@ TEST(Response, StatusJsonHasTheDocumentedFieldNames) {
     s.last_reload = reload_view{true, 300, "2 instances"};
     s.instances.clear();
     s.drained = {{"web-80", "10.0.0.40:80", 400}, {"tcp 10.0.0.1:443", "10.0.0.41:443", {}}};
+    s.bgp_vips = {{"anycast", "192.0.2.10", false, "demoted by vipctl", true}};
     EXPECT_EQ(to_json_text(s, -1),
-              R"({"config_files":["/etc/vipd/vipd.toml"],)"
+              R"({"bgp_vips":[{"address":"192.0.2.10","announced":false,"demoted":true,)"
+              R"("name":"anycast","reason":"demoted by vipctl"}],)"
+              R"("config_files":["/etc/vipd/vipd.toml"],)"
               R"("drained":[{"real":"10.0.0.40:80","service":"web-80","until_unix":400},)"
               R"({"real":"10.0.0.41:443","service":"tcp 10.0.0.1:443","until_unix":null}],)"
               R"("instances":[],)"
@@ -348,12 +355,22 @@ TEST(Response, OptionalFieldsMayBeAbsentOrNull) {
     EXPECT_FALSE(r.status);
 }
 
-TEST(Response, AStatusFromAnOlderVipdHasNoDrains) {
+TEST(Response, AStatusFromAnOlderVipdHasNoDrainsAndNoBgpVips) {
     const auto r = value_of(decode_response(
         R"({"ok":true,"status":{"router_id":"r","config_files":[],"started_unix":0,)"
         R"("instances":[],"last_reload":null}})"));
     ASSERT_TRUE(r.status);
     EXPECT_TRUE(r.status->drained.empty());
+    EXPECT_TRUE(r.status->bgp_vips.empty());
+    EXPECT_EQ(error_of(decode_response(
+                  R"({"ok":true,"status":{"router_id":"r","config_files":[],"started_unix":0,)"
+                  R"("instances":[],"bgp_vips":[{"name":"a","address":"192.0.2.10",)"
+                  R"("announced":"yes","reason":"","demoted":false}]}})")),
+              "response.status.bgp_vips[0].announced: must be a boolean, got a string");
+    EXPECT_EQ(error_of(decode_response(
+                  R"({"ok":true,"status":{"router_id":"r","config_files":[],"started_unix":0,)"
+                  R"("instances":[],"bgp_vips":{}}})")),
+              "response.status.bgp_vips: must be an array, got an object");
     EXPECT_EQ(error_of(decode_response(
                   R"({"ok":true,"status":{"router_id":"r","config_files":[],"started_unix":0,)"
                   R"("instances":[],"drained":[{"service":"s"}]}})")),

@@ -219,6 +219,52 @@ TEST(RenderStatus, DrainedRealsGetALineWithTheTimeLeft) {
     EXPECT_EQ(render_status(sample_status(), k_now, false).find("drained"), std::string::npos);
 }
 
+TEST(RenderStatus, BgpVipsFollowTheInstancesWithTheirReason) {
+    status_view s;
+    s.router_id = "dir1";
+    s.instances = {web_master()};
+    s.instances[0].since_unix = 0;
+    s.bgp_vips = testing::sample_bgp_vips();
+    const std::string text = render_status(s, k_now, false);
+    EXPECT_EQ(text,
+              "vipd router-id dir1\n"
+              "INSTANCE  STATE   PRIO  MASTER        VIPS                                 SINCE\n"
+              "web       MASTER  150   172.28.128.2  172.28.128.210/32,172.28.128.211/32  -\n"
+              "BGP VIP  ADDRESS       STATE      WHY\n"
+              "anycast  192.0.2.10    announced  anycast-80 has its quorum\n"
+              "edge     192.0.2.11    withdrawn  instance web is not MASTER\n"
+              "api      2001:db8::53  withdrawn  demoted by vipctl\n");
+    EXPECT_FALSE(has_trailing_blank(text));
+}
+
+TEST(RenderStatus, ColourMarksAnnouncedAndDemotedBgpVips) {
+    status_view s;
+    s.router_id = "r";
+    s.bgp_vips = testing::sample_bgp_vips();
+    const std::string text = render_status(s, k_now, true);
+    EXPECT_NE(text.find("anycast  192.0.2.10    \x1b[32mannounced\x1b[0m  anycast-80 has its "
+                        "quorum\n"),
+              std::string::npos)
+        << text;
+    EXPECT_NE(text.find("edge     192.0.2.11    withdrawn  instance web is not MASTER\n"),
+              std::string::npos)
+        << text;
+    EXPECT_NE(text.find("api      2001:db8::53  \x1b[33mwithdrawn\x1b[0m  \x1b[33mdemoted by "
+                        "vipctl\x1b[0m\n"),
+              std::string::npos)
+        << text;
+}
+
+TEST(RenderStatus, ABgpOnlyDirectorShowsItsBgpVipsAlone) {
+    status_view s;
+    s.router_id = "r";
+    s.bgp_vips = {testing::sample_bgp_vips().front()};
+    EXPECT_EQ(render_status(s, k_now, false),
+              "vipd router-id r\n"
+              "BGP VIP  ADDRESS     STATE      WHY\n"
+              "anycast  192.0.2.10  announced  anycast-80 has its quorum\n");
+}
+
 TEST(RenderServices, NoneConfigured) {
     EXPECT_EQ(render_services({}, true), "no virtual servers\n");
 }

@@ -54,6 +54,12 @@ inline instance_view v6_fault() {
     return v;
 }
 
+inline std::vector<bgp_vip_view> sample_bgp_vips() {
+    return {{"anycast", "192.0.2.10", true, "anycast-80 has its quorum", false},
+            {"edge", "192.0.2.11", false, "instance web is not MASTER", false},
+            {"api", "2001:db8::53", false, "demoted by vipctl", true}};
+}
+
 inline status_view sample_status() {
     status_view s;
     s.router_id = "dir1";

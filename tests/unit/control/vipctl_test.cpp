@@ -71,6 +71,36 @@ TEST_F(Vipctl, StatusPrintsTheTableAndExits0) {
     EXPECT_EQ(seen()[0], (request{command::status, ""}));
 }
 
+TEST_F(Vipctl, StatusShowsTheBgpVipsInTheTableAndTheJson) {
+    response answer;
+    answer.status = testing::sample_status();
+    answer.status->instances.clear();
+    answer.status->started_unix = 0;
+    answer.status->config_files.clear();
+    answer.status->bgp_vips = testing::sample_bgp_vips();
+    server srv(io_, path_, recording(answer), logs_);
+    ASSERT_FALSE(srv.open());
+
+    auto r = run(socket_arg() + " status");
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_EQ(r.out,
+              "vipd router-id dir1\n"
+              "BGP VIP  ADDRESS       STATE      WHY\n"
+              "anycast  192.0.2.10    announced  anycast-80 has its quorum\n"
+              "edge     192.0.2.11    withdrawn  instance web is not MASTER\n"
+              "api      2001:db8::53  withdrawn  demoted by vipctl\n");
+    r = run(socket_arg() + " status --json");
+    EXPECT_EQ(r.exit_code, 0) << r.err;
+    EXPECT_NE(r.out.find("\"bgp_vips\": [\n    {\n      \"address\": \"192.0.2.10\",\n"
+                         "      \"announced\": true,\n"),
+              std::string::npos)
+        << r.out;
+    EXPECT_NE(r.out.find("\"demoted\": true,\n      \"name\": \"api\",\n"
+                         "      \"reason\": \"demoted by vipctl\"\n"),
+              std::string::npos)
+        << r.out;
+}
+
 TEST_F(Vipctl, ColoursOnlyOnATerminalAndNotUnderNoColor) {
     if (std::system("command -v script >/dev/null 2>&1") != 0) {
         GTEST_SKIP() << "script(1) (util-linux) gives vipctl a terminal; not installed";
@@ -171,6 +201,15 @@ TEST_F(Vipctl, UsageErrorsAreExit2) {
     const auto help = run("--help");
     EXPECT_EQ(help.exit_code, 0);
     EXPECT_NE(help.out.find("demote"), std::string::npos);
+}
+
+TEST_F(Vipctl, DemoteAndPromoteHelpNameBothKindsOfTarget) {
+    for (const char* sub : {"demote", "promote"}) {
+        const auto help = run(std::string(sub) + " --help");
+        EXPECT_EQ(help.exit_code, 0) << sub;
+        EXPECT_NE(help.out.find("VRRP instance or bgp_vip"), std::string::npos)
+            << sub << ": " << help.out;
+    }
 }
 
 TEST_F(Vipctl, SocketComesFromTheEnvironmentUnlessGivenOnTheCommandLine) {

@@ -1,7 +1,20 @@
 // The runtime with a [[bgp_vip]] on fakes: when the announce routes go in and out, relative to
-// the services and VIPs, and what withdraws them (a lost quorum, vipctl demote, a stop).
+// the services and VIPs, what withdraws them (a lost quorum, vipctl demote, a stop), and what
+// vipctl status and /metrics say about it.
 
+#include "control_handler.hpp"
+#include "metrics_view.hpp"
 #include "runtime_fixture.hpp"
+
+namespace vipd::control {
+
+// gtest finds it by argument-dependent lookup: failures print the view, not its bytes.
+void PrintTo(const bgp_vip_view& v, std::ostream* out) {
+    *out << "{" << v.name << ", " << v.address << ", " << (v.announced ? "announced" : "withdrawn")
+         << ", \"" << v.reason << "\"" << (v.demoted ? ", demoted" : "") << "}";
+}
+
+}  // namespace vipd::control
 
 namespace vipd::daemon::test {
 namespace {
@@ -35,6 +48,32 @@ class RuntimeBgpTest : public RuntimeTest {
         const auto shown = routes_.shown();
         return std::find(shown.begin(), shown.end(), "192.0.2.10 table 100 proto 86 metric 10") !=
                shown.end();
+    }
+    /// Asks the control handler as vipctl would; these commands are answered at once.
+    control::response ask(control::command cmd, const std::string& name = "") {
+        std::optional<control::response> answered;
+        answer(
+            io_, *runtime_, control::request{cmd, name},
+            [this]() -> const reload_outcome& { return runtime_->reload(); },
+            [&answered](control::response r) { answered = std::move(r); });
+        EXPECT_TRUE(answered) << "no answer at once";
+        return answered.value_or(control::response{false, "no answer", {}, {}, {}});
+    }
+    /// The anycast VIP as `vipctl status` shows it.
+    control::bgp_vip_view shown() {
+        const auto r = ask(control::command::status);
+        if (!r.status || r.status->bgp_vips.size() != 1) {
+            ADD_FAILURE() << "status without exactly one bgp_vip";
+            return {};
+        }
+        return r.status->bgp_vips[0];
+    }
+    /// The scrape's sample of vipd_bgp_vip_announced for the anycast VIP, "" when there is none.
+    std::string announced_sample() const {
+        const auto text = metrics_text(*runtime_, loop_lag(10ms));
+        const std::string name = "vipd_bgp_vip_announced{name=\"anycast\"} ";
+        const auto at = text.find(name);
+        return at == std::string::npos ? "" : text.substr(at + name.size(), 1);
     }
     /// Answers the anycast real's pending check.
     void check_answers(bool success) {
@@ -88,6 +127,42 @@ TEST_F(RuntimeBgpTest, DemoteWithdrawsUntilPromoteAndSurvivesAReload) {
     ASSERT_TRUE(runtime_->set_bgp_demoted("anycast", false));
     EXPECT_TRUE(announced());
     EXPECT_FALSE(runtime_->set_bgp_demoted("web", true));  // an instance, not a bgp_vip
+}
+
+TEST_F(RuntimeBgpTest, StatusAndMetricsSayWhetherItIsAnnouncedAndWhy) {
+    using control::bgp_vip_view;
+    start_director();
+    EXPECT_EQ(shown(),
+              (bgp_vip_view{"anycast", "192.0.2.10", true, "anycast-80 has its quorum", false}));
+    EXPECT_EQ(announced_sample(), "1");
+
+    check_answers(false);
+    EXPECT_EQ(shown(),
+              (bgp_vip_view{"anycast", "192.0.2.10", false, "anycast-80 lost its quorum", false}));
+    EXPECT_EQ(announced_sample(), "0");
+    check_answers(true);
+    EXPECT_TRUE(shown().announced);
+
+    const auto demoted = ask(control::command::demote, "anycast");
+    EXPECT_TRUE(demoted.ok) << demoted.error;
+    EXPECT_FALSE(announced()) << journal_text();
+    EXPECT_EQ(shown(), (bgp_vip_view{"anycast", "192.0.2.10", false, "demoted by vipctl", true}));
+    EXPECT_EQ(announced_sample(), "0");
+    // The instance's own view is untouched: the demote was the bgp_vip's.
+    const auto status = ask(control::command::status).status.value_or(control::status_view{});
+    ASSERT_EQ(status.instances.size(), 1U);
+    EXPECT_FALSE(status.instances[0].demoted);
+
+    const auto promoted = ask(control::command::promote, "anycast");
+    EXPECT_TRUE(promoted.ok) << promoted.error;
+    EXPECT_EQ(shown(),
+              (bgp_vip_view{"anycast", "192.0.2.10", true, "anycast-80 has its quorum", false}));
+    EXPECT_EQ(announced_sample(), "1");
+
+    ASSERT_TRUE(runtime_->set_bgp_demoted("anycast", true));
+    runtime_->shutdown();
+    // Stopping comes first, and the demote still shows.
+    EXPECT_EQ(shown(), (bgp_vip_view{"anycast", "192.0.2.10", false, "vipd is stopping", true}));
 }
 
 TEST_F(RuntimeBgpTest, AVipFollowingAnInstanceIsAnnouncedOnlyWhileItIsMaster) {
