@@ -19,6 +19,11 @@
 
 #include "vipd/core/kernel_deadline.hpp"
 
+// Headers older than Linux 4.20 lack it; the value is the uapi's (include/uapi/linux/netlink.h).
+#ifndef NETLINK_GET_STRICT_CHK
+#define NETLINK_GET_STRICT_CHK 12
+#endif
+
 namespace vipd::net::linux::detail {
 
 void nl_sock_deleter::operator()(nl_sock* sock) const noexcept {
@@ -137,6 +142,21 @@ int on_finished(nl_msg*, void* arg) {
     return NL_STOP;
 }
 
+int on_dump_done(nl_msg* msg, void* arg) {
+    // A dump that fails (at once, as a strict dump of a table that does not exist, or part-way)
+    // still ends with NLMSG_DONE, its payload the negative errno (netlink_dump() in
+    // net/netlink/af_netlink.c); libnl 3.7 reports it as a plain end.
+    const nlmsghdr* header = nlmsg_hdr(msg);
+    if (nlmsg_datalen(header) >= static_cast<int>(sizeof(int))) {
+        int result = 0;
+        std::memcpy(&result, nlmsg_data(header), sizeof result);
+        if (result < 0) {
+            static_cast<exchange*>(arg)->error = -result;
+        }
+    }
+    return on_finished(msg, arg);
+}
+
 int on_error(sockaddr_nl*, nlmsgerr* error, void* arg) {
     auto* state = static_cast<exchange*>(arg);
     state->error = error->error < 0 ? -error->error : error->error;
@@ -163,7 +183,7 @@ std::error_code transact(nl_sock* sock, nl_msg* msg,
     nl_cb_set(callbacks, NL_CB_SEQ_CHECK, NL_CB_CUSTOM, on_sequence_check, &state);
     nl_cb_set(callbacks, NL_CB_VALID, NL_CB_CUSTOM, on_valid, &state);
     nl_cb_set(callbacks, NL_CB_ACK, NL_CB_CUSTOM, on_finished, &state);
-    nl_cb_set(callbacks, NL_CB_FINISH, NL_CB_CUSTOM, on_finished, &state);
+    nl_cb_set(callbacks, NL_CB_FINISH, NL_CB_CUSTOM, on_dump_done, &state);
     nl_cb_err(callbacks, NL_CB_CUSTOM, on_error, &state);
 
     int interrupted = 0;
@@ -187,23 +207,17 @@ std::error_code transact(nl_sock* sock, nl_msg* msg,
     return from_errno(interrupted);
 }
 
-/// Runs a dump of `type` with a zeroed family header of `header_size` bytes, retrying when the
-/// kernel flags it as interrupted (NLM_F_DUMP_INTR) so callers always see a consistent table.
-std::error_code dump(nl_sock* sock, int type, std::size_t header_size,
+/// Runs the dump `make_request` builds, retrying when the kernel flags it as interrupted
+/// (NLM_F_DUMP_INTR) so callers always see a consistent table.
+std::error_code dump(nl_sock* sock, const std::function<nl_msg_ptr()>& make_request,
                      const std::function<void()>& reset,
                      const std::function<void(const nlmsghdr*)>& on_message) {
     constexpr int k_attempts = 5;
     std::error_code result;
     for (int attempt = 0; attempt < k_attempts; ++attempt) {
         reset();
-        nl_msg_ptr msg(nlmsg_alloc_simple(type, NLM_F_DUMP));
+        const nl_msg_ptr msg = make_request();
         if (!msg) {
-            return from_errno(ENOMEM);
-        }
-        // ifinfomsg and ifaddrmsg both start with the family byte; AF_UNSPEC asks for all.
-        unsigned char
-            header[sizeof(ifinfomsg) > sizeof(ifaddrmsg) ? sizeof(ifinfomsg) : sizeof(ifaddrmsg)]{};
-        if (nlmsg_append(msg.get(), header, header_size, NLMSG_ALIGNTO) < 0) {
             return from_errno(ENOMEM);
         }
         result = transact(sock, msg.get(), on_message);
@@ -214,12 +228,71 @@ std::error_code dump(nl_sock* sock, int type, std::size_t header_size,
     return result;
 }
 
+/// A dump of `type` with a zeroed family header of `header_size` bytes.
+std::error_code dump(nl_sock* sock, int type, std::size_t header_size,
+                     const std::function<void()>& reset,
+                     const std::function<void(const nlmsghdr*)>& on_message) {
+    return dump(
+        sock,
+        [type, header_size] {
+            nl_msg_ptr msg(nlmsg_alloc_simple(type, NLM_F_DUMP));
+            // ifinfomsg and ifaddrmsg both start with the family byte; AF_UNSPEC asks for all.
+            unsigned char header[sizeof(ifinfomsg) > sizeof(ifaddrmsg) ? sizeof(ifinfomsg)
+                                                                       : sizeof(ifaddrmsg)]{};
+            if (msg && nlmsg_append(msg.get(), header, header_size, NLMSG_ALIGNTO) < 0) {
+                msg.reset();
+            }
+            return msg;
+        },
+        reset, on_message);
+}
+
 }  // namespace
 
-std::error_code dump_messages(nl_sock* sock, int type, std::size_t header_size,
-                              const std::function<void()>& reset,
-                              const std::function<void(const nlmsghdr*)>& on_message) {
-    return dump(sock, type, header_size, reset, on_message);
+std::error_code dump_request(nl_sock* sock, const std::function<nl_msg_ptr()>& make_request,
+                             const std::function<void()>& reset,
+                             const std::function<void(const nlmsghdr*)>& on_message) {
+    return dump(sock, make_request, reset, on_message);
+}
+
+namespace {
+
+std::error_code set_strict_dumps(nl_sock* sock, int on) {
+    if (::setsockopt(nl_socket_get_fd(sock), SOL_NETLINK, NETLINK_GET_STRICT_CHK, &on, sizeof on) !=
+        0) {
+        return from_errno(errno);
+    }
+    return {};
+}
+
+}  // namespace
+
+std::error_code enable_strict_dumps(nl_sock* sock) {
+    return set_strict_dumps(sock, 1);
+}
+
+std::error_code disable_strict_dumps(nl_sock* sock) {
+    return set_strict_dumps(sock, 0);
+}
+
+std::uint8_t rtm_table_of(std::uint32_t table) {
+    return table < 256 ? static_cast<std::uint8_t>(table) : std::uint8_t{RT_TABLE_UNSPEC};
+}
+
+nl_msg_ptr route_dump_request(unsigned char family, std::uint32_t table, std::uint8_t protocol) {
+    nl_msg_ptr msg(nlmsg_alloc_simple(RTM_GETROUTE, NLM_F_DUMP));
+    if (!msg) {
+        return msg;
+    }
+    rtmsg header{};
+    header.rtm_family = family;
+    header.rtm_table = rtm_table_of(table);
+    header.rtm_protocol = protocol;
+    if (nlmsg_append(msg.get(), &header, sizeof(header), NLMSG_ALIGNTO) < 0 ||
+        nla_put_u32(msg.get(), RTA_TABLE, table) < 0) {
+        msg.reset();
+    }
+    return msg;
 }
 
 std::error_code open_request_socket(nl_sock_ptr& out) {

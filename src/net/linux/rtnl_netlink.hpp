@@ -47,12 +47,31 @@ std::error_code open_request_socket(nl_sock_ptr& out);
 /// NLMSG_ERROR, or a libnl transport failure mapped to EIO/ENOBUFS.
 std::error_code request_ack(nl_sock* sock, nl_msg* msg);
 
-/// A dump of `type` (RTM_GETLINK, RTM_GETADDR, RTM_GETROUTE...) with a zeroed family header of
-/// `header_size` bytes (16 at most), each reply handed to `on_message`. Retried when the kernel
-/// flags it interrupted; `reset` runs before every attempt so the caller starts afresh.
-std::error_code dump_messages(nl_sock* sock, int type, std::size_t header_size,
-                              const std::function<void()>& reset,
-                              const std::function<void(const nlmsghdr*)>& on_message);
+/// Asks the kernel to check this socket's dump requests strictly and to honour the filters in
+/// them (NETLINK_GET_STRICT_CHK, Linux >= 4.20). Older kernels answer ENOPROTOOPT and dump
+/// everything whatever the request says, so callers filter the replies themselves either way.
+std::error_code enable_strict_dumps(nl_sock* sock);
+/// Back to the kernel's lenient checks: dump requests' filters are ignored again.
+std::error_code disable_strict_dumps(nl_sock* sock);
+
+/// The RTM_GETROUTE dump request for the routes of `family` (AF_INET or AF_INET6) in `table`
+/// that carry `protocol`: rtm_table (when it fits in 8 bits) and rtm_protocol in the header,
+/// RTA_TABLE as the one attribute, every other header field zero, since a strict kernel refuses
+/// a dump request with anything else (ip_valid_fib_dump_req). Null when out of memory.
+nl_msg_ptr route_dump_request(unsigned char family, std::uint32_t table, std::uint8_t protocol);
+
+/// rtm_table holds 8 bits: `table` when it fits, else RT_TABLE_UNSPEC, and RTA_TABLE (which
+/// wins when both are there) carries the whole number.
+std::uint8_t rtm_table_of(std::uint32_t table);
+
+/// A dump with the request `make_request` builds (afresh for every attempt: a sent message
+/// carries its sequence number), each reply handed to `on_message`; a null request is ENOMEM.
+/// The errno a failed dump ends with is returned (a strict dump of a table that does not
+/// exist: ENOENT). Retried when the kernel flags it interrupted; `reset` runs before every
+/// attempt so the caller starts afresh.
+std::error_code dump_request(nl_sock* sock, const std::function<nl_msg_ptr()>& make_request,
+                             const std::function<void()>& reset,
+                             const std::function<void(const nlmsghdr*)>& on_message);
 /// Every interface in the socket's namespace.
 std::error_code dump_links(nl_sock* sock, std::vector<link_record>& out);
 /// Every address of every family in the socket's namespace, in the kernel's order (per

@@ -18,11 +18,6 @@ std::uint8_t full_length(const ip_address& address) {
     return address.is_v4() ? 32 : 128;
 }
 
-/// rtm_table holds 8 bits; RTA_TABLE carries the whole number (and wins when both are there).
-std::uint8_t header_table(std::uint32_t table) {
-    return table < 256 ? static_cast<std::uint8_t>(table) : std::uint8_t{RT_TABLE_UNSPEC};
-}
-
 detail::nl_msg_ptr build_route_message(int type, int flags, const host_route& route, int loopback) {
     detail::nl_msg_ptr msg(nlmsg_alloc_simple(type, flags));
     if (!msg) {
@@ -32,7 +27,7 @@ detail::nl_msg_ptr build_route_message(int type, int flags, const host_route& ro
     rtmsg header{};
     header.rtm_family = static_cast<unsigned char>(route.destination.is_v4() ? AF_INET : AF_INET6);
     header.rtm_dst_len = full_length(route.destination);
-    header.rtm_table = header_table(route.table);
+    header.rtm_table = detail::rtm_table_of(route.table);
     header.rtm_protocol = route.protocol;
     // What `ip route add [local] ADDR dev lo` picks: a local route is the host's own, a unicast
     // one through a device without a gateway is on-link.
@@ -51,15 +46,16 @@ detail::nl_msg_ptr build_route_message(int type, int flags, const host_route& ro
     return msg;
 }
 
-/// One RTM_NEWROUTE of a dump as a host_route, when it is a full-length route of `table` and
-/// `protocol` of a type vipd makes.
-bool parse_host_route(const nlmsghdr* header, std::uint32_t table, std::uint8_t protocol,
-                      host_route& out) {
+/// One RTM_NEWROUTE of a dump as a host_route, when it is a full-length route of `family`,
+/// `table` and `protocol` of a type vipd makes. Checked here whatever the request asked: a
+/// kernel before 4.20 sends every route of every table.
+bool parse_host_route(const nlmsghdr* header, unsigned char family, std::uint32_t table,
+                      std::uint8_t protocol, host_route& out) {
     if (header->nlmsg_type != RTM_NEWROUTE) {
         return false;
     }
     const auto* info = static_cast<const rtmsg*>(nlmsg_data(header));
-    if (info->rtm_protocol != protocol ||
+    if (info->rtm_family != family || info->rtm_protocol != protocol ||
         (info->rtm_type != RTN_UNICAST && info->rtm_type != RTN_LOCAL)) {
         return false;
     }
@@ -94,10 +90,12 @@ bool parse_host_route(const nlmsghdr* header, std::uint32_t table, std::uint8_t 
 
 }  // namespace
 
-rtnl_routes::rtnl_routes() {
+rtnl_routes::rtnl_routes(dump_mode mode) {
     if (auto error = detail::open_request_socket(sock_)) {
         throw std::system_error(error, "rtnl_routes: cannot open a NETLINK_ROUTE socket");
     }
+    // ENOPROTOOPT before Linux 4.20: the kernel then sends every route, and list() filters.
+    kernel_filters_ = mode == dump_mode::filtered && !detail::enable_strict_dumps(sock_.get());
 }
 
 std::error_code rtnl_routes::loopback_index(int& out) {
@@ -143,14 +141,48 @@ std::error_code rtnl_routes::remove(const host_route& route) {
 
 std::error_code rtnl_routes::list(std::uint32_t table, std::uint8_t protocol,
                                   std::vector<host_route>& out) {
-    return detail::dump_messages(
-        sock_.get(), RTM_GETROUTE, sizeof(rtmsg), [&out] { out.clear(); },
+    out.clear();
+    std::vector<host_route> found;
+    // One dump per family: a strict AF_UNSPEC dump goes to every family, and MPLS, when loaded,
+    // refuses one that names a table (mpls_valid_fib_dump_req: EINVAL).
+    constexpr unsigned char k_families[] = {AF_INET, AF_INET6};
+    for (const unsigned char family : k_families) {
+        if (auto error = list_family(family, table, protocol, found)) {
+            out.clear();
+            return error;
+        }
+        out.insert(out.end(), found.begin(), found.end());
+    }
+    return {};
+}
+
+std::error_code rtnl_routes::list_family(unsigned char family, std::uint32_t table,
+                                         std::uint8_t protocol, std::vector<host_route>& out) {
+    auto error = detail::dump_request(
+        sock_.get(), [&] { return detail::route_dump_request(family, table, protocol); },
+        [&out] { out.clear(); },
         [&](const nlmsghdr* header) {
             host_route route;
-            if (parse_host_route(header, table, protocol, route)) {
+            if (parse_host_route(header, family, table, protocol, route)) {
                 out.push_back(route);
             }
         });
+    if (!kernel_filters_) {
+        return error;
+    }
+    // A strict kernel answers ENOENT for a table that has no route of the family yet.
+    if (detail::is_errno(error, ENOENT)) {
+        out.clear();
+        return {};
+    }
+    // One that refuses the filter (EINVAL: a family that takes no table answered, as MPLS does
+    // when a kernel without IPv6 hands an AF_INET6 dump to every family) is asked for
+    // everything from now on.
+    if (detail::is_errno(error, EINVAL) && !detail::disable_strict_dumps(sock_.get())) {
+        kernel_filters_ = false;
+        return list_family(family, table, protocol, out);
+    }
+    return error;
 }
 
 }  // namespace vipd::net::linux
