@@ -16,12 +16,18 @@ gate work all the same, and the routes are what this test is about.
    rtr loses the route within the hold time plus slack (a withdrawal is an UPDATE, not a
    timeout: it is usually far quicker).
 4. real1 answers again: the route comes back.
-5. vipd stops (SIGTERM): rtr loses the route within the same bound, and dir1 keeps no route of
-   vipd's protocol.
+5. `vipctl demote anycast` again, read back from dir1's kernel every 20 ms: the announce route
+   goes at once and the accept route (`ip route show table local proto 86`) about [bgp]
+   accept_linger (1.5 s) later; rtr loses the route before dir1 stops accepting the VIP.
+   `vipctl promote anycast`: it comes back.
+6. vipd stops (SIGTERM): the same order, then vipd exits; rtr loses the route within the same
+   bound, and dir1 keeps no route of vipd's protocol.
 """
 
 import json
 import os
+import signal
+import subprocess
 import sys
 import time
 
@@ -34,6 +40,8 @@ VIP = "192.0.2.10"
 PREFIX = f"{VIP}/32"
 TABLE = 100
 BOUND = HOLD + 1.0
+LINGER = 1.5  # [bgp] accept_linger
+POLL = 0.02
 
 
 def director_config(real: str) -> str:
@@ -54,6 +62,7 @@ forwarding = "dr"
 [bgp]
 table = {TABLE}
 metric = 10
+accept_linger = "{int(LINGER * 1000)}ms"
 
 [[bgp_vip]]
 name = "anycast"
@@ -67,6 +76,64 @@ def wait_route(ctx: vt.Context, rtr, expected: set[str], timeout: float, what: s
                             what=what, explain=lambda: f"rtr's next hops {rtr.next_hops(PREFIX)}")
     ctx.log(f"{what}: {elapsed:.2f}s")
     return elapsed
+
+
+def at(seconds: float | None) -> str:
+    return "never" if seconds is None else f"{seconds:.3f}s"
+
+
+class RouteWatch:
+    """When dir1's announce and accept routes for the VIP, and rtr's route to it, were last seen
+    and first seen gone, in seconds after `t0`: dir1's kernel read back every POLL seconds, rtr
+    asked until its route is gone."""
+
+    def __init__(self, topo, rtr, t0: float):
+        self.topo, self.rtr, self.t0 = topo, rtr, t0
+        self.last_seen = {"announce": None, "accept": None, "router": None}
+        self.gone = {"announce": None, "accept": None, "router": None}
+
+    def routes(self) -> dict[str, bool]:
+        announce = self.topo.run("dir1", ["ip", "route", "show", "table", str(TABLE), "proto",
+                                          "86"])
+        accept = self.topo.run("dir1", ["ip", "route", "show", "table", "local", "proto", "86"])
+        present = {"announce": VIP in announce, "accept": VIP in accept}
+        if self.gone["router"] is None:
+            present["router"] = bool(self.rtr.next_hops(PREFIX))
+        return present
+
+    def follow(self, timeout: float) -> None:
+        while self.gone["accept"] is None and time.monotonic() - self.t0 < timeout:
+            before = time.monotonic() - self.t0
+            present = self.routes()
+            after = time.monotonic() - self.t0
+            for kind, there in present.items():
+                if there:
+                    self.last_seen[kind] = before
+                elif self.gone[kind] is None:
+                    self.gone[kind] = after
+            time.sleep(POLL)
+
+    def check_lingered(self, ctx: vt.Context, what: str) -> None:
+        ctx.log(f"{what}: announce route last seen {at(self.last_seen['announce'])}, gone by "
+                f"{at(self.gone['announce'])}; accept route last seen "
+                f"{at(self.last_seen['accept'])}, gone by {at(self.gone['accept'])}")
+        vt.check(self.gone["announce"] is not None and self.gone["announce"] < 0.5,
+                 f"{what}: the announce route did not go at once ({at(self.gone['announce'])})")
+        vt.check(self.gone["accept"] is not None,
+                 f"{what}: the accept route never went")
+        # The linger starts after t0, and `gone` is read after the poll that saw the route
+        # missing: a route that lingered is seen gone no sooner than LINGER. The upper slack
+        # covers a loaded machine's polling.
+        vt.check(self.gone["accept"] >= LINGER,
+                 f"{what}: the accept route was gone by {at(self.gone['accept'])}, before its "
+                 f"{LINGER}s linger ended")
+        vt.check(self.gone["accept"] <= LINGER + 1.0,
+                 f"{what}: the accept route outlived its {LINGER}s linger "
+                 f"({at(self.gone['accept'])})")
+        ctx.log(f"{what}: rtr's route gone by {at(self.gone['router'])}")
+        vt.check(self.gone["router"] is not None
+                 and self.gone["router"] < self.last_seen["accept"],
+                 f"{what}: rtr still routed the VIP here after dir1 stopped accepting it")
 
 
 def scenario(ctx: vt.Context) -> None:
@@ -129,10 +196,28 @@ def scenario(ctx: vt.Context) -> None:
     topo.start_http_responder("real1")
     wait_route(ctx, rtr, {dir1}, 5, "rtr hears the VIP again")
 
-    # 5. vipd stops: withdrawn before it exits.
+    # 5. Demoted again: the announce route goes at once, the accept route a linger later.
     t0 = time.monotonic()
-    rc = vipd.stop()
+    vipd.vipctl("demote", "anycast")
+    watch = RouteWatch(topo, rtr, t0)
+    watch.follow(LINGER + 3.0)
+    watch.check_lingered(ctx, "demote")
+    wait_route(ctx, rtr, set(), BOUND, "rtr forgets the VIP after the demote")
+    vipd.vipctl("promote", "anycast")
+    wait_route(ctx, rtr, {dir1}, 5, "rtr hears the VIP again after the promote")
+
+    # 6. vipd stops: withdrawn, and its packets still accepted for the linger, before it exits.
+    t0 = time.monotonic()
+    vipd.signal(signal.SIGTERM)
+    watch = RouteWatch(topo, rtr, t0)
+    watch.follow(LINGER + 3.0)
+    try:
+        rc = vipd.popen.wait(timeout=10)
+    except subprocess.TimeoutExpired:
+        raise AssertionError(f"vipd did not exit within 10 s of SIGTERM\n{vipd.log_tail()}")
+    ctx.log(f"vipd stop -> exited: {time.monotonic() - t0:.2f}s")
     vt.check(rc == 0, f"vipd exited with {rc}")
+    watch.check_lingered(ctx, "stop")
     wait_route(ctx, rtr, set(), BOUND, "rtr forgets the VIP after vipd stopped")
     ctx.log(f"vipd stop -> route gone at the router: {time.monotonic() - t0:.2f}s")
     left = topo.run("dir1", ["ip", "route", "show", "table", "all", "proto", "86"])
@@ -142,4 +227,5 @@ def scenario(ctx: vt.Context) -> None:
 
 if __name__ == "__main__":
     vt.main(scenario, "a [[bgp_vip]] announced through FRR while healthy, withdrawn on demote, "
-            "failure and stop", tools=("ip", "vtysh", "/usr/lib/frr/bgpd"), engines=("vipd",))
+            "failure and stop, its accept route lingering after its announce route",
+            tools=("ip", "vtysh", "/usr/lib/frr/bgpd"), engines=("vipd",))

@@ -7,7 +7,8 @@
 namespace vipd::config::detail {
 namespace {
 
-constexpr std::array<std::string_view, 3> k_bgp_keys{"table", "metric", "protocol"};
+constexpr std::array<std::string_view, 4> k_bgp_keys{"table", "metric", "protocol",
+                                                     "accept_linger"};
 constexpr std::array<std::string_view, 5> k_bgp_vip_keys{"name", "address", "virtual_servers",
                                                          "gate", "follow_instance"};
 constexpr std::array<foreign_key_hint, 2> k_bgp_vip_hints{{
@@ -17,6 +18,10 @@ constexpr std::array<foreign_key_hint, 2> k_bgp_vip_hints{{
 
 /// zebra's `ip import-table` takes 1..252; 253..255 are the kernel's default, main and local.
 constexpr std::int64_t k_max_table = 252;
+
+/// A withdrawal reaches the routers in milliseconds; more than this is a typo ("2m" for "2s")
+/// that would keep a withdrawn VIP local for minutes.
+constexpr microseconds k_max_accept_linger = std::chrono::seconds(30);
 
 /// Why vipd must not tag its routes with `protocol`, or empty. 0..4 are the kernel's own (it
 /// interprets them); zebra treats 11 and 186..198 as its own daemons' routes and removes them
@@ -274,6 +279,9 @@ bgp_settings read_bgp_settings(const toml::table& root, diagnostics& diag) {
         } else {
             out.protocol = static_cast<std::uint8_t>(*value);
         }
+    }
+    if (auto value = reader.duration("accept_linger", microseconds{0}, k_max_accept_linger)) {
+        out.accept_linger = *value;
     }
     reader.report_unknown_keys();
     return out;

@@ -44,6 +44,9 @@ namespace {
 /// How long a stop waits for the notify_stop hooks: long enough for a hook that moves a route
 /// or tells a peer, short enough that a hung one cannot hold a restart (it is killed then).
 constexpr microseconds k_stop_hooks_bound{5'000'000};
+/// How long a stop lets withdrawn [[bgp_vip]]s stay accepted at most ([bgp] accept_linger),
+/// with the same reasoning. Both waits together stay within vipd.service's TimeoutStopSec.
+constexpr microseconds k_stop_linger_bound{5'000'000};
 
 std::string host_name() {
     std::array<char, 256> buffer{};
@@ -418,9 +421,10 @@ int run(const options& opts) {
         logs.daemon().info("signal {}: resigning, removing VIPs and virtual services",
                            signal_number);
         sd_notify(0, "STOPPING=1");
-        daemon->shutdown();
-        // The notify_stop hooks are vipd's children: wait for them, but never for long.
-        daemon->wait_for_hooks(k_stop_hooks_bound, [&io] { io.stop(); });
+        daemon->shutdown_after_linger(k_stop_linger_bound, [&] {
+            // The notify_stop hooks are vipd's children: wait for them, but never for long.
+            daemon->wait_for_hooks(k_stop_hooks_bound, [&io] { io.stop(); });
+        });
     });
     asio::signal_set reload_signal(io, SIGHUP);
     std::function<void()> wait_reload = [&] {

@@ -1,5 +1,9 @@
 #include "vipd/daemon/route_driver.hpp"
 
+#include <chrono>
+
+#include <fmt/format.h>
+
 namespace vipd::daemon {
 namespace {
 
@@ -8,18 +12,6 @@ std::string announce_text(const policy::announcement& a) {
 }
 
 }  // namespace
-
-std::set<routes::route> desired_routes(const std::vector<policy::announcement>& wanted,
-                                       const config::bgp_settings& settings) {
-    std::set<routes::route> out;
-    for (const auto& a : wanted) {
-        if (a.announced) {
-            out.insert({routes::route_kind::accept, a.vip->address, 0});
-            out.insert({routes::route_kind::announce, a.vip->address, settings.metric});
-        }
-    }
-    return out;
-}
 
 route_driver::route_driver(net::route_port& port, const logging::log_set& logs,
                            std::function<time_point()> clock)
@@ -80,7 +72,8 @@ void route_driver::retire_previous(const config::bgp_settings& settings) {
     believed_.clear();
 }
 
-void route_driver::journal(const std::vector<policy::announcement>& wanted) {
+void route_driver::journal(const std::vector<policy::announcement>& wanted,
+                           const config::bgp_settings& settings) {
     std::map<std::string, std::string> reasons;
     std::set<ip_address> announced;
     for (const auto& a : wanted) {
@@ -94,7 +87,14 @@ void route_driver::journal(const std::vector<policy::announcement>& wanted) {
         if (before == reasons_.end() || was != a.announced) {
             // Info either way: a lost quorum is already a warning of the health logger, and a
             // demote or a stop is what the operator asked for.
-            logs_.daemon().info("{} {}", announce_text(a), line);
+            const bool lingers = was && !a.announced && settings.accept_linger.count() > 0;
+            logs_.daemon().info(
+                "{} {}{}", announce_text(a), line,
+                lingers
+                    ? fmt::format(
+                          "; its packets still accepted for {} ms",
+                          std::chrono::duration_cast<milliseconds>(settings.accept_linger).count())
+                    : std::string());
         }
         reasons.emplace(a.vip->name, line);
     }
@@ -106,8 +106,9 @@ route_outcome route_driver::converge(const std::vector<policy::announcement>& wa
                                      const config::bgp_settings& settings, route_cause cause) {
     retire_previous(settings);
     previous_ = settings;
-    journal(wanted);
-    const auto desired = desired_routes(wanted, settings);
+    journal(wanted, settings);
+    const auto desired =
+        linger_.routes_at(announced_, settings.metric, clock_(), settings.accept_linger);
     const auto observed = observe(settings);
     std::set<routes::route> now(observed.begin(), observed.end());
     const auto steps = routes::reconcile(desired, observed);

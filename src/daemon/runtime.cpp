@@ -137,6 +137,8 @@ runtime::runtime(asio::io_context& io, config::daemon_config config, std::string
       health_timer_(io),
       converge_timer_(io),
       route_timer_(io),
+      linger_timer_(io),
+      stop_timer_(io),
       role_slice_timer_(io),
       resync_slice_timer_(io),
       drain_timer_(io) {
@@ -389,7 +391,7 @@ std::vector<policy::announcement> runtime::announcements() const {
                  });
              },
          .demoted = bgp_demoted_,
-         .stopping = stopped_});
+         .stopping = stopping_});
 }
 
 void runtime::announce_routes(route_cause cause) {
@@ -397,11 +399,27 @@ void runtime::announce_routes(route_cause cause) {
         return;
     }
     // Without [[bgp_vip]] the start and reloads still converge, so routes an earlier run or
-    // configuration left come out; the periodic pass, a dump of every routing table, is spared.
-    if (cause == route_cause::resync && config_->bgp_vips.empty() && routes_->announced().empty()) {
+    // configuration left come out; the periodic pass, two route dumps, is spared.
+    if (cause == route_cause::resync && config_->bgp_vips.empty() && routes_->announced().empty() &&
+        !routes_->next_linger_end()) {
         return;
     }
     routes_->converge(announcements(), config_->bgp, cause);
+    arm_linger_timer();
+}
+
+void runtime::arm_linger_timer() {
+    const auto deadline = routes_->next_linger_end();
+    if (!deadline) {
+        linger_timer_.cancel();
+        return;
+    }
+    linger_timer_.expires_at(*deadline);
+    linger_timer_.async_wait([this](const boost::system::error_code& error) {
+        if (!error && !stopped_) {
+            announce_routes(route_cause::change);  // re-arms for the next one
+        }
+    });
 }
 
 void runtime::schedule_routes() {
@@ -433,15 +451,31 @@ bool runtime::set_bgp_demoted(const std::string& name, bool demoted) {
     return true;
 }
 
-void runtime::shutdown() {
+void runtime::begin_stop() {
+    if (stopping_) {
+        return;
+    }
+    stopping_ = true;
+    // Routers stop sending before anything that serves the traffic goes.
+    route_timer_.cancel();
+    announce_routes(route_cause::change);
+}
+
+void runtime::finish_stop() {
+    if (stopped_) {
+        return;
+    }
     // The loop may run on for the stop hooks (wait_for_hooks): nothing may put a VIP or a
     // service back meanwhile. Every timer handler that could checks `stopped_` (a cancel does
     // not stop a handler that has already fallen due, and a destroyed timer's would run on a
     // dangling object), as do health results and drains.
     stopped_ = true;
-    // Routers stop sending before anything that serves the traffic goes.
-    route_timer_.cancel();
-    announce_routes(route_cause::change);
+    stop_timer_.cancel();
+    linger_timer_.cancel();
+    if (routes_) {
+        routes_->end_lingers();
+        announce_routes(route_cause::change);  // the accept routes, before the VIPs
+    }
     health_timer_.cancel();
     health_armed_.reset();
     notify_->stopping();  // INIT is STOP from here: notify_stop runs...
@@ -451,6 +485,34 @@ void runtime::shutdown() {
     role_slice_timer_.cancel();
     resync_slice_timer_.cancel();
     record_services({});
+}
+
+void runtime::shutdown_after_linger(microseconds linger_bound, std::function<void()> stopped) {
+    begin_stop();
+    const auto last = routes_ ? routes_->last_linger_end() : std::nullopt;
+    if (!last || stopped_) {
+        finish_stop();
+        stopped();
+        return;
+    }
+    const auto until = std::min(*last, steady_clock::now() + linger_bound);
+    logs_.daemon().info(
+        "announce routes withdrawn; accepting what routers already sent for {} ms more",
+        std::chrono::duration_cast<milliseconds>(until - steady_clock::now()).count());
+    stop_timer_.expires_at(until);
+    stop_timer_.async_wait(
+        [this, stopped = std::move(stopped)](const boost::system::error_code& error) {
+            if (error) {
+                return;  // the runtime is going away
+            }
+            finish_stop();
+            stopped();
+        });
+}
+
+void runtime::shutdown() {
+    begin_stop();
+    finish_stop();
 }
 
 void runtime::wait_for_hooks(microseconds bound, std::function<void()> done) {
@@ -535,9 +597,9 @@ void runtime::write_record() {
 const reload_outcome& runtime::reload() {
     reload_outcome outcome;
     outcome.at = std::chrono::system_clock::now();
-    if (stopped_) {
-        // The stop waits for its hooks with the loop running: a reload now would start the
-        // instances again.
+    if (stopping_) {
+        // The stop lets accept routes linger and waits for its hooks with the loop running: a
+        // reload now would announce VIPs and start instances again.
         outcome.message = "vipd is stopping: nothing was reloaded";
         logs_.daemon().warn("reload refused: {}", outcome.message);
         ++reloads_refused_;

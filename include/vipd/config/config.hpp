@@ -290,6 +290,9 @@ struct bgp_settings {
     std::uint32_t metric = 10;
     /// The routes' protocol (rtm_protocol): vipd owns exactly the routes that carry it.
     std::uint8_t protocol = 86;
+    /// How long a withdrawn VIP's accept route outlives its announce route, for the packets
+    /// routers sent before they heard of the withdrawal; 0 = both go together.
+    microseconds accept_linger{2'000'000};
     friend bool operator==(const bgp_settings&, const bgp_settings&) = default;
 };
 

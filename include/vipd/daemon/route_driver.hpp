@@ -19,6 +19,7 @@
 #include "vipd/logging/logging.hpp"
 #include "vipd/net/route_port.hpp"
 #include "vipd/policy/announcements.hpp"
+#include "vipd/routes/accept_linger.hpp"
 #include "vipd/routes/reconciler.hpp"
 
 namespace vipd::daemon {
@@ -36,11 +37,6 @@ struct route_outcome {
     std::size_t failed = 0;  // steps the kernel refused (retried by the next pass)
 };
 
-/// The routes `wanted` calls for under `settings`: for every announced VIP, its accept route
-/// and its announce route.
-std::set<routes::route> desired_routes(const std::vector<policy::announcement>& wanted,
-                                       const config::bgp_settings& settings);
-
 class route_driver {
   public:
     route_driver(net::route_port& port, const logging::log_set& logs,
@@ -48,19 +44,28 @@ class route_driver {
 
     /// Converges the kernel to `wanted` under `settings` (a reload may change the table,
     /// metric or protocol: routes left in the previous table or with the previous protocol are
-    /// removed first). Journals each VIP that starts or stops being announced, with the reason.
-    /// A failed dump is logged (rate-limited) and the pass works from what it believes is there.
+    /// removed first). Each announced VIP gets its accept and announce routes; a VIP withdrawn
+    /// less than [bgp] accept_linger ago keeps its accept route (routes/accept_linger.hpp).
+    /// Journals each VIP that starts or stops being announced, with the reason. A failed dump is
+    /// logged (rate-limited) and the pass works from what it believes is there.
     route_outcome converge(const std::vector<policy::announcement>& wanted,
                            const config::bgp_settings& settings, route_cause cause);
 
     /// The VIPs announced now (as of the last pass).
     const std::set<ip_address>& announced() const noexcept { return announced_; }
+    /// When the first and the last lingering accept route are due to go: the caller converges
+    /// again at the first; nullopt when none lingers.
+    std::optional<time_point> next_linger_end() const { return linger_.next_deadline(); }
+    std::optional<time_point> last_linger_end() const { return linger_.last_deadline(); }
+    /// Ends every linger now: the next pass removes the withdrawn VIPs' accept routes.
+    void end_lingers() { linger_.end_all(); }
 
   private:
     std::vector<routes::route> observe(const config::bgp_settings& settings);
     net::host_route to_host(const routes::route& route, const config::bgp_settings& settings) const;
     void retire_previous(const config::bgp_settings& settings);
-    void journal(const std::vector<policy::announcement>& wanted);
+    void journal(const std::vector<policy::announcement>& wanted,
+                 const config::bgp_settings& settings);
 
     net::route_port& port_;
     const logging::log_set& logs_;
@@ -68,6 +73,7 @@ class route_driver {
     std::optional<config::bgp_settings> previous_;  // the settings of the last pass
     std::set<routes::route> believed_;              // what the last pass left in the kernel
     std::set<ip_address> announced_;
+    routes::accept_linger linger_;
     std::map<std::string, std::string> reasons_;  // bgp_vip name -> last journaled reason
     rate_limiter error_log_limit_{5, std::chrono::seconds(10)};
 };

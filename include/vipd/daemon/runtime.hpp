@@ -56,9 +56,16 @@ class runtime {
     /// instances keep their state and VIPs, unchanged reals their health.
     const reload_outcome& reload();
 
-    /// Graceful stop: VIPs out (Masters resign), the stop hooks (notify_stop) started, then
-    /// every managed IPVS service out. Nothing puts them back afterwards, however long the
-    /// loop runs on.
+    /// Graceful stop: the announce routes out at once, so routers stop sending here; then,
+    /// once the withdrawn VIPs' accept routes have lingered ([bgp] accept_linger, at most
+    /// `linger_bound`), the accept routes out, VIPs out (Masters resign), the stop hooks
+    /// (notify_stop) started, every managed IPVS service out, and `stopped` called. During the
+    /// linger VRRP and the health checks run on, so what still arrives is served, and a reload
+    /// is refused. Without a lingering route it all happens before this returns.
+    void shutdown_after_linger(microseconds linger_bound, std::function<void()> stopped);
+    /// The same without the linger, all before it returns (for a loop that will not run
+    /// again). Nothing puts the routes, VIPs or services back afterwards, however long the loop
+    /// runs on.
     void shutdown();
     /// After shutdown(): calls `done` once every notify hook has finished, or after `bound`,
     /// killing the hooks still running.
@@ -112,8 +119,14 @@ class runtime {
     /// Writes `[global] state_file` when the record changed since it was last written.
     void write_record();
     void restart_vip_resync();
-    /// Converges the announce routes now (withdrawn first when stopping).
+    /// Converges the announce routes now (withdrawn first when stopping), and waits for the
+    /// next accept route whose linger ends.
     void announce_routes(route_cause cause);
+    void arm_linger_timer();
+    /// The stop's first step: announcements end, and routers hear of it; accept routes linger.
+    void begin_stop();
+    /// The rest of the stop: accept routes, VIPs, services.
+    void finish_stop();
     /// The same behind whatever the loop has ready, once however often it is asked: a role
     /// change or a quorum change is asked for mid-event, before the router has settled.
     void schedule_routes();
@@ -157,6 +170,8 @@ class runtime {
     std::set<std::string> bgp_demoted_;
     asio::steady_timer route_timer_;
     bool routes_scheduled_ = false;
+    asio::steady_timer linger_timer_;  // the next accept route whose linger ends
+    asio::steady_timer stop_timer_;    // the stop's wait for the last one
     std::unique_ptr<roles> roles_;
     asio::steady_timer role_slice_timer_;
     bool role_slices_scheduled_ = false;
@@ -171,7 +186,8 @@ class runtime {
     asio::steady_timer resync_slice_timer_;
     policy::drain_set drains_;
     asio::steady_timer drain_timer_;
-    bool stopped_ = false;  // shutdown() ran
+    bool stopping_ = false;  // a stop began: nothing is announced, reloads are refused
+    bool stopped_ = false;   // the stop withdrew everything
 };
 
 }  // namespace vipd::daemon

@@ -38,6 +38,7 @@ TEST(BgpVip, LoadsEveryKey) {
 table = 120
 metric = 5
 protocol = 87
+accept_linger = "500ms"
 
 [[bgp_vip]]
 name = "anycast"
@@ -50,7 +51,7 @@ follow_instance = "web"
 name = "v6"
 address = "2001:db8::10"
 )"));
-    EXPECT_EQ(c.bgp, (bgp_settings{120, 5, 87}));
+    EXPECT_EQ(c.bgp, (bgp_settings{120, 5, 87, std::chrono::milliseconds(500)}));
     ASSERT_EQ(c.bgp_vips.size(), 2u);
     const auto& a = c.bgp_vips[0];
     EXPECT_EQ(a.name, "anycast");
@@ -58,7 +59,7 @@ address = "2001:db8::10"
     EXPECT_EQ(a.virtual_servers, std::vector<std::string>{"web-80"});
     EXPECT_EQ(a.gate, bgp_gate::any);
     EXPECT_EQ(a.follow_instance, "web");
-    EXPECT_EQ(a.position.line, 17u);
+    EXPECT_EQ(a.position.line, 18u);
     const auto& b = c.bgp_vips[1];
     EXPECT_EQ(b.address.to_string(), "2001:db8::10");
     EXPECT_TRUE(b.virtual_servers.empty());
@@ -68,8 +69,13 @@ address = "2001:db8::10"
 
 TEST(BgpVip, DefaultsWithoutBgpTable) {
     const auto c = load_ok(std::string(k_base));
-    EXPECT_EQ(c.bgp, (bgp_settings{100, 10, 86}));
+    EXPECT_EQ(c.bgp, (bgp_settings{100, 10, 86, std::chrono::seconds(2)}));
     EXPECT_TRUE(c.bgp_vips.empty());
+}
+
+TEST(BgpVip, AnAcceptLingerOfZeroTurnsItOff) {
+    EXPECT_EQ(load_ok(base_with("[bgp]\naccept_linger = \"0s\"\n")).bgp.accept_linger,
+              microseconds{0});
 }
 
 class BgpVipErrorTest : public ::testing::TestWithParam<error_row> {};
@@ -104,6 +110,10 @@ const std::string k_rows_text[] = {
     base_with("[[bgp_vip]]\nname = \"a\"\naddress = \"192.0.2.10\"\ngate = \"most\"\n"),
     base_with("[[bgp_vip]]\nname = \"a\"\naddress = \"192.0.2.10\"\nfollow_instance = \"wbe\"\n"),
     base_with("[[bgp_vip]]\nname = \"a\"\naddress = \"192.0.2.10\"\nvrrp = \"web\"\n"),
+    base_with("[bgp]\naccept_linger = 2\n"),
+    base_with("[bgp]\naccept_linger = \"31s\"\n"),
+    base_with("[bgp]\naccept_linger = \"2 seconds\"\n"),
+    base_with("[bgp]\nlinger = \"2s\"\n"),
 };
 
 INSTANTIATE_TEST_SUITE_P(
@@ -151,7 +161,16 @@ INSTANTIATE_TEST_SUITE_P(
                   "\"wbe\" (did you mean \"web\"?)"},
         error_row{"keepalived-style vrrp key", k_rows_text[18],
                   "t.toml:15:1: bgp_vip[0].vrrp: unknown key \"vrrp\" (a [[bgp_vip]] follows "
-                  "an instance with follow_instance"}));
+                  "an instance with follow_instance"},
+        error_row{"accept_linger without a unit", k_rows_text[19],
+                  "t.toml:13:17: bgp.accept_linger: accept_linger needs a unit: write it as a "
+                  "string such as \"2s\""},
+        error_row{"accept_linger beyond 30 s", k_rows_text[20],
+                  "t.toml:13:17: bgp.accept_linger: accept_linger must be 0s..30s, got \"31s\""},
+        error_row{"accept_linger not a duration", k_rows_text[21],
+                  "t.toml:13:17: bgp.accept_linger: accept_linger must be a duration such as"},
+        error_row{"linger for accept_linger", k_rows_text[22],
+                  "t.toml:13:1: bgp.linger: unknown key \"linger\""}));
 
 }  // namespace
 }  // namespace vipd::config

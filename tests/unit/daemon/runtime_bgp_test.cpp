@@ -1,5 +1,6 @@
 // The runtime with a [[bgp_vip]] on fakes: when the announce routes go in and out, relative to
-// the services and VIPs, what withdraws them (a lost quorum, vipctl demote, a stop), and what
+// the services and VIPs, what withdraws them (a lost quorum, vipctl demote, a stop), how long the
+// accept route lingers after its announce route went ([bgp] accept_linger, real time), and what
 // vipctl status and /metrics say about it.
 
 #include "control_handler.hpp"
@@ -20,15 +21,18 @@ namespace vipd::daemon::test {
 namespace {
 
 /// `web` (an address owner, so Master at once) plus an anycast VIP whose service is checked.
-std::string bgp_director(const std::string& state_file, const std::string& bgp_vip_extra = "") {
+std::string bgp_director(const std::string& state_file, const std::string& bgp_vip_extra = "",
+                         const std::string& accept_linger = "100ms") {
     return director_config(state_file,
                            "\n[[virtual_server]]\nname = \"anycast-80\"\naddress = "
                            "\"192.0.2.10\"\nport = 80\nscheduler = \"mh\"\nforwarding = \"dr\"\n"
                            "  [virtual_server.check]\n  type = \"tcp\"\n  interval = \"20ms\"\n"
                            "  [[virtual_server.real]]\n  address = \"10.0.0.50\"\n"
-                           "\n[bgp]\ntable = 100\nmetric = 10\n"
-                           "\n[[bgp_vip]]\nname = \"anycast\"\naddress = \"192.0.2.10\"\n"
-                           "virtual_servers = [\"anycast-80\"]\n" +
+                           "\n[bgp]\ntable = 100\nmetric = 10\naccept_linger = \"" +
+                               accept_linger +
+                               "\"\n"
+                               "\n[[bgp_vip]]\nname = \"anycast\"\naddress = \"192.0.2.10\"\n"
+                               "virtual_servers = [\"anycast-80\"]\n" +
                                bgp_vip_extra);
 }
 
@@ -36,14 +40,33 @@ constexpr const char* k_announce = "route add 192.0.2.10 table 100 proto 86 metr
 constexpr const char* k_accept = "route add local 192.0.2.10 table 255 proto 86 metric 0";
 constexpr const char* k_withdraw = "route remove 192.0.2.10 table 100 proto 86 metric 10";
 constexpr const char* k_unaccept = "route remove local 192.0.2.10 table 255 proto 86 metric 0";
+const std::vector<std::string> k_accept_alone{"local 192.0.2.10 table 255 proto 86 metric 0"};
 
 class RuntimeBgpTest : public RuntimeTest {
   protected:
-    void start_director(const std::string& extra = "") {
-        build(bgp_director(state_file_, extra));
+    void start_director(const std::string& extra = "", const std::string& accept_linger = "100ms") {
+        build(bgp_director(state_file_, extra, accept_linger));
         runtime_->start();
         run_for(50ms);
     }
+    /// Starts a stop with the linger bounded by `bound` and returns at once; stopped() tells.
+    void begin_stop(microseconds bound) {
+        stop_began_ = steady_clock::now();
+        runtime_->shutdown_after_linger(
+            bound, [this] { stopped_after_ = steady_clock::now() - stop_began_; });
+    }
+    /// Runs the loop until the stop is done, for at most 5 s; how long the stop took.
+    std::chrono::milliseconds stopped() {
+        io_.restart();
+        while (!stopped_after_ && steady_clock::now() - stop_began_ < 5s) {
+            io_.run_one_for(50ms);
+        }
+        EXPECT_TRUE(stopped_after_) << "the stop never finished";
+        return std::chrono::duration_cast<std::chrono::milliseconds>(
+            stopped_after_.value_or(steady_clock::duration{}));
+    }
+    time_point stop_began_;
+    std::optional<steady_clock::duration> stopped_after_;
     bool announced() const {
         const auto shown = routes_.shown();
         return std::find(shown.begin(), shown.end(), "192.0.2.10 table 100 proto 86 metric 10") !=
@@ -112,6 +135,8 @@ TEST_F(RuntimeBgpTest, ALostQuorumWithdrawsAndARegainedOneAnnouncesAgain) {
     ASSERT_TRUE(announced()) << journal_text();
     check_answers(false);
     EXPECT_FALSE(announced()) << journal_text();
+    EXPECT_EQ(routes_.shown(), k_accept_alone);  // for 100 ms more
+    run_for(150ms);
     EXPECT_TRUE(routes_.present.empty());
     check_answers(true);
     EXPECT_TRUE(announced()) << journal_text();
@@ -187,7 +212,71 @@ TEST_F(RuntimeBgpTest, AReloadWithoutTheBgpVipWithdrawsIt) {
     text.erase(text.find("[[bgp_vip]]"));
     write_config(text);
     ASSERT_TRUE(runtime_->reload().ok);
+    EXPECT_EQ(routes_.shown(), k_accept_alone) << journal_text();
+    run_for(150ms);
     EXPECT_TRUE(routes_.present.empty()) << journal_text();
+}
+
+TEST_F(RuntimeBgpTest, ADemotedVipStaysAcceptedForTheLingerThenNot) {
+    start_director("", "600ms");
+    ASSERT_TRUE(announced()) << journal_text();
+    journal_.clear();
+    ASSERT_TRUE(runtime_->set_bgp_demoted("anycast", true));
+    EXPECT_EQ(journal_.front(), k_withdraw) << journal_text();  // at once
+    EXPECT_EQ(routes_.shown(), k_accept_alone);
+    run_for(200ms);
+    EXPECT_EQ(routes_.shown(), k_accept_alone) << journal_text();
+    run_for(700ms);
+    EXPECT_TRUE(routes_.present.empty()) << journal_text();
+}
+
+TEST_F(RuntimeBgpTest, AVipPromotedDuringItsLingerKeepsItsAcceptRoute) {
+    start_director("", "600ms");
+    ASSERT_TRUE(runtime_->set_bgp_demoted("anycast", true));
+    run_for(100ms);
+    ASSERT_TRUE(runtime_->set_bgp_demoted("anycast", false));
+    EXPECT_TRUE(announced());
+    run_for(800ms);  // past the end the linger would have had
+    EXPECT_FALSE(any(k_unaccept)) << journal_text();
+    EXPECT_EQ(routes_.shown().size(), 2U) << journal_text();
+}
+
+TEST_F(RuntimeBgpTest, AStopServesWhatRoutersStillSendUntilTheLingerEnds) {
+    start_director("", "400ms");
+    journal_.clear();
+    begin_stop(5s);
+    // The routers hear of it at once; the director still takes the VIP and serves it.
+    EXPECT_FALSE(stopped_after_);
+    EXPECT_EQ(journal_.front(), k_withdraw) << journal_text();
+    EXPECT_EQ(routes_.shown(), k_accept_alone);
+    EXPECT_FALSE(runtime_->reload().ok);
+    run_for(200ms);
+    EXPECT_FALSE(any("ipvs delete")) << journal_text();
+    EXPECT_FALSE(any("remove eth0 10.0.0.100/24")) << journal_text();
+    EXPECT_FALSE(any("advert vrid 51 priority 0")) << journal_text();
+    EXPECT_TRUE(any("advert vrid 51 priority 255")) << "VRRP goes on meanwhile";
+    EXPECT_GE(stopped(), 400ms);
+    const auto unaccept = first(k_unaccept);
+    EXPECT_LT(unaccept, first("advert vrid 51 priority 0")) << journal_text();
+    EXPECT_LT(unaccept, first("remove eth0 10.0.0.100/24")) << journal_text();
+    EXPECT_LT(unaccept, first("ipvs delete tcp 192.0.2.10:80")) << journal_text();
+    EXPECT_TRUE(routes_.present.empty());
+}
+
+TEST_F(RuntimeBgpTest, AStopLingersNoLongerThanItsBound) {
+    start_director("", "20s");
+    begin_stop(100ms);
+    EXPECT_LT(stopped(), 2s);
+    EXPECT_TRUE(routes_.present.empty()) << journal_text();
+    EXPECT_TRUE(ipvs_.kernel.empty());
+}
+
+TEST_F(RuntimeBgpTest, AStopWithNothingToLingerEndsAtOnce) {
+    start_director("", "0s");
+    begin_stop(5s);
+    EXPECT_TRUE(stopped_after_);
+    EXPECT_TRUE(routes_.present.empty()) << journal_text();
+    EXPECT_TRUE(ipvs_.kernel.empty());
 }
 
 }  // namespace
