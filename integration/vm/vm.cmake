@@ -189,8 +189,9 @@ if(TARGET vipd)
 endif()
 
 if(TARGET vipd)
-  # Issue 16: two directors announce a VIP over BGP (vipd [[bgp_vip]] + FRR), a router spreads
-  # the flows (ECMP), IPVS DR with mh; a demote and a stop under a client loop. 6.1 only.
+  # Issue 16: three directors announce a VIP over BGP (vipd [[bgp_vip]] + FRR), a router
+  # spreads the flows (ECMP), IPVS DR with mh; under a client loop, a demote and promote, one
+  # director's failed checks of the reals and their return, a stop. 6.1 only.
   vipd_add_vm_test(bgp_ecmp DEADLINE 300 LOAD ip_vs,ip_vs_mh,veth,bridge
                    COMMAND ${vipd_python} ${vipd_vm_dir}/test_bgp_ecmp.py --vipd $<TARGET_FILE:vipd>
                            --deadline 260)
