@@ -21,9 +21,9 @@ included). Over 2 to 4 the client's failed requests and its longest gap between 
 measured and printed (bench/README.md, "Announced VIPs"); one failed request, or a gap over the
 same bound, fails the test. rtr's kernel route changes are logged with wall-clock times, as
 vipd's route changes are, and a failed request is given in the same clock.
-Known failure: a director drops its accept route right after its announce route, while rtr
-still forwards to it for another 136 to 174 ms here; a request in that window times out, and
-6 of 7 runs had one or two (docs/bgp.md, "Limits").
+Every director keeps its accept route for [bgp] accept_linger (default 2 s) after its announce
+route goes, since rtr still forwards to it for 136 to 174 ms here: without the linger a request
+in that window times out, and 6 of 7 runs had one or two.
 Runs inside the VM (needs ip_vs); exit 0 pass, 1 fail, 77 skip.
 """
 
