@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs what is missing, builds, and runs every test tier of vipd:
-#   unit (no root), unit again under ASan+UBSan, a bounded libFuzzer run of every parser of
+#   unit (no root), unit again under ASan+UBSan (clang), a bounded libFuzzer run of every parser of
 #   untrusted input (tests/fuzz/run.sh: FUZZ_SECONDS per target, each target one test in the
 #   summary), netns (root: real daemons in network namespaces on this kernel), vm (Debian 12's
 #   6.1 under qemu) and vm-5.10 (Debian 11's 5.10 under qemu).
@@ -71,7 +71,10 @@ run_ctest unit build -L unit -j "$jobs"
 
 stage build-asan
 note "build with ASan+UBSan"
-cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DVIPD_SANITIZE=ON -DVIPD_BENCH=OFF >/dev/null
+# clang: at -O0 with the sanitizers it compiles our test files in half g++'s time (vrrp_router_test:
+# 5.8 s of CPU against 12.3 s), and the RelWithDebInfo build above is g++'s, so both compilers'
+# warnings guard every line.
+CC=clang CXX=clang++ cmake -S . -B build-asan -G Ninja -DCMAKE_BUILD_TYPE=Debug -DVIPD_SANITIZE=ON -DVIPD_BENCH=OFF >/dev/null
 cmake --build build-asan -j "$jobs"
 ASAN_OPTIONS=detect_leaks=1 UBSAN_OPTIONS=print_stacktrace=1 run_ctest unit-asan build-asan -L unit -j "$jobs"
 
