@@ -5,6 +5,7 @@
 #include <fmt/format.h>
 
 #include "notify_hooks.hpp"
+#include "vipd/health/checkers/process_runner.hpp"
 #include "vipd/metrics/exposition.hpp"
 
 namespace vipd::daemon {
@@ -175,6 +176,17 @@ std::string metrics_text(const runtime& daemon, const loop_lag& lag) {
                "instance replaced them while they waited",
                metric_type::counter);
     out.sample({}, notify.coalesced);
+    const auto& children = daemon.children();
+    out.family("vipd_unreaped_children",
+               "Children of script checks and notify hooks still there after their SIGKILL (in "
+               "uninterruptible sleep, or held by a tracer); their runs were reported timed out",
+               metric_type::gauge);
+    out.sample({}, children.unreaped());
+    out.family("vipd_runs_held_back_total",
+               "Script checks and hooks not started because their check or hook lane had "
+               "too many children not reaped",
+               metric_type::counter);
+    out.sample({}, children.held_back());
     out.family("vipd_reloads_total", "Configuration reloads, by result", metric_type::counter);
     out.sample({{"result", "applied"}}, daemon.reloads(true));
     out.sample({{"result", "refused"}}, daemon.reloads(false));

@@ -2,7 +2,8 @@
 /// The daemon's state as one Prometheus scrape ([global] metrics_listen): per instance state,
 /// priority, transitions, adverts and socket drops; rejected packets by reason; link monitor
 /// overruns; per real health, check latency and drains; per [[bgp_vip]] announcement; IPVS
-/// reconcile operations and errors; notify hooks; reloads; the loop's own lag.
+/// reconcile operations and errors; notify hooks; children that outlived their SIGKILL; reloads;
+/// the loop's own lag.
 
 #include <string>
 

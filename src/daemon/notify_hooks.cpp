@@ -139,6 +139,23 @@ job_description describe_job(const notify_job& job) {
                         job.argv.front(), state)};
 }
 
+/// The lane as the ledger of unreaped children names it: "notify hooks of web", "notify hooks
+/// of sync group g", "real hooks of " and "quorum hooks of " the lane names of
+/// notify_scheduler.hpp.
+std::string lane_owner(const notify_job& job) {
+    switch (job.subject) {
+        case notify_subject::instance:
+            return "notify hooks of " + job.instance;
+        case notify_subject::group:
+            return "notify hooks of sync group " + job.instance;
+        case notify_subject::real:
+            return "real hooks of " + job.instance;
+        case notify_subject::quorum:
+            return "quorum hooks of " + job.instance;
+    }
+    return job.instance;
+}
+
 }  // namespace
 
 void notify_hooks::start(const notify_job& job) {
@@ -151,7 +168,7 @@ void notify_hooks::start(const notify_job& job) {
     spec.env = std::move(described.env);
     ++started_;
     auto& runner = runners_[{job.subject, job.instance}];
-    runner = std::make_unique<health::checkers::process_runner>(io_);
+    runner = std::make_unique<health::checkers::process_runner>(io_, lane_owner(job));
     auto& log = job.health ? logs_.health() : logs_.vrrp();
     log.debug("{}: started", what);
     runner->run(spec, [this, &log, instance = job.instance, subject = job.subject,

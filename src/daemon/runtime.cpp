@@ -12,6 +12,7 @@
 #include "daemon.hpp"
 #include "notify_hooks.hpp"
 #include "periodic_timer.hpp"
+#include "unreaped_children_log.hpp"
 #include "vipd/config/loader.hpp"
 #include "vipd/daemon/state_file.hpp"
 #include "vipd/daemon/user_binding.hpp"
@@ -140,6 +141,7 @@ runtime::runtime(asio::io_context& io, config::daemon_config config, std::string
       linger_timer_(io),
       stop_timer_(io),
       role_slice_timer_(io),
+      children_(asio::use_service<health::checkers::child_ledger>(io)),
       resync_slice_timer_(io),
       drain_timer_(io) {
     // Health checks run on every director; their results shape the IPVS table and the
@@ -166,6 +168,7 @@ runtime::runtime(asio::io_context& io, config::daemon_config config, std::string
                                                  [] { return steady_clock::now(); });
     }
     notify_ = std::make_unique<notify_hooks>(io, *config_, logs_);
+    unreaped_log_ = std::make_unique<unreaped_children_log>(children_, logs_);
     roles_ = std::make_unique<roles>(*this);
     router_ = std::make_unique<vrrp_router>(
         *config_,

@@ -25,10 +25,15 @@
 #include "vipd/logging/logging.hpp"
 #include "vipd/policy/drains.hpp"
 
+namespace vipd::health::checkers {
+class child_ledger;  // vipd/health/checkers/process_runner.hpp
+}
+
 namespace vipd::daemon {
 
-class notify_hooks;    // src/daemon/notify_hooks.hpp
-class periodic_timer;  // src/daemon/periodic_timer.hpp
+class notify_hooks;           // src/daemon/notify_hooks.hpp
+class periodic_timer;         // src/daemon/periodic_timer.hpp
+class unreaped_children_log;  // src/daemon/unreaped_children_log.hpp
 
 /// How the last reload went, for status and the journal.
 struct reload_outcome {
@@ -99,6 +104,8 @@ class runtime {
     const ipvs_driver& ipvs() const noexcept { return *ipvs_; }
     ipvs::ipvs_port& ipvs_port() noexcept { return ports_.ipvs; }
     const notify_hooks& notify() const noexcept { return *notify_; }
+    /// The children of scripts and hooks that outlived their SIGKILL (the loop's ledger).
+    const health::checkers::child_ledger& children() const noexcept { return children_; }
     const std::optional<reload_outcome>& last_reload() const noexcept { return last_reload_; }
     std::chrono::system_clock::time_point started() const noexcept { return started_; }
     std::uint64_t reloads(bool ok) const noexcept { return ok ? reloads_ok_ : reloads_refused_; }
@@ -176,6 +183,8 @@ class runtime {
     asio::steady_timer role_slice_timer_;
     bool role_slices_scheduled_ = false;
     std::unique_ptr<notify_hooks> notify_;
+    health::checkers::child_ledger& children_;
+    std::unique_ptr<unreaped_children_log> unreaped_log_;
     std::unique_ptr<vrrp_router> router_;
     std::unique_ptr<periodic_timer> resync_;
     std::unique_ptr<periodic_timer> vip_resync_;

@@ -13,10 +13,11 @@
 #include <algorithm>
 #include <array>
 #include <cerrno>
-#include <iterator>
 #include <cstring>
+#include <iterator>
 
 #include "common.hpp"
+#include "vipd/core/backoff.hpp"
 
 namespace vipd::health::checkers {
 
@@ -30,8 +31,11 @@ struct child_failure {
     child_step step;
     int error;
 };
-// How long a killed command has to be reaped before its timeout is reported anyway.
-constexpr std::chrono::milliseconds k_reap_grace{250};
+// How often to try again to reap a child whose pidfd reads as exited while waitpid cannot take
+// it: a zombie another process traces ("A zombie ptracee is only visible to its ptracer",
+// wait_consider_task in kernel/exit.c) goes to the real parent only when the tracer lets go,
+// and the pidfd stays readable meanwhile, so waiting on it again would spin.
+constexpr backoff k_reap_retry{microseconds{100'000}, microseconds{5'000'000}};
 // The exit status of a child that failed before exec, as shells use for "command not found".
 constexpr int k_exit_spawn_failed = 127;
 
@@ -154,74 +158,130 @@ bool drop_capabilities() {
 }  // namespace
 
 /// One running command. Owned by the runner while it waits for the command, and by the pidfd
-/// wait until the child has been reaped, so a cancelled child is still collected (no zombie).
+/// wait (or the reap retry) until the child has been reaped, so a cancelled child is still
+/// collected (no zombie).
 struct process_runner::child {
-    child(asio::io_context& io, pid_t child_pid, int pidfd, int report_fd)
-        : exit_watch(io, pidfd), deadline(io), pid(child_pid), report(report_fd) {}
+    child(asio::io_context& io, child_ledger& children, std::string runner_owner, pid_t child_pid,
+          int pidfd, int report_fd)
+        : exit_watch(io, pidfd),
+          deadline(io),
+          reap_retry(io),
+          ledger(children),
+          owner(std::move(runner_owner)),
+          pid(child_pid),
+          report(report_fd) {}
     ~child() {
         if (!reaped) {
-            // Only when the loop itself goes away with the child still running.
-            ::kill(-pid, SIGKILL);
+            // Only when the loop itself goes away with the child still there.
+            kill_all();
             int status = 0;
             ::waitpid(pid, &status, WNOHANG);
         }
-        ::close(report);
+        close_report();
     }
     child(const child&) = delete;
     child& operator=(const child&) = delete;
 
-    /// The group takes what the command started; the pidfd reaches the command itself even
-    /// when it has moved to another process group, where the group kill misses it.
     void kill_all() {
         if (!reaped) {
-            ::kill(-pid, SIGKILL);
-            ::syscall(SYS_pidfd_send_signal, exit_watch.native_handle(), SIGKILL, nullptr, 0U);
+            ledger.killer().kill(pid, exit_watch.native_handle());
+        }
+    }
+    void close_report() {
+        if (report >= 0) {
+            ::close(report);
+            report = -1;
         }
     }
 
     asio::posix::stream_descriptor exit_watch;  // the pidfd: readable once the child exits
-    asio::steady_timer deadline;
+    asio::steady_timer deadline;                // the timeout, then the reap grace
+    asio::steady_timer reap_retry;
+    backoff retry_delay = k_reap_retry;
+    child_ledger& ledger;
+    std::string owner;
     pid_t pid;
-    int report;  // read end of the exec status pipe
+    int report;  // read end of the exec status pipe; -1 once closed
     process_callback done;
     std::string program;
     microseconds timeout{0};
+    std::optional<time_point> killed_at;
     bool timed_out = false;
     bool reaped = false;
+    bool in_ledger = false;  // counted as unreaped
 };
 
 namespace {
 
 void watch_exit(const std::shared_ptr<process_runner::child>& state);
 
-void report_timeout(process_runner::child& state) {
+/// Still there k_reap_grace after its SIGKILL: the run reports now (a child the kernel cannot
+/// take down yet must not hold back the check or the hooks behind it) and the ledger counts the
+/// child until the pidfd wait or the reap retry collects it.
+void leave_unreaped(process_runner::child& state) {
     auto done = std::move(state.done);
     state.done = nullptr;
+    // Nobody reads the exec report any more: one descriptor less per stuck child.
+    state.close_report();
+    state.in_ledger = true;
+    state.ledger.left_unreaped(state.owner, state.pid);
     if (done) {
         process_outcome outcome;
         outcome.what = process_outcome::kind::timed_out;
         outcome.timeout = state.timeout;
+        outcome.reaped = false;
+        outcome.pid = state.pid;
         done(outcome);
     }
 }
+
+/// SIGKILL now, and a look k_reap_grace later.
+void kill_and_check(const std::shared_ptr<process_runner::child>& state) {
+    if (state->reaped || state->killed_at) {
+        return;
+    }
+    state->kill_all();
+    state->killed_at = steady_clock::now();
+    state->deadline.expires_after(k_reap_grace);
+    state->deadline.async_wait([weak = std::weak_ptr<process_runner::child>(state)](
+                                   const boost::system::error_code& error) {
+        const auto unreaped = weak.lock();
+        if (!error && unreaped && !unreaped->reaped) {
+            leave_unreaped(*unreaped);
+        }
+    });
+}
+
+void retry_reap(const std::shared_ptr<process_runner::child>& state);
 
 void on_exit(const std::shared_ptr<process_runner::child>& state) {
     int status = 0;
     const pid_t rc = ::waitpid(state->pid, &status, WNOHANG);
     if (rc == 0) {
-        watch_exit(state);  // spurious wakeup: still running
+        retry_reap(state);
         return;
     }
     state->reaped = true;
     state->deadline.cancel();
+    if (state->in_ledger) {
+        state->ledger.reaped_late(
+            state->owner, state->pid,
+            std::chrono::duration_cast<microseconds>(steady_clock::now() - *state->killed_at));
+    }
+    auto done = std::move(state->done);
+    state->done = nullptr;
+    if (!done) {
+        return;
+    }
     process_outcome outcome;
     outcome.timeout = state->timeout;
+    outcome.pid = state->pid;
     child_failure failure{};
     if (rc < 0) {
         outcome.what = process_outcome::kind::spawn_failed;
         outcome.error = "waitpid: " + errno_text(errno);
-    } else if (::read(state->report, &failure, sizeof failure) ==
-               static_cast<ssize_t>(sizeof failure)) {
+    } else if (state->report >= 0 && ::read(state->report, &failure, sizeof failure) ==
+                                         static_cast<ssize_t>(sizeof failure)) {
         outcome.what = process_outcome::kind::spawn_failed;
         outcome.error = step_text(failure.step) +
                         (failure.step == child_step::exec ? " " + state->program : "") + ": " +
@@ -235,11 +295,19 @@ void on_exit(const std::shared_ptr<process_runner::child>& state) {
         outcome.what = process_outcome::kind::signaled;
         outcome.code = WTERMSIG(status);
     }
-    auto done = std::move(state->done);
-    state->done = nullptr;
-    if (done) {
-        done(outcome);
-    }
+    done(outcome);
+}
+
+/// The pidfd said "exited" but waitpid found nothing to reap yet: ask again later, not on the
+/// pidfd, which stays readable (a tracer's zombie) and would wake the loop at once, forever.
+void retry_reap(const std::shared_ptr<process_runner::child>& state) {
+    state->reap_retry.expires_after(state->retry_delay.next());
+    state->reap_retry.async_wait([state](const boost::system::error_code& error) {
+        if (error == asio::error::operation_aborted) {
+            return;  // the loop is shutting down
+        }
+        on_exit(state);
+    });
 }
 
 void watch_exit(const std::shared_ptr<process_runner::child>& state) {
@@ -271,12 +339,80 @@ std::string process_outcome::describe() const {
         case kind::signaled:
             return "killed by signal " + std::to_string(code) + " (" + ::strsignal(code) + ")";
         case kind::timed_out:
+            if (!reaped) {
+                return "timed out after " + detail::format_duration(timeout) + "; child " +
+                       std::to_string(pid) + " not reaped after SIGKILL";
+            }
             return "killed after timeout " + detail::format_duration(timeout);
         case kind::spawn_failed:
             return error;
     }
     return error;
 }
+
+asio::execution_context::id child_ledger::id;
+
+namespace {
+
+/// The kernel's SIGKILL: the group takes what the command started, the pidfd reaches the command
+/// itself even when it has moved to another process group, where the group kill misses it.
+class kernel_killer final : public child_killer {
+  public:
+    void kill(pid_t group, int pidfd) noexcept override {
+        ::kill(-group, SIGKILL);
+        ::syscall(SYS_pidfd_send_signal, pidfd, SIGKILL, nullptr, 0U);
+    }
+};
+
+}  // namespace
+
+child_ledger::child_ledger(asio::execution_context& context)
+    : child_ledger(context, std::make_shared<kernel_killer>()) {}
+
+child_ledger::child_ledger(asio::execution_context& context, std::shared_ptr<child_killer> killer)
+    : service(context), killer_(std::move(killer)) {}
+
+std::size_t child_ledger::unreaped(const std::string& owner) const {
+    const auto found = by_owner_.find(owner);
+    return found == by_owner_.end() ? 0 : found->second;
+}
+
+void child_ledger::left_unreaped(const std::string& owner, pid_t pid) {
+    ++total_;
+    const auto count = ++by_owner_[owner];
+    tell({unreaped_event::kind::left_unreaped, owner, pid, count, microseconds{0}});
+}
+
+void child_ledger::reaped_late(const std::string& owner, pid_t pid, microseconds since_kill) {
+    --total_;
+    const auto found = by_owner_.find(owner);
+    std::size_t count = 0;
+    if (--found->second == 0) {
+        by_owner_.erase(found);
+    } else {
+        count = found->second;
+    }
+    tell({unreaped_event::kind::reaped_late, owner, pid, count, since_kill});
+}
+
+bool child_ledger::hold_back(const std::string& owner) {
+    const auto count = unreaped(owner);
+    if (count < k_max_unreaped_per_owner) {
+        return false;
+    }
+    ++held_back_;
+    tell({unreaped_event::kind::held_back, owner, 0, count, microseconds{0}});
+    return true;
+}
+
+void child_ledger::tell(unreaped_event event) const {
+    if (observer_) {
+        observer_(event);
+    }
+}
+
+process_runner::process_runner(asio::io_context& io, std::string owner)
+    : io_(io), ledger_(asio::use_service<child_ledger>(io)), owner_(std::move(owner)) {}
 
 process_runner::~process_runner() {
     cancel();
@@ -287,9 +423,10 @@ void process_runner::cancel() {
         return;
     }
     current_->done = nullptr;
-    current_->deadline.cancel();
-    current_->kill_all();
-    // The pending pidfd wait keeps the state alive until the kernel confirms the exit.
+    // Re-arming the deadline for the reap grace drops the wait for the timeout; a child killed
+    // already keeps its grace. Either way one that outlives its SIGKILL goes in the ledger. The
+    // pending pidfd wait keeps the state alive until the kernel confirms the exit.
+    kill_and_check(current_);
     current_.reset();
 }
 
@@ -297,6 +434,13 @@ void process_runner::run(const process_spec& spec, process_callback done) {
     cancel();
     if (spec.argv.empty() || spec.argv.front().empty()) {
         report_later(io_, std::move(done), "no command", spec.timeout);
+        return;
+    }
+    if (ledger_.hold_back(owner_)) {
+        report_later(io_, std::move(done),
+                     "not started: " + std::to_string(ledger_.unreaped(owner_)) +
+                         " earlier children still not reaped after SIGKILL",
+                     spec.timeout);
         return;
     }
     const std::optional<identity> who =
@@ -350,7 +494,7 @@ void process_runner::run(const process_spec& spec, process_callback done) {
         report_later(io_, std::move(done), "pidfd_open: " + errno_text(error), spec.timeout);
         return;
     }
-    auto state = std::make_shared<child>(io_, pid, pidfd, pipe_fds[0]);
+    auto state = std::make_shared<child>(io_, ledger_, owner_, pid, pidfd, pipe_fds[0]);
     state->done = std::move(done);
     state->program = spec.argv.front();
     state->timeout = spec.timeout;
@@ -359,21 +503,12 @@ void process_runner::run(const process_spec& spec, process_callback done) {
     state->deadline.async_wait(
         [weak = std::weak_ptr<child>(state)](const boost::system::error_code& error) {
             const auto locked = weak.lock();
-            if (error || !locked || locked->reaped) {
+            if (error || !locked || locked->reaped || locked->killed_at) {
                 return;
             }
             locked->timed_out = true;
-            locked->kill_all();
-            // Reaped within the grace, the pidfd reports it. Otherwise it is reported now: a
-            // child the kernel cannot take down yet (stuck in uninterruptible sleep) must not
-            // hold back the check or the hooks behind it; the pidfd wait reaps it whenever.
-            locked->deadline.expires_after(k_reap_grace);
-            locked->deadline.async_wait([weak](const boost::system::error_code& grace_error) {
-                const auto unreaped = weak.lock();
-                if (!grace_error && unreaped && !unreaped->reaped) {
-                    report_timeout(*unreaped);
-                }
-            });
+            // Reaped within the grace, the pidfd reports it; otherwise the grace's end does.
+            kill_and_check(locked);
         });
     current_ = std::move(state);
 }

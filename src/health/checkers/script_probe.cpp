@@ -10,11 +10,12 @@ namespace {
 class script_attempt final : public attempt {
   public:
     script_attempt(asio::io_context& io, std::shared_ptr<const process_spec> spec,
-                   probe_callback done)
-        : attempt(io, spec->timeout, std::move(done)), runner_(io), spec_(std::move(spec)) {}
+                   const std::string& owner, probe_callback done)
+        : attempt(io, spec->timeout, std::move(done)), runner_(io, owner), spec_(std::move(spec)) {}
 
     void begin() override {
-        // No deadline of our own: the runner kills at the timeout and says so in its outcome.
+        // No deadline of our own: the runner kills at the timeout and reports k_reap_grace
+        // later at the latest, even for a child that SIGKILL cannot take down yet.
         phase_ = "running";
         runner_.run(*spec_, [weak = std::weak_ptr<script_attempt>(self<script_attempt>())](
                                 const process_outcome& outcome) {
@@ -40,8 +41,15 @@ std::unique_ptr<probe> make_script_probe(asio::io_context& io, const script_chec
     spec->env = {{"VIPD_REAL_ADDRESS", target.address.to_string()},
                  {"VIPD_REAL_PORT", std::to_string(target.port)}};
     spec->timeout = timing.timeout;
-    return std::make_unique<attempt_probe>([&io, spec](probe_callback done) {
-        return std::make_shared<script_attempt>(io, spec, std::move(done));
+    // Every attempt's runner answers for the same check in the ledger of unreaped children.
+    std::string owner = "script " + (check.command.empty() ? "" : check.command.front());
+    if (target.port != 0) {
+        const auto address = target.address.to_string();
+        owner += " for " + (target.address.is_v6() ? "[" + address + "]" : address) + ":" +
+                 std::to_string(target.port);
+    }
+    return std::make_unique<attempt_probe>([&io, spec, owner](probe_callback done) {
+        return std::make_shared<script_attempt>(io, spec, owner, std::move(done));
     });
 }
 

@@ -4,7 +4,11 @@
 #include <array>
 #include <chrono>
 
+#include "fakes/fake_child_killer.hpp"
+#include "metrics_view.hpp"
+#include "notify_hooks.hpp"
 #include "runtime_fixture.hpp"
+#include "vipd/health/checkers/process_runner.hpp"
 
 // A stop with notify_stop and the notify FIFO, on the fakes and real processes: the stop hook
 // runs once the VIP is gone, the stop waits for it within a bound, and the FIFO gets
@@ -89,6 +93,54 @@ TEST_F(RuntimeStopHooksTest, AHungStopHookIsKilledAtTheBound) {
     EXPECT_GE(took, 300ms);
     EXPECT_LT(took, 3s);
     EXPECT_EQ(::system("pgrep -f '^/bin/sleep 60$' >/dev/null"), 256) << "the hook still runs";
+}
+
+// Issue 13: a hook whose child SIGKILL cannot take down (D state, through the fake killer) ends
+// by its notify_timeout: the next hook of its lane runs, the stop does not wait for the child,
+// and the metrics count it until it is reaped.
+TEST_F(RuntimeStopHooksTest, AHookChildThatSurvivesSigkillHoldsUpNeitherItsLaneNorTheStop) {
+    const auto killer = std::make_shared<fakes::fake_child_killer>();
+    auto& ledger = asio::make_service<health::checkers::child_ledger>(io_, killer);
+    const auto pids = dir_.file("pids");
+    build(with_hooks("notify = [\"/bin/sh\", \"-c\", \"echo $$ >> " + pids +
+                     "; exec sleep 30\"]\nnotify_timeout = \"200ms\"\n"));
+    runtime_->start();
+    const auto started = [&] {
+        std::istringstream in(read_file(pids));
+        std::vector<int> all;
+        for (int pid = 0; in >> pid;) {
+            all.push_back(pid);
+        }
+        return all;
+    };
+    const auto begin = std::chrono::steady_clock::now();
+    while (started().empty() && std::chrono::steady_clock::now() - begin < 5s) {
+        run_for(10ms);
+    }
+    ASSERT_EQ(started().size(), 1U) << "the MASTER hook did not start";
+    const auto took = stop(5s);
+    const auto children = started();
+    const auto metrics = metrics_text(*runtime_, loop_lag(10ms));
+    for (const int pid : children) {
+        ::kill(pid, SIGKILL);  // the hung I/O returns
+    }
+    // The STOP hook ran behind the stuck MASTER one: 200 ms timeout + 250 ms grace each.
+    EXPECT_EQ(children.size(), 2U);
+    EXPECT_GE(took, 300ms);
+    EXPECT_LT(took, 3s);
+    EXPECT_EQ(runtime_->notify().stats().failed, 2U);
+    EXPECT_NE(metrics.find("\nvipd_unreaped_children 2\n"), std::string::npos) << metrics;
+    EXPECT_EQ(ledger.unreaped("notify hooks of web"), 2U);
+
+    io_.restart();
+    const auto reaping = std::chrono::steady_clock::now();
+    while (ledger.unreaped() > 0 && std::chrono::steady_clock::now() - reaping < 5s) {
+        io_.run_one_for(100ms);
+    }
+    EXPECT_EQ(ledger.unreaped(), 0U);
+    for (const int pid : children) {
+        EXPECT_NE(::kill(pid, 0), 0) << pid << " left as a zombie";
+    }
 }
 
 TEST_F(RuntimeStopHooksTest, NothingToWaitForEndsTheStopAtOnce) {

@@ -4,15 +4,19 @@
 #include <grp.h>
 #include <linux/capability.h>
 #include <sys/prctl.h>
+#include <sys/ptrace.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #include <gtest/gtest.h>
 
+#include <array>
 #include <fstream>
+#include <optional>
 #include <sstream>
 
+#include "fakes/fake_child_killer.hpp"
 #include "loopback.hpp"
 #include "support/temp_dir.hpp"
 
@@ -62,7 +66,7 @@ process_spec command(std::vector<std::string> argv, microseconds timeout = 5s) {
 
 TEST(ProcessRunner, ExitStatusZeroIsSuccess) {
     asio::io_context io;
-    process_runner runner(io);
+    process_runner runner(io, "test");
     const auto got = run(io, runner, command({"/bin/true"}));
     ASSERT_TRUE(got);
     EXPECT_TRUE(got->outcome.success());
@@ -71,7 +75,7 @@ TEST(ProcessRunner, ExitStatusZeroIsSuccess) {
 
 TEST(ProcessRunner, NonZeroExitIsReported) {
     asio::io_context io;
-    process_runner runner(io);
+    process_runner runner(io, "test");
     auto got = run(io, runner, command({"/bin/false"}));
     ASSERT_TRUE(got);
     EXPECT_FALSE(got->outcome.success());
@@ -83,7 +87,7 @@ TEST(ProcessRunner, NonZeroExitIsReported) {
 
 TEST(ProcessRunner, DeathBySignalIsReported) {
     asio::io_context io;
-    process_runner runner(io);
+    process_runner runner(io, "test");
     const auto got = run(io, runner, command({"/bin/sh", "-c", "kill -TERM $$"}));
     ASSERT_TRUE(got);
     EXPECT_EQ(got->outcome.what, process_outcome::kind::signaled);
@@ -93,7 +97,7 @@ TEST(ProcessRunner, DeathBySignalIsReported) {
 
 TEST(ProcessRunner, TimeoutKillsTheWholeProcessGroup) {
     asio::io_context io;
-    process_runner runner(io);
+    process_runner runner(io, "test");
     scratch_dir dir;
     const auto pids = dir.file("pids");
     // The shell records itself and a background grandchild, then waits on both.
@@ -119,7 +123,7 @@ TEST(ProcessRunner, TimeoutKillsTheWholeProcessGroup) {
 // group kill; the deadline must still end it and report.
 TEST(ProcessRunner, TimeoutReachesACommandThatLeftItsProcessGroup) {
     asio::io_context io;
-    process_runner runner(io);
+    process_runner runner(io, "test");
     scratch_dir dir;
     const auto pid_file = dir.file("pid");
     const auto got = run(io, runner,
@@ -141,9 +145,274 @@ TEST(ProcessRunner, TimeoutReachesACommandThatLeftItsProcessGroup) {
         io, [&] { return process_gone(escaped); }, 2s));
 }
 
+/// How many handlers the loop runs in `duration`: a few for timers, thousands for a busy loop.
+std::size_t handlers_run_for(asio::io_context& io, std::chrono::milliseconds duration) {
+    std::size_t handlers = 0;
+    for (const auto end = steady_clock::now() + duration; steady_clock::now() < end;) {
+        if (io.stopped()) {
+            io.restart();
+        }
+        handlers += io.run_one_for(10ms);
+    }
+    return handlers;
+}
+
+/// A process that ptrace-seizes `pid` and holds it until the tracer is released (destroyed):
+/// while it does, the kernel shows the tracee's zombie to the tracer only ("A zombie ptracee is
+/// only visible to its ptracer", wait_consider_task in kernel/exit.c), so the real parent cannot
+/// reap it although its pidfd already reads as exited. Detaching at the tracer's exit hands the
+/// zombie back to the real parent.
+class tracer {
+  public:
+    explicit tracer(pid_t tracee) {
+        std::array<int, 2> ready{};
+        std::array<int, 2> release{};
+        if (::pipe(ready.data()) != 0 || ::pipe(release.data()) != 0) {
+            return;
+        }
+        pid_ = ::fork();
+        if (pid_ == 0) {
+            ::close(ready[0]);
+            ::close(release[1]);
+            const char attached = ::ptrace(PTRACE_SEIZE, tracee, nullptr, nullptr) == 0 ? 1 : 0;
+            [[maybe_unused]] const auto written = ::write(ready[1], &attached, 1);
+            char ignored = 0;
+            [[maybe_unused]] const auto read = ::read(release[0], &ignored, 1);  // until closed
+            ::_exit(0);
+        }
+        ::close(ready[1]);
+        ::close(release[0]);
+        release_ = release[1];
+        char attached = 0;
+        attached_ = pid_ > 0 && ::read(ready[0], &attached, 1) == 1 && attached == 1;
+        ::close(ready[0]);
+    }
+    ~tracer() { release(); }
+    tracer(const tracer&) = delete;
+    tracer& operator=(const tracer&) = delete;
+
+    bool attached() const noexcept { return attached_; }
+    void release() {
+        if (pid_ > 0) {
+            ::close(release_);
+            int status = 0;
+            ::waitpid(pid_, &status, 0);
+            pid_ = -1;
+        }
+    }
+
+  private:
+    pid_t pid_ = -1;
+    int release_ = -1;
+    bool attached_ = false;
+};
+
+// A child the kernel will not hand back: killed at its deadline, but a tracer holds its zombie.
+// The run still reports at its timeout (plus the reap grace), the loop does not spin on the
+// pidfd that reads as exited meanwhile, and the child is reaped once the tracer lets go.
+TEST(ProcessRunner, AChildThatCannotBeReapedIsReportedAtItsTimeoutAndReapedLater) {
+    asio::io_context io;
+    process_runner runner(io, "test");
+    scratch_dir dir;
+    const auto pid_file = dir.file("pid");
+    std::optional<process_outcome> outcome;
+    const auto started = steady_clock::now();
+    // PR_SET_PTRACER_ANY: Yama's ptrace_scope 1 lets only ancestors (or root) attach otherwise.
+    runner.run(command({"/usr/bin/python3", "-c",
+                        "import ctypes, os, time\n"
+                        "ctypes.CDLL(None).prctl(0x59616d61, ctypes.c_ulong(-1), 0, 0, 0)\n"
+                        "open('" +
+                            pid_file +
+                            ".tmp', 'w').write(str(os.getpid()))\n"
+                            "os.rename('" +
+                            pid_file + ".tmp', '" + pid_file +
+                            "')\n"
+                            "time.sleep(30)\n"},
+                       2s),
+               [&](const process_outcome& o) { outcome = o; });
+    ASSERT_TRUE(run_until(
+        io, [&] { return !read_file(pid_file).empty(); }, 5s));
+    const int pid = std::stoi(read_file(pid_file));
+    tracer holder(pid);
+    ASSERT_TRUE(holder.attached()) << "cannot ptrace the command";
+    ASSERT_TRUE(run_until(
+        io, [&] { return outcome.has_value(); }, 10s));
+    EXPECT_LT(steady_clock::now() - started, 3s);
+    EXPECT_EQ(outcome->what, process_outcome::kind::timed_out);
+    EXPECT_FALSE(outcome->reaped);
+    EXPECT_EQ(outcome->pid, pid);
+    EXPECT_EQ(::kill(pid, 0), 0) << "reaped already: nothing tested";
+    EXPECT_EQ(asio::use_service<child_ledger>(io).unreaped("test"), 1U);
+
+    EXPECT_LT(handlers_run_for(io, 1s), 50U) << "the loop spins on the pidfd, readable all along";
+
+    holder.release();
+    EXPECT_TRUE(run_until(
+        io, [&] { return ::kill(pid, 0) != 0; }, 10s))
+        << "the zombie is left behind";
+    EXPECT_EQ(asio::use_service<child_ledger>(io).unreaped(), 0U);
+}
+
+/// An io_context whose runners kill through a fake_child_killer: their children survive
+/// SIGKILL (D state) until the test ends them. Records what the ledger tells.
+struct stuck_children {
+    stuck_children() {
+        ledger.observe([this](const unreaped_event& event) { events.push_back(event); });
+    }
+    ~stuck_children() {
+        release_all();
+        // Their state goes with the loop: reap them first, or they would stay zombies.
+        run_until(
+            io, [&] { return ledger.unreaped() == 0; }, 5s);
+    }
+    stuck_children(const stuck_children&) = delete;
+    stuck_children& operator=(const stuck_children&) = delete;
+
+    /// What the I/O returning would do: the child takes its SIGKILL at last.
+    void release(int pid) const { ::kill(pid, SIGKILL); }
+    void release_all() const {
+        for (const int pid : started()) {
+            release(pid);
+        }
+    }
+    /// A command that appends its pid to `pids` and sleeps 30 s.
+    process_spec sleeper(microseconds timeout) const {
+        return command({"/bin/sh", "-c", "echo $$ >> " + pids + "; exec sleep 30"}, timeout);
+    }
+    std::vector<int> started() const {
+        std::istringstream in(read_file(pids));
+        std::vector<int> all;
+        for (int pid = 0; in >> pid;) {
+            all.push_back(pid);
+        }
+        return all;
+    }
+
+    std::shared_ptr<fakes::fake_child_killer> killer = std::make_shared<fakes::fake_child_killer>();
+    asio::io_context io;
+    child_ledger& ledger = asio::make_service<child_ledger>(io, killer);
+    std::vector<unreaped_event> events;
+    scratch_dir dir;
+    std::string pids = dir.file("pids");
+};
+
+/// True once `pid` is neither running nor a zombie: reaped by its parent, this process.
+bool reaped(int pid) {
+    return ::kill(pid, 0) != 0 && errno == ESRCH;
+}
+
+TEST(ProcessRunner, AChildThatSurvivesSigkillIsReportedByItsTimeoutAndCountedUntilReaped) {
+    stuck_children stuck;
+    process_runner runner(stuck.io, "check web");
+    const auto got = run(stuck.io, runner, stuck.sleeper(300ms));
+    ASSERT_TRUE(got) << "no outcome: the stuck child holds the run";
+    // The timeout, then k_reap_grace: not the child's 30 s.
+    EXPECT_GE(got->elapsed, 550ms);
+    EXPECT_LT(got->elapsed, 2s);
+    ASSERT_EQ(stuck.started().size(), 1U);
+    const int pid = stuck.started().front();
+    EXPECT_EQ(got->outcome.what, process_outcome::kind::timed_out);
+    EXPECT_FALSE(got->outcome.reaped);
+    EXPECT_EQ(got->outcome.describe(),
+              "timed out after 300ms; child " + std::to_string(pid) + " not reaped after SIGKILL");
+    EXPECT_EQ(stuck.killer->groups, std::vector<pid_t>{pid});
+    EXPECT_EQ(stuck.ledger.unreaped(), 1U);
+    EXPECT_EQ(stuck.ledger.unreaped("check web"), 1U);
+    ASSERT_EQ(stuck.events.size(), 1U);
+    EXPECT_EQ(stuck.events[0].what, unreaped_event::kind::left_unreaped);
+    EXPECT_EQ(stuck.events[0].owner, "check web");
+    EXPECT_EQ(stuck.events[0].pid, pid);
+    EXPECT_EQ(stuck.events[0].owner_unreaped, 1U);
+
+    run_for(stuck.io, 200ms);
+    EXPECT_EQ(::kill(pid, 0), 0) << "the child should still run: nothing tested";
+    stuck.release(pid);
+    ASSERT_TRUE(run_until(
+        stuck.io, [&] { return reaped(pid); }, 5s))
+        << "left as a zombie";
+    EXPECT_EQ(stuck.ledger.unreaped(), 0U);
+    EXPECT_EQ(stuck.ledger.unreaped("check web"), 0U);
+    ASSERT_EQ(stuck.events.size(), 2U);
+    EXPECT_EQ(stuck.events[1].what, unreaped_event::kind::reaped_late);
+    EXPECT_EQ(stuck.events[1].pid, pid);
+    EXPECT_EQ(stuck.events[1].owner_unreaped, 0U);
+    EXPECT_GE(stuck.events[1].since_kill, microseconds{450'000});
+}
+
+TEST(ProcessRunner, ACancelledChildThatSurvivesSigkillIsCountedToo) {
+    stuck_children stuck;
+    bool called = false;
+    {
+        process_runner runner(stuck.io, "notify hooks of web");
+        runner.run(stuck.sleeper(10s), [&](const process_outcome&) { called = true; });
+        ASSERT_TRUE(run_until(
+            stuck.io, [&] { return !stuck.started().empty(); }, 5s));
+    }
+    run_for(stuck.io, 500ms);
+    EXPECT_FALSE(called);
+    EXPECT_EQ(stuck.ledger.unreaped("notify hooks of web"), 1U);
+    stuck.release_all();
+    EXPECT_TRUE(run_until(
+        stuck.io, [&] { return stuck.ledger.unreaped() == 0; }, 5s));
+    EXPECT_TRUE(reaped(stuck.started().front()));
+}
+
+// The timeout has killed, the reap grace runs, and the runner goes (a reload, a stop): the
+// stuck child still goes in the ledger when the grace ends.
+TEST(ProcessRunner, ARunnerGoneDuringTheReapGraceStillCountsItsStuckChild) {
+    stuck_children stuck;
+    {
+        process_runner runner(stuck.io, "check web");
+        runner.run(stuck.sleeper(100ms), [](const process_outcome&) {});
+        ASSERT_TRUE(run_until(
+            stuck.io, [&] { return !stuck.killer->groups.empty(); }, 5s));
+    }
+    run_for(stuck.io, 500ms);
+    EXPECT_EQ(stuck.ledger.unreaped("check web"), 1U);
+}
+
+// A check on a hung mount would leave a stuck child per interval. Its owner stops at
+// k_max_unreaped_per_owner: each run then fails at once without a process, other owners run on,
+// and runs start again as soon as one of the children is reaped.
+TEST(ProcessRunner, AnOwnerWithTooManyUnreapedChildrenIsHeldBackUntilOneIsReaped) {
+    stuck_children stuck;
+    process_runner runner(stuck.io, "check web");
+    for (std::size_t i = 0; i < child_ledger::k_max_unreaped_per_owner; ++i) {
+        const auto got = run(stuck.io, runner, stuck.sleeper(100ms));
+        ASSERT_TRUE(got);
+        EXPECT_FALSE(got->outcome.reaped);
+    }
+    ASSERT_EQ(stuck.started().size(), child_ledger::k_max_unreaped_per_owner);
+    EXPECT_EQ(stuck.ledger.unreaped(), child_ledger::k_max_unreaped_per_owner);
+
+    auto got = run(stuck.io, runner, stuck.sleeper(100ms));
+    ASSERT_TRUE(got);
+    EXPECT_EQ(got->outcome.what, process_outcome::kind::spawn_failed);
+    EXPECT_EQ(got->outcome.describe(),
+              "not started: 4 earlier children still not reaped after SIGKILL");
+    EXPECT_LT(got->elapsed, 100ms);
+    EXPECT_EQ(stuck.started().size(), child_ledger::k_max_unreaped_per_owner) << "one more ran";
+    EXPECT_EQ(stuck.ledger.held_back(), 1U);
+    EXPECT_EQ(stuck.events.back().what, unreaped_event::kind::held_back);
+    EXPECT_EQ(stuck.events.back().owner, "check web");
+    EXPECT_EQ(stuck.events.back().owner_unreaped, child_ledger::k_max_unreaped_per_owner);
+
+    process_runner other(stuck.io, "check api");
+    got = run(stuck.io, other, command({"/bin/true"}));
+    ASSERT_TRUE(got);
+    EXPECT_TRUE(got->outcome.success()) << got->outcome.describe();
+
+    stuck.release(stuck.started().front());
+    ASSERT_TRUE(run_until(
+        stuck.io, [&] { return stuck.ledger.unreaped("check web") == 3; }, 5s));
+    got = run(stuck.io, runner, command({"/bin/true"}));
+    ASSERT_TRUE(got);
+    EXPECT_TRUE(got->outcome.success()) << got->outcome.describe();
+}
+
 TEST(ProcessRunner, ExecFailureIsASpawnError) {
     asio::io_context io;
-    process_runner runner(io);
+    process_runner runner(io, "test");
     const auto got = run(io, runner, command({"/nonexistent/vipd-check"}));
     ASSERT_TRUE(got);
     EXPECT_EQ(got->outcome.what, process_outcome::kind::spawn_failed);
@@ -152,7 +421,7 @@ TEST(ProcessRunner, ExecFailureIsASpawnError) {
 
 TEST(ProcessRunner, EmptyCommandIsASpawnErrorThroughTheLoop) {
     asio::io_context io;
-    process_runner runner(io);
+    process_runner runner(io, "test");
     bool called = false;
     runner.run(process_spec{}, [&](const process_outcome& o) {
         called = true;
@@ -165,7 +434,7 @@ TEST(ProcessRunner, EmptyCommandIsASpawnErrorThroughTheLoop) {
 
 TEST(ProcessRunner, EnvironmentIsExactlyPathAndTheGivenVariables) {
     asio::io_context io;
-    process_runner runner(io);
+    process_runner runner(io, "test");
     scratch_dir dir;
     const auto out = dir.file("env");
     ::setenv("VIPD_TEST_LEAK", "secret", 1);
@@ -185,7 +454,7 @@ TEST(ProcessRunner, EnvironmentIsExactlyPathAndTheGivenVariables) {
 
 TEST(ProcessRunner, DaemonDescriptorsDoNotReachTheCommand) {
     asio::io_context io;
-    process_runner runner(io);
+    process_runner runner(io, "test");
     scratch_dir dir;
     const auto out = dir.file("fds");
     // Deliberately inheritable, as a careless library might leave one.
@@ -213,7 +482,7 @@ TEST(ProcessRunner, RunsAsTheGivenUserWhenRoot) {
         GTEST_SKIP() << "needs root to change user";
     }
     asio::io_context io;
-    process_runner runner(io);
+    process_runner runner(io, "test");
     scratch_dir dir;
     const auto out = dir.file("id");
     auto spec = command({"/bin/sh", "-c", "id -u > " + out + "; id -G >> " + out});
@@ -267,7 +536,7 @@ capability_sets parse_capabilities(const std::string& status) {
         ::_exit(3);
     }
     asio::io_context io;
-    process_runner runner(io);
+    process_runner runner(io, "test");
     const auto got = run(io, runner, spec);
     ::_exit(got && got->outcome.success() ? 0 : 4);
 }
@@ -301,7 +570,7 @@ TEST(ProcessRunner, DestroyingTheRunnerKillsTheCommandWithoutCallback) {
     const auto pid_file = dir.file("pid");
     bool called = false;
     {
-        process_runner runner(io);
+        process_runner runner(io, "test");
         runner.run(command({"/bin/sh", "-c", "echo $$ > " + pid_file + "; exec sleep 10"}),
                    [&](const process_outcome&) { called = true; });
         ASSERT_TRUE(run_until(
@@ -317,7 +586,7 @@ TEST(ProcessRunner, DestroyingTheRunnerKillsTheCommandWithoutCallback) {
 
 TEST(ProcessRunner, RunAgainCancelsTheRunningCommand) {
     asio::io_context io;
-    process_runner runner(io);
+    process_runner runner(io, "test");
     int first = 0;
     runner.run(command({"/bin/sleep", "10"}), [&](const process_outcome&) { ++first; });
     const auto got = run(io, runner, command({"/bin/true"}));
@@ -333,7 +602,7 @@ TEST(ProcessRunner, RunnersWorkSideBySide) {
     int finished = 0;
     const auto started = steady_clock::now();
     for (int i = 0; i < 8; ++i) {
-        runners.push_back(std::make_unique<process_runner>(io));
+        runners.push_back(std::make_unique<process_runner>(io, "test"));
         runners.back()->run(command({"/bin/sleep", "0.3"}), [&](const process_outcome& o) {
             EXPECT_TRUE(o.success());
             ++finished;

@@ -8,9 +8,11 @@
 #include <fstream>
 #include <sstream>
 
+#include "fakes/fake_child_killer.hpp"
 #include "loopback.hpp"
 #include "support/temp_dir.hpp"
 #include "vipd/health/checkers/dns_codec.hpp"
+#include "vipd/health/checkers/process_runner.hpp"
 
 namespace vipd::health::checkers {
 namespace {
@@ -422,6 +424,46 @@ TEST(ScriptProbe, TargetReachesTheEnvironment) {
     ASSERT_TRUE(got);
     EXPECT_TRUE(got->result.success) << got->result.detail;
     EXPECT_EQ(line, "2001:db8::7 8443");
+}
+
+// Issue 13: a script whose child SIGKILL cannot take down (D state, through the fake killer)
+// fails at its timeout, and the real's next check runs and fails at its timeout too, each
+// child counted against the check until it is reaped.
+TEST(ScriptProbe, AStuckChildFailsTheCheckByItsTimeoutAndTheNextCheckRuns) {
+    const auto killer = std::make_shared<fakes::fake_child_killer>();
+    asio::io_context io;
+    auto& ledger = asio::make_service<child_ledger>(io, killer);
+    const support::temp_dir dir("vipd-stuck", true);
+    const auto pids = dir.file("pids");
+    auto probe = make_probe(
+        io, script_spec({"/bin/sh", "-c", "echo $$ >> " + pids + "; exec sleep 30"}, 300ms),
+        {*ip_address::parse("192.0.2.7"), 80});
+    for (int check = 1; check <= 2; ++check) {
+        const auto got = run_probe(io, *probe);
+        ASSERT_TRUE(got) << "check " << check << " never ended";
+        EXPECT_FALSE(got->result.success);
+        EXPECT_TRUE(contains(got->result.detail, "timed out after 300ms; child "))
+            << got->result.detail;
+        EXPECT_TRUE(contains(got->result.detail, " not reaped after SIGKILL"))
+            << got->result.detail;
+        EXPECT_LT(got->elapsed, 2s);
+        EXPECT_EQ(got->calls, 1);
+    }
+    EXPECT_EQ(ledger.unreaped("script /bin/sh for 192.0.2.7:80"), 2U);
+    std::ifstream in(pids);
+    std::vector<int> started;
+    for (int pid = 0; in >> pid;) {
+        started.push_back(pid);
+    }
+    ASSERT_EQ(started.size(), 2U);
+    for (const int pid : started) {
+        ::kill(pid, SIGKILL);  // the hung I/O returns
+    }
+    EXPECT_TRUE(test::run_until(
+        io, [&] { return ledger.unreaped() == 0; }, 5s));
+    for (const int pid : started) {
+        EXPECT_NE(::kill(pid, 0), 0) << pid << " left as a zombie";
+    }
 }
 
 }  // namespace
