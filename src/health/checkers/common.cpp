@@ -106,7 +106,15 @@ void attempt_probe::start(probe_callback done) {
     if (current_) {
         current_->cancel();
     }
-    current_ = make_attempt_(std::move(done));
+    // Let go of the attempt once it has reported, not at the next start: a finished attempt
+    // still holds its buffers (an http response's body of up to 64 KiB, a TLS session), and
+    // every real's probe would keep one for a whole interval. The callback comes from one of
+    // the attempt's handlers, which owns the attempt until it returns; a cancelled attempt
+    // (the probe destroyed, or started again) never calls it.
+    current_ = make_attempt_([this, done = std::move(done)](const probe_result& result) {
+        current_.reset();
+        done(result);
+    });
     current_->begin();
 }
 

@@ -74,7 +74,8 @@ class attempt : public attempt_base {
     void fail_soon(std::string detail);
 };
 
-/// A probe that runs each `start` as a fresh attempt made by `make_attempt`.
+/// A probe that runs each `start` as a fresh attempt made by `make_attempt`, and holds it only
+/// until it reports.
 class attempt_probe final : public probe {
   public:
     using factory = std::function<std::shared_ptr<attempt>(probe_callback)>;

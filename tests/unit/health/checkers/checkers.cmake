@@ -10,3 +10,5 @@ vipd_add_unit_test(vipd_health_checkers_test
     ${CMAKE_CURRENT_LIST_DIR}/http_probe_test.cpp
     ${CMAKE_CURRENT_LIST_DIR}/lifetime_test.cpp
   DEPENDS vipd_health_checkers)
+# lifetime_test drives attempt_probe, the checkers' own header.
+target_include_directories(vipd_health_checkers_test PRIVATE ${PROJECT_SOURCE_DIR}/src/health/checkers)

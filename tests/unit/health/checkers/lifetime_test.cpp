@@ -6,6 +6,7 @@
 
 #include <gtest/gtest.h>
 
+#include "common.hpp"
 #include "loopback.hpp"
 #include "test_servers.hpp"
 
@@ -202,6 +203,53 @@ INSTANTIATE_TEST_SUITE_P(EveryKind, LifetimeTest,
                          [](const ::testing::TestParamInfo<in_flight>& param_info) {
                              return std::string(param_info.param.name);
                          });
+
+/// An attempt that answers at once, through the loop.
+class answered_attempt final : public detail::attempt {
+  public:
+    answered_attempt(asio::io_context& io, probe_callback done)
+        : attempt(io, microseconds{1'000'000}, std::move(done)) {}
+    void begin() override { fail_soon("answered"); }
+
+  private:
+    void close_io() override {}
+};
+
+// Issue 13's heap profile: every http probe kept its last attempt, and with it the response's
+// 64 KiB body buffer, until its next check; 400 checked reals held 20 MiB that way. A probe
+// lets go of an attempt once it has reported.
+TEST(AttemptProbe, LetsGoOfAnAttemptOnceItHasReported) {
+    asio::io_context io;
+    std::weak_ptr<detail::attempt> made;
+    detail::attempt_probe probe([&](probe_callback done) {
+        auto attempt = std::make_shared<answered_attempt>(io, std::move(done));
+        made = attempt;
+        return attempt;
+    });
+    for (int check = 0; check < 2; ++check) {
+        const auto got = test::run_probe(io, probe);
+        ASSERT_TRUE(got);
+        EXPECT_EQ(got->result.detail, "answered");
+        EXPECT_EQ(got->calls, 1);
+        EXPECT_TRUE(made.expired()) << "the probe still holds its finished attempt";
+    }
+}
+
+// The callback may destroy the probe, as the health driver does on a reload.
+TEST(AttemptProbe, TheCallbackMayDestroyTheProbe) {
+    asio::io_context io;
+    auto probe = std::make_unique<detail::attempt_probe>([&](probe_callback done) {
+        return std::make_shared<answered_attempt>(io, std::move(done));
+    });
+    int calls = 0;
+    probe->start([&](const probe_result&) {
+        ++calls;
+        probe.reset();
+    });
+    run_for(io, 50ms);
+    EXPECT_EQ(calls, 1);
+    EXPECT_EQ(probe, nullptr);
+}
 
 }  // namespace
 }  // namespace vipd::health::checkers
