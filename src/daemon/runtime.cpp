@@ -168,7 +168,8 @@ runtime::runtime(asio::io_context& io, config::daemon_config config, std::string
                                                  [] { return steady_clock::now(); });
     }
     notify_ = std::make_unique<notify_hooks>(io, *config_, logs_);
-    unreaped_log_ = std::make_unique<unreaped_children_log>(children_, logs_);
+    unreaped_log_ = std::make_unique<unreaped_children_log>(children_, logs_,
+                                                            [] { return steady_clock::now(); });
     roles_ = std::make_unique<roles>(*this);
     router_ = std::make_unique<vrrp_router>(
         *config_,

@@ -17,8 +17,12 @@ std::string seconds_text(microseconds duration) {
 
 }  // namespace
 
-unreaped_children_log::unreaped_children_log(child_ledger& ledger, const logging::log_set& logs)
-    : ledger_(ledger), logs_(logs), lines_(k_lines_per_window, k_line_window) {
+unreaped_children_log::unreaped_children_log(child_ledger& ledger, const logging::log_set& logs,
+                                             std::function<time_point()> clock)
+    : ledger_(ledger),
+      logs_(logs),
+      clock_(std::move(clock)),
+      lines_(k_lines_per_window, k_line_window) {
     ledger_.observe([this](const unreaped_event& event) { on_event(event); });
 }
 
@@ -27,7 +31,7 @@ unreaped_children_log::~unreaped_children_log() {
 }
 
 void unreaped_children_log::on_event(const unreaped_event& event) {
-    const auto verdict = lines_.admit(steady_clock::now());
+    const auto verdict = lines_.admit(clock_());
     if (!verdict.allowed) {
         return;
     }

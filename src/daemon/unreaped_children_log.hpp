@@ -5,7 +5,10 @@
 /// touches it do this once per interval, so at most a few lines a minute, with the count of
 /// those not logged.
 
+#include <functional>
+
 #include "vipd/core/rate_limiter.hpp"
+#include "vipd/core/time.hpp"
 #include "vipd/health/checkers/process_runner.hpp"
 #include "vipd/logging/logging.hpp"
 
@@ -13,8 +16,9 @@ namespace vipd::daemon {
 
 class unreaped_children_log {
   public:
-    /// Observes `ledger` until destroyed; both must outlive it.
-    unreaped_children_log(health::checkers::child_ledger& ledger, const logging::log_set& logs);
+    /// Observes `ledger` until destroyed; both must outlive it. `clock` paces the lines.
+    unreaped_children_log(health::checkers::child_ledger& ledger, const logging::log_set& logs,
+                          std::function<time_point()> clock);
     ~unreaped_children_log();
     unreaped_children_log(const unreaped_children_log&) = delete;
     unreaped_children_log& operator=(const unreaped_children_log&) = delete;
@@ -24,6 +28,7 @@ class unreaped_children_log {
 
     health::checkers::child_ledger& ledger_;
     const logging::log_set& logs_;
+    std::function<time_point()> clock_;
     rate_limiter lines_;
 };
 
